@@ -1,0 +1,228 @@
+"""`msakb build`: sources -> records -> one SQLite file, atomically.
+
+1. read the manifest; read each source (hash and encoding checked); run its kind's parser;
+2. read the reviewed annotations (their quotes verified against the sources);
+3. resolve records into rows: one row per key, a repeated statement becomes a citation,
+   a contradicting one a conflict (nothing is merged silently);
+4. write a temporary database, check every row's quote against its source and every
+   foreign key, then rename it over the old file. On any error the old file is untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sqlite3
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import create_engine
+from sqlmodel import SQLModel
+
+from extract import PARSERS
+from extract.annotations import load_annotations
+from extract.gazetteer import load_gazetteer
+from extract.manifest import load_manifest, read_source
+from extract.records import Record, SourceDoc
+from msakb.errors import BuildError, MsakbError, ProvenanceError, SourceError
+from msakb.paths import KB, REPO
+
+from . import models
+from .resolve import resolve
+
+PROVENANCE_COLUMNS = ("source_id", "quote", "char_start", "char_end")
+
+
+@dataclass
+class BuildResult:
+    db_path: Path
+    counts: dict[str, int]
+    seconds: float
+    per_source: dict[str, Counter] = field(default_factory=dict)
+
+
+def code_fingerprint() -> str:
+    """Hash of the code and data that shape the output (for `serve`'s rebuild check and the
+    filings' footer)."""
+    h = hashlib.sha256()
+    for folder in ("extract", "db"):
+        for p in sorted((REPO / folder).rglob("*")):
+            if p.is_file() and p.suffix in {".py", ".jsonl", ".yaml", ".json"}:
+                h.update(str(p.relative_to(REPO)).encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def kb_fingerprint(kb: Path) -> str:
+    """Hash of everything under kb/ (sources, manifest, annotations, gazetteer, rules)."""
+    h = hashlib.sha256()
+    for p in sorted(kb.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(kb)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def parse_sources(kb: Path, progress: Callable[[str], None]) -> tuple[list[SourceDoc], list[Record], dict]:
+    manifest = load_manifest(kb / "sources" / "manifest.yaml")
+    gaz = load_gazetteer(str(kb / "gazetteer"))
+    docs, records, per_source = [], [], {}
+    n = len(manifest.sources)
+    for i, entry in enumerate(manifest.sources, 1):
+        started = time.perf_counter()
+        text = read_source(entry, kb / "sources")
+        doc = SourceDoc(entry.id, text, entry)
+        parser = PARSERS.get(entry.kind)
+        if parser is None:
+            raise SourceError(entry.id, f"unknown kind {entry.kind!r}; known kinds: {', '.join(sorted(PARSERS))}")
+        try:
+            recs = list(parser(doc, gaz))
+        except SourceError as e:
+            if e.source is None:
+                raise SourceError(entry.id, e.args[0].split(": ", 1)[1] if ": " in e.args[0] else e.args[0], e.line) from None
+            raise
+        counts = Counter(r.table for r in recs if not r.mention)
+        for table, least in entry.expect.items():
+            if counts.get(table, 0) < least:
+                raise SourceError(
+                    entry.id,
+                    f"yielded {counts.get(table, 0)} {table} rows, the manifest expects at least {least}: "
+                    "has the source's format changed?",
+                )
+        per_source[entry.id] = counts
+        docs.append(doc)
+        records.extend(recs)
+        took = time.perf_counter() - started
+        progress(f"[{i}/{n}] {entry.id} ({entry.kind}): {sum(counts.values())} rows in {took:.2f}s")
+    return docs, records, per_source
+
+
+def build(db_path: Path, kb: Path = KB, progress: Callable[[str], None] = lambda s: None) -> BuildResult:
+    """Build the knowledge base at `db_path` from `kb`. Atomic: the file at db_path is
+    replaced only when everything succeeded."""
+    started = time.perf_counter()
+    db_path = Path(db_path)
+    docs, records, per_source = parse_sources(kb, progress)
+    texts = {d.id: d.text for d in docs}
+    ann = load_annotations(kb / "annotations", texts)
+    if ann:
+        progress(f"annotations: {len(ann)} reviewed rows, quotes verified")
+    records.extend(ann)
+    rows = resolve(records, load_gazetteer(str(kb / "gazetteer")))
+    tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        write_database(tmp, docs, rows, kb)
+        check_database(tmp)
+        os.replace(tmp, db_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    counts = {t: len(r) for t, r in rows.items()}
+    counts["sources"] = len(docs)
+    return BuildResult(db_path, counts, time.perf_counter() - started, per_source)
+
+
+def write_database(path: Path, docs: list[SourceDoc], rows: dict[str, list[dict]], kb: Path) -> None:
+    if path.exists():
+        path.unlink()
+    engine = create_engine(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            _insert(conn, "sources", [
+                {
+                    "id": d.id, "title": d.entry.title, "publisher": d.entry.publisher,
+                    "jurisdiction": d.entry.jurisdiction, "url": d.entry.url,
+                    "as_of": d.entry.as_of.isoformat() if d.entry.as_of else None,
+                    "as_of_note": d.entry.as_of_note, "kind": d.entry.kind, "sha256": d.entry.sha256,
+                    "file": d.entry.file, "utility_id": d.entry.utility, "series": d.entry.series,
+                    "chars": len(d.text), "lines": d.text.count("\n") + 1, "text": d.text,
+                }
+                for d in docs
+            ])
+            for table, table_rows in rows.items():
+                _insert(conn, table, table_rows)
+            info = {
+                "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+                "code_fingerprint": code_fingerprint(),
+                "kb_fingerprint": kb_fingerprint(kb),
+                "sources": "; ".join(f"{d.id}={d.entry.sha256}" for d in docs),
+            }
+            _insert(conn, "build_info", [{"key": k, "value": v} for k, v in info.items()])
+    finally:
+        conn.close()
+
+
+def _insert(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
+    if not rows:
+        return
+    cols = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")]
+    if not cols:
+        raise BuildError(f"no table {table!r} in the schema (db/models.py)")
+    extra = set().union(*(r.keys() for r in rows)) - set(cols)
+    if extra:
+        raise BuildError(f"table {table}: unknown columns {sorted(extra)} (add them to db/models.py)")
+    model = models.ALL_TABLES.get(table)
+    defaults = {}
+    if model is not None:
+        defaults = {k: f.default for k, f in model.model_fields.items()
+                    if f.default is not None and not callable(f.default) and repr(f.default) != "PydanticUndefined"}
+    rows = [{**defaults, **{k: v for k, v in r.items() if v is not None}} for r in rows]
+    sql = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
+    try:
+        conn.executemany(sql, [tuple(r.get(c) for c in cols) for r in rows])
+    except sqlite3.IntegrityError as e:
+        raise BuildError(f"table {table}: {e}") from None
+
+
+def check_database(path: Path) -> None:
+    """Every fact row's quote is its source's slice; every foreign key resolves."""
+    conn = sqlite3.connect(path)
+    try:
+        texts = dict(conn.execute("SELECT id, text FROM sources"))
+        for table, model in models.FACT_TABLES.items():
+            key = "code" if table == "states" else "id"
+            for row in conn.execute(f"SELECT [{key}], source_id, quote, char_start, char_end FROM [{table}]"):
+                verify_quote(table, *row, texts)
+            if table == "conflicts":
+                for row in conn.execute("SELECT id, other_source_id, other_quote, other_char_start, other_char_end FROM conflicts"):
+                    verify_quote("conflicts (other side)", *row, texts)
+        bad = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if bad:
+            table, rowid, parent, _ = bad[0]
+            key = "code" if table == "states" else "id"
+            rid = conn.execute(f"SELECT [{key}] FROM [{table}] WHERE rowid = ?", (rowid,)).fetchone()
+            raise BuildError(
+                f"{len(bad)} broken reference(s); first: {table} row {rid[0] if rid else rowid!r} "
+                f"points at a missing {parent} row"
+            )
+    finally:
+        conn.close()
+
+
+def verify_quote(table: str, row_id, source_id, quote, start, end, texts: dict[str, str]) -> None:
+    text = texts.get(source_id)
+    if text is None:
+        raise ProvenanceError(f"{table} row {row_id!r}: source {source_id!r} is not in sources")
+    if start is None or end is None or not (0 <= start <= end <= len(text)):
+        raise ProvenanceError(f"{table} row {row_id!r}: offsets {start}..{end} lie outside source {source_id!r}")
+    if text[start:end] != quote or not quote:
+        raise ProvenanceError(
+            f"{table} row {row_id!r}: quote {quote[:60]!r} is not source {source_id!r}[{start}:{end}] "
+            f"({text[start:end][:60]!r})"
+        )
+
+
+def summary(counts: dict[str, int]) -> str:
+    width = max(len(t) for t in counts)
+    return "\n".join(f"  {t.ljust(width)}  {n:>6}" for t, n in sorted(counts.items()))
+
+
+__all__ = ["build", "BuildResult", "check_database", "summary", "MsakbError"]

@@ -1,0 +1,326 @@
+"""The knowledge base's tables, as SQLModel models. Names and the provenance columns are the
+public contract (shared CONTRACT.md): add columns freely, rename none.
+
+Every fact table inherits `Provenance`: the source it came from and the exact passage
+(`quote == sources.text[char_start:char_end]`), plus `rule`, the extractor rule or annotation
+that produced the row. The build checks the quote of every row before the file is used.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlmodel import Field, SQLModel
+
+
+class Provenance(SQLModel):
+    source_id: str = Field(foreign_key="sources.id", index=True)
+    quote: str
+    char_start: int
+    char_end: int
+    rule: str = Field(description="extractor rule or annotation that produced the row")
+
+
+class Source(SQLModel, table=True):
+    __tablename__ = "sources"
+    id: str = Field(primary_key=True)
+    title: str
+    publisher: str
+    jurisdiction: str
+    url: Optional[str] = None
+    as_of: Optional[str] = None
+    as_of_note: Optional[str] = None
+    kind: str
+    sha256: str
+    file: str
+    utility_id: Optional[str] = None
+    series: str = Field(description="publisher and kind: editions of one list share it")
+    chars: int
+    lines: int
+    text: str
+
+
+class State(Provenance, table=True):
+    __tablename__ = "states"
+    code: str = Field(primary_key=True)
+    name: str
+    framework_status: Optional[str] = None
+
+
+class Utility(Provenance, table=True):
+    __tablename__ = "utilities"
+    id: str = Field(primary_key=True)
+    name: str
+    state: Optional[str] = Field(default=None, foreign_key="states.code")
+    installation_model: Optional[str] = None
+    kind: str = "utility"  # utility, or group (a set of utilities a source names as one)
+
+
+class Manufacturer(Provenance, table=True):
+    __tablename__ = "manufacturers"
+    id: str = Field(primary_key=True)
+    name: str
+    url: Optional[str] = None
+
+
+class Device(Provenance, table=True):
+    __tablename__ = "devices"
+    id: str = Field(primary_key=True)
+    manufacturer: str
+    product: Optional[str] = None
+    model: Optional[str] = None
+    family_id: Optional[str] = Field(default=None, foreign_key="devices.id")
+    is_family: int = 0
+    isolating: Optional[int] = None
+    technology: Optional[str] = None
+    use: Optional[str] = None
+    rated_amps: Optional[int] = None
+    meter_form: Optional[str] = None
+    volts: Optional[int] = None
+    volts_low: Optional[int] = None
+    phase: Optional[str] = None
+    hertz: Optional[int] = None
+
+
+class Approval(Provenance, table=True):
+    __tablename__ = "approvals"
+    id: str = Field(primary_key=True)
+    device_id: str = Field(foreign_key="devices.id", index=True)
+    utility_id: str = Field(foreign_key="utilities.id", index=True)
+    status: str
+    status_text: str
+    as_of: Optional[str] = None
+    technology: Optional[str] = None
+    limitation: Optional[str] = None
+    notes: Optional[str] = None
+
+
+class RequiredDevice(Provenance, table=True):
+    __tablename__ = "required_devices"
+    id: str = Field(primary_key=True)
+    approval_id: str = Field(foreign_key="approvals.id", index=True)
+    option: int = Field(description="alternatives are numbered 1, 2, ...; all items of one option are required together")
+    name: str
+    model: Optional[str] = None
+
+
+class Spec(Provenance, table=True):
+    __tablename__ = "specs"
+    id: str = Field(primary_key=True)
+    device_id: Optional[str] = Field(default=None, foreign_key="devices.id", index=True)
+    approval_id: Optional[str] = Field(default=None, foreign_key="approvals.id")
+    quantity: str  # current, voltage, frequency, meter_form, phase, power, standard, ...
+    value: Optional[float] = None
+    value_max: Optional[float] = None
+    unit: Optional[str] = None
+    qualifier: Optional[str] = None
+    text: str
+
+
+class Restriction(Provenance, table=True):
+    __tablename__ = "restrictions"
+    id: str = Field(primary_key=True)
+    utility_id: Optional[str] = Field(default=None, foreign_key="utilities.id", index=True)
+    state: Optional[str] = Field(default=None, foreign_key="states.code")
+    device_id: Optional[str] = Field(default=None, foreign_key="devices.id")
+    category: str
+    section: Optional[str] = None
+    text: str
+    justification: Optional[str] = None
+
+
+class PanelModel(Provenance, table=True):
+    __tablename__ = "panel_models"
+    id: str = Field(primary_key=True)
+    utility_id: str = Field(foreign_key="utilities.id")
+    model: str
+    listed_count: int = Field(description="how many times the source lists this model")
+    entry: str = Field(description="the list entry it appears in, as written")
+
+
+class Fee(Provenance, table=True):
+    __tablename__ = "fees"
+    id: str = Field(primary_key=True)
+    utility_id: str = Field(foreign_key="utilities.id")
+    amount: float
+    currency: str
+    per: Optional[str] = None
+    text: str
+
+
+class Timeline(Provenance, table=True):
+    __tablename__ = "timelines"
+    id: str = Field(primary_key=True)
+    utility_id: str = Field(foreign_key="utilities.id")
+    activity: str
+    min_value: Optional[float] = None
+    max_value: Optional[float] = None
+    unit: Optional[str] = None
+    text: str
+
+
+class ProcessStep(Provenance, table=True):
+    __tablename__ = "process_steps"
+    id: str = Field(primary_key=True)
+    utility_id: str = Field(foreign_key="utilities.id")
+    phase: Optional[str] = None
+    number: int
+    title: str
+    description: Optional[str] = None
+    customer_activities: Optional[str] = None
+    documents_required: Optional[str] = None
+    utility_activities: Optional[str] = None
+
+
+class SystemStatus(Provenance, table=True):
+    __tablename__ = "system_statuses"
+    id: str = Field(primary_key=True)
+    utility_id: str = Field(foreign_key="utilities.id")
+    step_id: str = Field(foreign_key="process_steps.id")
+    status: str
+
+
+class Directive(Provenance, table=True):
+    __tablename__ = "directives"
+    id: str = Field(primary_key=True)
+    regulator: str
+    docket: str
+    order_number: str
+    item: int
+    text: str
+    due_date: Optional[str] = None
+    compliance_docket: Optional[str] = None
+    state: Optional[str] = Field(default=None, foreign_key="states.code")
+
+
+class Decision(Provenance, table=True):
+    __tablename__ = "decisions"
+    id: str = Field(primary_key=True)
+    regulator: str
+    docket: Optional[str] = None
+    decision_number: Optional[str] = None
+    decision_date: Optional[str] = None
+    text: str
+
+
+class DataNeed(Provenance, table=True):
+    __tablename__ = "data_needs"
+    id: str = Field(primary_key=True)
+    need: str
+    identified: Optional[str] = None
+    responsible_party: str
+    response: str
+    state: Optional[str] = Field(default=None, foreign_key="states.code")
+
+
+class Lifespan(Provenance, table=True):
+    __tablename__ = "lifespans"
+    id: str = Field(primary_key=True)
+    manufacturer: str
+    device_id: Optional[str] = Field(default=None, foreign_key="devices.id")
+    min_years: Optional[float] = None
+    max_years: Optional[float] = None
+    text: str
+
+
+class Standard(Provenance, table=True):
+    __tablename__ = "standards"
+    id: str = Field(primary_key=True)  # e.g. "UL 414", "ANSI C12.7", "NEC Article 230"
+    body: str
+    number: str
+    title: Optional[str] = None
+    edition: Optional[str] = None
+
+
+class StandardTest(Provenance, table=True):
+    __tablename__ = "standard_tests"
+    id: str = Field(primary_key=True)
+    test: str
+    standard: str
+    clause: Optional[str] = None
+    criteria: str
+
+
+class TestLimit(Provenance, table=True):
+    __tablename__ = "test_limits"
+    id: str = Field(primary_key=True)
+    test_id: str = Field(foreign_key="standard_tests.id")
+    quantity: str
+    value: float
+    unit: str
+    text: str
+
+
+class StandardRevision(Provenance, table=True):
+    __tablename__ = "standard_revisions"
+    id: str = Field(primary_key=True)
+    standard: str
+    revision_date: str
+
+
+class Definition(Provenance, table=True):
+    __tablename__ = "definitions"
+    id: str = Field(primary_key=True)
+    term: str
+    definition: str
+
+
+class Faq(Provenance, table=True):
+    __tablename__ = "faqs"
+    id: str = Field(primary_key=True)
+    utility_id: Optional[str] = Field(default=None, foreign_key="utilities.id")
+    number: int
+    question: str
+    answer: str
+
+
+class Statement(Provenance, table=True):
+    """A reviewed statement on a topic a filing needs (ownership, maintenance, support
+    contact, resale, lifespan...), from an annotation in kb/annotations/."""
+
+    __tablename__ = "statements"
+    id: str = Field(primary_key=True)
+    topic: str
+    utility_id: Optional[str] = Field(default=None, foreign_key="utilities.id")
+    state: Optional[str] = Field(default=None, foreign_key="states.code")
+    device_id: Optional[str] = Field(default=None, foreign_key="devices.id")
+    text: str
+
+
+class Citation(Provenance, table=True):
+    """A further place that states a fact already in a row (a fact stated twice is one
+    row plus citations; never silently merged)."""
+
+    __tablename__ = "citations"
+    id: str = Field(primary_key=True)
+    table_name: str
+    row_id: str
+
+
+class Conflict(Provenance, table=True):
+    """Two passages that state the same fact differently (or one source disagreeing with
+    itself). The row's own provenance is the first passage; `other_*` is the second."""
+
+    __tablename__ = "conflicts"
+    id: str = Field(primary_key=True)
+    kind: str  # within_source or across_sources
+    subject: str
+    description: str
+    other_source_id: str = Field(foreign_key="sources.id")
+    other_quote: str
+    other_char_start: int
+    other_char_end: int
+
+
+class BuildInfo(SQLModel, table=True):
+    __tablename__ = "build_info"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+FACT_TABLES = {
+    m.__tablename__: m
+    for m in Provenance.__subclasses__()
+}
+
+ALL_TABLES = {m.__tablename__: m for m in (*Provenance.__subclasses__(), Source, BuildInfo)}

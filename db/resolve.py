@@ -1,0 +1,87 @@
+"""Records -> rows. One row per key; a fact stated again becomes a citation of the row;
+a fact stated differently becomes a conflict (with both quotes) plus a citation. Nothing is
+merged silently."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from extract.gazetteer import Gazetteer
+from extract.records import Record
+
+from .models import FACT_TABLES
+
+_PROV = ("source_id", "quote", "char_start", "char_end", "rule")
+
+
+def provenance(r: Record) -> dict:
+    return {
+        "source_id": r.source_id,
+        "quote": r.span.raw,
+        "char_start": r.span.start,
+        "char_end": r.span.end,
+        "rule": r.rule,
+    }
+
+
+def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
+    rows: dict[str, dict] = defaultdict(dict)  # table -> key -> row
+    origin: dict[tuple[str, str], Record] = {}
+    citations: list[dict] = []
+    conflicts: list[dict] = []
+
+    def cite(table: str, key: str, r: Record) -> None:
+        citations.append({"id": f"{table}/{key}/{len(citations) + 1}", "table_name": table, "row_id": key, **provenance(r)})
+
+    # Facts first, mentions after: a mention never shadows a fact stated anywhere.
+    for r in sorted(records, key=lambda r: r.mention):
+        if r.table not in FACT_TABLES:
+            raise ValueError(f"{r.rule}: unknown table {r.table!r}")
+        key = r.key
+        if key is None:
+            raise ValueError(f"{r.rule}: record for {r.table} has no id")
+        row = {**r.values, **provenance(r)}
+        if r.table == "conflicts":
+            conflicts.append(row)
+            continue
+        first = origin.get((r.table, key))
+        if first is None:
+            rows[r.table][key] = row
+            origin[(r.table, key)] = r
+            continue
+        old = rows[r.table][key]
+        diffs = {
+            k: (old.get(k), v) for k, v in r.values.items()
+            if v is not None and old.get(k) is not None and old.get(k) != v
+        }
+        if diffs and not r.mention and not (r.source_id == first.source_id and r.span == first.span):
+            for col, (a, b) in diffs.items():
+                conflicts.append({
+                    "id": f"conflict/{r.table}/{key}/{col}/{len(conflicts) + 1}",
+                    "kind": "within_source" if r.source_id == first.source_id else "across_sources",
+                    "subject": f"{r.table} {key}: {col}",
+                    "description": f"{col} is {a!r} in one passage and {b!r} in another",
+                    **provenance(first),
+                    "other_source_id": r.source_id,
+                    "other_quote": r.span.raw,
+                    "other_char_start": r.span.start,
+                    "other_char_end": r.span.end,
+                })
+        if not (r.source_id == first.source_id and r.span == first.span):
+            cite(r.table, key, r)
+
+    # A utility's state is implied by its name (gazetteer); make sure the state row exists.
+    for key, u in list(rows["utilities"].items()):
+        code = u.get("state")
+        if code and code not in rows["states"]:
+            r = origin[("utilities", key)]
+            rows["states"][code] = {
+                "code": code, "name": gaz.states[code], "framework_status": None,
+                **provenance(r), "rule": "gazetteer:state-of-utility",
+            }
+    out = {t: list(v.values()) for t, v in rows.items() if v}
+    if citations:
+        out["citations"] = citations
+    if conflicts:
+        out["conflicts"] = conflicts
+    return out

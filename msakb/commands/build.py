@@ -1,0 +1,30 @@
+"""`msakb build`."""
+
+from pathlib import Path
+
+import click
+
+from msakb.cli import cli, db_option, kb_option, run
+
+
+@cli.command()
+@db_option
+@kb_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines, only errors.")
+def build(db_path: Path, kb_dir: Path, quiet: bool):
+    """Parse every source in the manifest and write the knowledge base.
+
+    The new database is written beside the old one and renamed into place only when every
+    source parsed and every quote checked out; on any error the old file is untouched.
+
+    Example:
+
+        msakb build --db msakb.db
+    """
+    from db.build import build as do_build, summary
+
+    progress = (lambda s: None) if quiet else (lambda s: click.echo(s, err=True))
+    result = run(do_build, db_path, kb_dir, progress)
+    if not quiet:
+        click.echo(f"built {result.db_path} in {result.seconds:.1f}s", err=True)
+        click.echo(summary(result.counts))
