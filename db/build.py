@@ -31,7 +31,7 @@ from extract.records import Record, SourceDoc
 from msakb.errors import BuildError, MsakbError, ProvenanceError, SourceError
 from msakb.paths import KB, REPO
 
-from . import models
+from . import hooks, models, steps  # noqa: F401  (steps registers the hooks)
 from .resolve import resolve
 
 PROVENANCE_COLUMNS = ("source_id", "quote", "char_start", "char_end")
@@ -113,11 +113,22 @@ def build(db_path: Path, kb: Path = KB, progress: Callable[[str], None] = lambda
         progress(f"annotations: {len(ann)} reviewed rows, quotes verified")
     records.extend(ann)
     rows = resolve(records, load_gazetteer(str(kb / "gazetteer")))
+    for derive in hooks.DERIVERS:
+        for table, extra in derive(rows, docs, kb).items():
+            rows.setdefault(table, []).extend(extra)
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         write_database(tmp, docs, rows, kb)
         check_database(tmp)
+        if hooks.POST_WRITE:
+            conn = sqlite3.connect(tmp)
+            try:
+                with conn:
+                    for step in hooks.POST_WRITE:
+                        step(conn)
+            finally:
+                conn.close()
         os.replace(tmp, db_path)
     finally:
         if tmp.exists():
