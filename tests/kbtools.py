@@ -1,0 +1,52 @@
+"""Helpers for tests that edit a copy of kb/: keep some sources, rewrite one, re-pin hashes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+
+
+def manifest(kb: Path) -> dict:
+    return yaml.safe_load((kb / "sources" / "manifest.yaml").read_text(encoding="utf-8"))
+
+
+def write_manifest(kb: Path, data: dict) -> None:
+    (kb / "sources" / "manifest.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def keep_sources(kb: Path, ids: list[str]) -> None:
+    """Trim the manifest to the given source ids (and drop annotations of other sources)."""
+    data = manifest(kb)
+    data["sources"] = [s for s in data["sources"] if s["id"] in ids]
+    write_manifest(kb, data)
+    for ann in (kb / "annotations").glob("*.yaml"):
+        doc = yaml.safe_load(ann.read_text(encoding="utf-8")) or {}
+        records = [r for r in doc.get("records", []) if r.get("source", doc.get("source")) in ids]
+        if not records:
+            ann.unlink()
+        else:
+            doc["records"] = records
+            ann.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    rules = kb / "rules"
+    if rules.exists():
+        for f in rules.glob("*"):
+            f.unlink()
+
+
+def rewrite_source(kb: Path, source_id: str, data: bytes, repin: bool = True) -> Path:
+    """Replace a source's bytes; with repin, update its sha256 in the manifest too."""
+    m = manifest(kb)
+    entry = next(s for s in m["sources"] if s["id"] == source_id)
+    path = kb / "sources" / entry["file"]
+    path.write_bytes(data)
+    if repin:
+        entry["sha256"] = hashlib.sha256(data).hexdigest()
+        write_manifest(kb, m)
+    return path
+
+
+def source_bytes(kb: Path, source_id: str) -> bytes:
+    entry = next(s for s in manifest(kb)["sources"] if s["id"] == source_id)
+    return (kb / "sources" / entry["file"]).read_bytes()
