@@ -252,3 +252,33 @@ def _trim(span: Span) -> Span:
 def trim(span: Span) -> Span:
     """Public form of _trim: whitespace, bullets and wrapping tags dropped from both ends."""
     return _trim(span)
+
+
+# --- sentences ---------------------------------------------------------------------------
+
+# A sentence ends at . ? ! (and any closing quote or bracket) before whitespace and a capital,
+# digit, opening quote or bracket; a line break always ends one.
+_SENTENCE_END = re.compile(r"[.?!][\"'”’)\]]*(?=[ \t]+[\"'“‘(\[]?[A-Z0-9])")
+_ABBREVIATION = re.compile(r"(?:\b(?:No|Nos|Mr|Mrs|Ms|Dr|St|vs|Inc|Co|Corp|Jr|Sr|Art|Sec|e\.g|i\.e)|\b[A-Z])\.$")
+_MARKER_ONLY = re.compile(r"^\s*(?:[-•*]\s*)?(?:\d+|[a-z]|[ivx]+)\.$")  # "26." or "- a." opening a list item
+
+
+def sentences(span: Span) -> list[Span]:
+    """The sentences of a span, each trimmed of surrounding whitespace. Lines are split
+    separately (a line break ends a sentence); abbreviations such as "No." and "e.g." and
+    single initials do not end one."""
+    out = []
+    for ln in lines(span):
+        raw, pos = ln.raw, 0
+        for m in _SENTENCE_END.finditer(raw):
+            so_far = raw[pos : m.start() + 1]
+            if _ABBREVIATION.search(so_far) or _MARKER_ONLY.match(so_far):
+                continue
+            piece = ln.sub(pos, m.end()).strip()
+            if piece:
+                out.append(piece)
+            pos = m.end()
+        piece = ln.sub(pos).strip()
+        if piece:
+            out.append(piece)
+    return out
