@@ -105,10 +105,14 @@ def product_rows(doc, gaz, table, cols, utility_id, as_of) -> Iterator[Record]:
         tech = row.cells[cols["technical_requirements"]] if "technical_requirements" in cols else None
         if tech is None:
             continue
-        for e in find_entities(tech, {"AMPS", "VOLTS", "HERTZ", "METER_FORM", "PHASE"}):
+        ents = find_entities(tech, {"AMPS", "VOLTS", "HERTZ", "METER_FORM", "PHASE"})
+        # One current rating in the cell applies to every model of the row; several
+        # ("100A or 125A") are told apart by the models' own "(100 Rated Amps)".
+        single_amps = sum(1 for e in ents if e.label == "AMPS") == 1
+        for e in ents:
             for did in ids:
                 v = devices[did]["values"]
-                if e.label == "AMPS" and v["rated_amps"] is None and len(ids) == 1:
+                if e.label == "AMPS" and v["rated_amps"] is None and single_amps:
                     v["rated_amps"] = q.amps(e.text)
                 elif e.label == "VOLTS" and v.get("volts") is None:
                     v["volts_low"], v["volts"] = q.volts(e.text)
