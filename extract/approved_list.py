@@ -106,6 +106,11 @@ def product_rows(doc, gaz, table, cols, utility_id, as_of) -> Iterator[Record]:
         if tech is None:
             continue
         ents = find_entities(tech, {"AMPS", "VOLTS", "HERTZ", "METER_FORM", "PHASE"})
+        # The ratings are the cell's lead ("INSTALL ON ..., 60HZ"); amps named in the
+        # instructions after it ("a maximum fuse of 100 Amps") are not the device's rating.
+        hz = [e for e in ents if e.label == "HERTZ"]
+        if hz:
+            ents = [e for e in ents if e.span.end <= hz[0].span.end]
         # One current rating in the cell applies to every model of the row; several
         # ("100A or 125A") are told apart by the models' own "(100 Rated Amps)".
         single_amps = sum(1 for e in ents if e.label == "AMPS") == 1
