@@ -13,6 +13,11 @@ from .models import FACT_TABLES
 
 _PROV = ("source_id", "quote", "char_start", "char_end", "rule")
 
+# Columns whose value depends on who states it, so two sources may differ without
+# contradicting each other: a device is listed for EV use by one utility and for storage by
+# another (each approval keeps its own technology). Differences here are not conflicts.
+CONTEXTUAL = {"devices": {"technology", "use"}}
+
 
 def provenance(r: Record) -> dict:
     return {
@@ -53,6 +58,7 @@ def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
         diffs = {
             k: (old.get(k), v) for k, v in r.values.items()
             if v is not None and old.get(k) is not None and old.get(k) != v
+            and k not in CONTEXTUAL.get(r.table, ())
         }
         if diffs and not r.mention and not (r.source_id == first.source_id and r.span == first.span):
             for col, (a, b) in diffs.items():
