@@ -1,3 +1,5 @@
 """Import every module that registers a build step in db/hooks.py. Add a line per module."""
 
 # (modules that register derivers or post-write steps are imported here)
+from . import labels  # noqa: F401,E402  devices.name for Datasette's labels
+from . import fts  # noqa: F401,E402  full-text indexes (after labels: devices.name is indexed)
