@@ -66,6 +66,7 @@ class Manufacturer(Provenance, table=True):
 class Device(Provenance, table=True):
     __tablename__ = "devices"
     id: str = Field(primary_key=True)
+    name: Optional[str] = Field(default=None, description="display name, filled by db/labels.py from manufacturer, product and model")
     manufacturer: str
     product: Optional[str] = None
     model: Optional[str] = None
