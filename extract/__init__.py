@@ -5,7 +5,9 @@ function `parse(doc: SourceDoc, gazetteer: Gazetteer) -> Iterator[Record]`: no I
 """
 
 from . import approved_list
+from . import program_guidelines
 
 PARSERS = {
     "approved_product_list": approved_list.parse,
+    "program_guidelines": program_guidelines.parse,
 }
