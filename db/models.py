@@ -313,6 +313,48 @@ class Conflict(Provenance, table=True):
     other_char_end: int
 
 
+class EligibilityRule(Provenance, table=True):
+    """One eligibility rule from kb/rules/*.yaml (db/rules.py). Its provenance is the
+    restriction it encodes; `condition` and `when_condition` are JSON (db/conditions.py)."""
+
+    __tablename__ = "rules"
+    id: str = Field(primary_key=True)
+    restriction_id: str = Field(foreign_key="restrictions.id", index=True)
+    utility_id: str = Field(foreign_key="utilities.id", index=True)
+    says: str
+    devices: Optional[str] = Field(default=None, description="JSON list of device or family ids; null = every device")
+    fields: str = Field(description="the site (or device.*) fields the rule reads, comma-separated")
+    when_condition: Optional[str] = None
+    condition: str
+    file: str
+
+
+class ApprovalChange(Provenance, table=True):
+    """What changed for one device between two consecutive editions of a list (db/history.py).
+    Provenance is the newer edition's row (the older one's for a removed device); `other_*`
+    is the older edition's row, null for an added device."""
+
+    __tablename__ = "approval_changes"
+    id: str = Field(primary_key=True)
+    series: str
+    change: str  # added, removed, status_changed
+    device_id: str = Field(foreign_key="devices.id", index=True)
+    utility_id: str = Field(foreign_key="utilities.id")
+    technology: Optional[str] = None
+    old_source_id: str = Field(foreign_key="sources.id")
+    new_source_id: str = Field(foreign_key="sources.id")
+    old_as_of: Optional[str] = None
+    new_as_of: Optional[str] = None
+    old_status: Optional[str] = None
+    new_status: Optional[str] = None
+    old_status_text: Optional[str] = None
+    new_status_text: Optional[str] = None
+    other_source_id: Optional[str] = Field(default=None, foreign_key="sources.id")
+    other_quote: Optional[str] = None
+    other_char_start: Optional[int] = None
+    other_char_end: Optional[int] = None
+
+
 class BuildInfo(SQLModel, table=True):
     __tablename__ = "build_info"
     key: str = Field(primary_key=True)

@@ -3,3 +3,5 @@
 # (modules that register derivers or post-write steps are imported here)
 from . import labels  # noqa: F401,E402  devices.name for Datasette's labels
 from . import fts  # noqa: F401,E402  full-text indexes (after labels: devices.name is indexed)
+from . import rules  # noqa: F401,E402  eligibility rules (kb/rules/*.yaml) -> rules table
+from . import history  # noqa: F401,E402  approval_changes between editions; current_* views
