@@ -1,0 +1,137 @@
+"""Datasette plugin: provenance a person can follow.
+
+- Every `quote` cell (and `other_quote`, `char_start`) links to the passage page, which shows
+  the quote highlighted in its place in the source, with the text around it.
+- In canned-query results, id columns (`source_id`, `device_id`, `utility_id`...) link to
+  their row, as foreign keys do in table views.
+- `/<database>/passage?source_id=..&start=..&end=..` is that passage page; it also lists the
+  fact rows that quote exactly this passage.
+
+Loaded by `msakb serve` (or `datasette --plugins-dir web/plugins`).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
+
+# cell column -> the columns of the same row that locate its passage
+PASSAGES = {
+    "quote": ("source_id", "char_start", "char_end"),
+    "char_start": ("source_id", "char_start", "char_end"),
+    "other_quote": ("other_source_id", "other_char_start", "other_char_end"),
+}
+# id column in a canned query's result -> the table it names
+ID_LINKS = {
+    "source_id": "sources", "other_source_id": "sources", "old_source_id": "sources",
+    "new_source_id": "sources", "device_id": "devices", "utility_id": "utilities",
+    "approval_id": "approvals", "directive_id": "directives", "restriction_id": "restrictions",
+}
+QUOTE_SHOWN = 180  # characters of a quote shown in a table cell; the passage page has it all
+CONTEXT = 700  # characters shown either side of a passage
+
+
+def passage_url(datasette, database: str, source_id: str, start: int, end: int) -> str:
+    query = urlencode({"source_id": source_id, "start": start, "end": end})
+    return f"{datasette.urls.database(database)}/passage?{query}"
+
+
+def _get(row, key):
+    try:
+        return row[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if value is None or value == "":
+        return None
+    if column in PASSAGES:
+        source_id, start, end = (_get(row, k) for k in PASSAGES[column])
+        if source_id is None or not isinstance(start, int) or not isinstance(end, int):
+            return None
+        shown = str(value)
+        if len(shown) > QUOTE_SHOWN:
+            shown = shown[:QUOTE_SHOWN].rstrip() + "…"
+        return Markup('<a class="msakb-passage" href="{}" title="Read this passage in its source">{}</a>').format(
+            passage_url(datasette, database, source_id, start, end), shown
+        )
+    if table is None and column in ID_LINKS and isinstance(value, str):
+        url = datasette.urls.row(database, ID_LINKS[column], tilde_encode(value))
+        return Markup('<a href="{}">{}</a>').format(url, value)
+    if table == "citations" and column == "row_id":
+        other = _get(row, "table_name")
+        if other:
+            return Markup('<a href="{}">{}</a>').format(datasette.urls.row(database, other, tilde_encode(value)), value)
+    return None
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/(?P<database>[^/]+)/passage$", passage)]
+
+
+async def passage(datasette, request):
+    """The passage page: a source's text around [start, end), the passage highlighted."""
+    database = request.url_vars["database"]
+    try:
+        db = datasette.get_database(database)
+    except KeyError:
+        return Response.html(f"<h1>No database {escape(database)}</h1>", status=404)
+    args = request.args
+    source_id = args.get("source_id", "")
+    try:
+        start, end = int(args.get("start", "")), int(args.get("end", ""))
+    except ValueError:
+        return await _error(datasette, request, "start and end must be character offsets (whole numbers)", 400)
+    source = (await db.execute(
+        "SELECT id, title, publisher, jurisdiction, url, as_of, kind, text FROM sources WHERE id = ?", [source_id]
+    )).first()
+    if source is None:
+        return await _error(datasette, request, f"There is no source {source_id!r}.", 404)
+    text = source["text"]
+    if not 0 <= start <= end <= len(text):
+        return await _error(datasette, request, f"Offsets {start}..{end} lie outside the source (0..{len(text)}).", 400)
+    context = {
+        "database": database,
+        "source": dict(source),
+        "source_url": datasette.urls.row(database, "sources", tilde_encode(source["id"])),
+        "start": start,
+        "end": end,
+        "line": text.count("\n", 0, start) + 1,
+        "before": text[max(0, start - CONTEXT):start],
+        "passage": text[start:end],
+        "after": text[end:end + CONTEXT],
+        "cut_before": start > CONTEXT,
+        "cut_after": end + CONTEXT < len(text),
+        "rows": await _rows_quoting(datasette, db, database, source_id, start, end),
+    }
+    return Response.html(await datasette.render_template("passage.html", context, request=request))
+
+
+async def _rows_quoting(datasette, db, database, source_id, start, end) -> list[dict]:
+    """The fact rows whose quote is exactly this passage, with links to them."""
+    found = []
+    for table in await db.table_names():
+        columns = await db.table_columns(table)
+        if not {"source_id", "char_start", "char_end"} <= set(columns) or table.endswith("_fts"):
+            continue
+        key = "code" if "code" in columns and "id" not in columns else "id"
+        result = await db.execute(
+            f"SELECT [{key}] FROM [{table}] WHERE source_id = ? AND char_start = ? AND char_end = ? ORDER BY 1",
+            [source_id, start, end],
+        )
+        for (row_id,) in result.rows:
+            found.append({"table": table, "id": row_id,
+                          "url": datasette.urls.row(database, table, tilde_encode(str(row_id)))})
+    return found
+
+
+async def _error(datasette, request, message, status):
+    html = await datasette.render_template("passage.html", {"error": message}, request=request)
+    return Response.html(html, status=status)
