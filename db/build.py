@@ -32,6 +32,7 @@ from msakb.errors import BuildError, MsakbError, ProvenanceError, SourceError
 from msakb.paths import KB, REPO
 
 from . import hooks, models, steps  # noqa: F401  (steps registers the hooks)
+from .cache import RecordCache
 from .resolve import resolve
 
 PROVENANCE_COLUMNS = ("source_id", "quote", "char_start", "char_end")
@@ -67,7 +68,10 @@ def kb_fingerprint(kb: Path) -> str:
     return h.hexdigest()
 
 
-def parse_sources(kb: Path, progress: Callable[[str], None]) -> tuple[list[SourceDoc], list[Record], dict]:
+def parse_sources(kb: Path, progress: Callable[[str], None],
+                  cache: RecordCache | None = None) -> tuple[list[SourceDoc], list[Record], dict]:
+    """Parse every source of the manifest; with a `cache`, a source whose text, entry,
+    gazetteer and code are unchanged since the last build is not parsed again."""
     manifest = load_manifest(kb / "sources" / "manifest.yaml")
     gaz = load_gazetteer(str(kb / "gazetteer"))
     docs, records, per_source = [], [], {}
@@ -79,12 +83,16 @@ def parse_sources(kb: Path, progress: Callable[[str], None]) -> tuple[list[Sourc
         parser = PARSERS.get(entry.kind)
         if parser is None:
             raise SourceError(entry.id, f"unknown kind {entry.kind!r}; known kinds: {', '.join(sorted(PARSERS))}")
-        try:
-            recs = list(parser(doc, gaz))
-        except SourceError as e:
-            if e.source is None:
-                raise SourceError(entry.id, e.args[0].split(": ", 1)[1] if ": " in e.args[0] else e.args[0], e.line) from None
-            raise
+        recs = cache.get(entry, text) if cache is not None else None
+        if recs is None:
+            try:
+                recs = list(parser(doc, gaz))
+            except SourceError as e:
+                if e.source is None:
+                    raise SourceError(entry.id, e.args[0].split(": ", 1)[1] if ": " in e.args[0] else e.args[0], e.line) from None
+                raise
+            if cache is not None:
+                cache.put(entry, text, recs)
         counts = Counter(r.table for r in recs if not r.mention)
         for table, least in entry.expect.items():
             if counts.get(table, 0) < least:
@@ -106,7 +114,10 @@ def build(db_path: Path, kb: Path = KB, progress: Callable[[str], None] = lambda
     replaced only when everything succeeded."""
     started = time.perf_counter()
     db_path = Path(db_path)
-    docs, records, per_source = parse_sources(kb, progress)
+    cache = RecordCache(db_path.with_name(f"{db_path.name}.cache"), code_fingerprint(), kb)
+    docs, records, per_source = parse_sources(kb, progress, cache)
+    if cache.hits:
+        progress(f"cache: {cache.hits} sources unchanged (not parsed again), {cache.misses} parsed")
     texts = {d.id: d.text for d in docs}
     ann = load_annotations(kb / "annotations", texts)
     if ann:
@@ -130,6 +141,7 @@ def build(db_path: Path, kb: Path = KB, progress: Callable[[str], None] = lambda
             finally:
                 conn.close()
         os.replace(tmp, db_path)
+        cache.prune()
     finally:
         if tmp.exists():
             tmp.unlink()
