@@ -115,8 +115,8 @@ def check(db_path: Path, site: dict[str, Any], utility: str | None = None, state
         for u in sorted(utils):
             devices = known_devices(conn, u)
             if device:
-                devices = [d for d in devices if d["device_id"] == device
-                           or any(a["via_family"] == device for a in d["approvals"])]
+                family = dict(conn.execute("SELECT id, family_id FROM devices").fetchall())
+                devices = [d for d in devices if device in (d["device_id"], family.get(d["device_id"]))]
             rules = [dict(r) for r in conn.execute(
                 "SELECT r.*, s.title AS source_title FROM rules r JOIN sources s ON s.id = r.source_id "
                 "WHERE r.utility_id = ? ORDER BY r.id", (u,))]
@@ -163,7 +163,7 @@ def _judge(conn, utility: str, dev: dict, rules: list[dict], site: dict) -> dict
             failures.append({
                 "rule": r["id"], "says": r["says"], "restriction_id": r["restriction_id"],
                 "source_id": r["source_id"], "source_title": r["source_title"], "quote": r["quote"],
-                "evidence": req.evidence,
+                "evidence": req.evidence + _device_evidence(conn, drow, r["fields"]),
             })
         else:
             unknowns.append({"rule": r["id"], "says": r["says"], "missing": sorted(when.missing | req.missing)})
@@ -183,6 +183,27 @@ def _judge(conn, utility: str, dev: dict, rules: list[dict], site: dict) -> dict
         "not_applicable": not_applicable,
         "note": None if applying else f"no eligibility rules are encoded for {utility} (kb/rules/)",
     }
+
+
+# device column -> the specs quantity that states it (so a failure can quote the rating).
+_SPEC_OF = {"meter_form": "meter_form", "rated_amps": "current", "volts": "voltage", "phase": "phase", "hertz": "frequency"}
+
+
+def _device_evidence(conn, drow: dict, fields: str) -> list[dict]:
+    """The specs rows that state the device values a rule read (current editions only)."""
+    out = []
+    for f in fields.split(", "):
+        quantity = _SPEC_OF.get(f[len("device."):]) if f.startswith("device.") else None
+        if quantity is None:
+            continue
+        row = conn.execute(
+            "SELECT id, source_id, quote FROM current_specs WHERE device_id IN (?, ?) AND quantity = ? ORDER BY id LIMIT 1",
+            (drow["id"], drow.get("family_id") or drow["id"], quantity),
+        ).fetchone()
+        if row:
+            out.append({"table": "specs", "id": row["id"], "value": drow.get(f[len("device."):]),
+                        "source_id": row["source_id"], "quote": row["quote"]})
+    return out
 
 
 def _need(name: str) -> dict:

@@ -82,7 +82,7 @@ def render(results: list[dict]) -> str:
             out.append(f"  fails {f['rule']}: {f['says']}")
             out.append(f"    {f['source_title']} ({f['source_id']}): \"{f['quote']}\"")
             for e in f["evidence"]:
-                out.append(f"    matches {e['table']} {e['id']}: \"{e['quote']}\"")
+                out.append(f"    evidence, {e['table']} {e['id']}: \"{e['quote']}\"")
         for n in r["needs"]:
             how = f" (give {n['option']})" if n["option"] else ""
             out.append(f"  needs {n['field']}{how}: {n['help']}")
