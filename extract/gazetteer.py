@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -14,6 +14,8 @@ import yaml
 from msakb.errors import MsakbError
 
 from .text import Span
+
+_RUN = re.compile(r"[\w&]+")  # a word as alias matching sees it (PG&E is one)
 
 
 @dataclass
@@ -34,16 +36,41 @@ class Gazetteer:
     def utility_id(self, name: str) -> str | None:
         return self.utility_alias.get(name.strip())
 
+    @cached_property
+    def _alias_index(self) -> tuple[dict[str, list[tuple[int, str]]], list[tuple[int, str]]]:
+        """Aliases by rank (longest first) and by their first word run: a whole-word alias
+        can only start where the text's word run is exactly that run."""
+        by_run: dict[str, list[tuple[int, str]]] = {}
+        other = []
+        for rank, alias in enumerate(sorted(self.utility_alias, key=len, reverse=True)):
+            m = _RUN.match(alias)
+            (by_run.setdefault(m.group(), []) if m else other).append((rank, alias))
+        return by_run, other
+
     def find_utilities(self, span: Span) -> list[tuple[str, Span]]:
-        """Utilities named in a span, longest spelling first, as (id, span of the name)."""
-        out, taken = [], []
-        for alias in sorted(self.utility_alias, key=len, reverse=True):
-            for m in re.finditer(rf"(?<![\w&]){re.escape(alias)}(?![\w&])", span.raw):
-                a, b = span.start + m.start(), span.start + m.end()
-                if any(a < y and x < b for x, y in taken):
-                    continue
-                taken.append((a, b))
-                out.append((self.utility_alias[alias], Span(span.text, a, b)))
+        """Utilities named in a span, longest spelling first, as (id, span of the name).
+        One pass over the span's word runs, whatever the number of aliases."""
+        by_run, other = self._alias_index
+        raw = span.raw
+        found = []  # (rank, start, end, alias), whole-word occurrences
+        for m in _RUN.finditer(raw):
+            for rank, alias in by_run.get(m.group(), ()):
+                end = m.start() + len(alias)
+                if raw.startswith(alias, m.start()) and not (end < len(raw) and _RUN.match(raw[end])):
+                    found.append((rank, m.start(), end, alias))
+        for rank, alias in other:
+            for m in re.finditer(rf"(?<![\w&]){re.escape(alias)}(?![\w&])", raw):
+                found.append((rank, m.start(), m.end(), alias))
+        out, taken, last_end = [], [], {}
+        for _, a, b, alias in sorted(found):
+            if a < last_end.get(alias, 0):
+                continue  # overlaps the previous occurrence of the same alias
+            last_end[alias] = b
+            a, b = span.start + a, span.start + b
+            if any(a < y and x < b for x, y in taken):
+                continue
+            taken.append((a, b))
+            out.append((self.utility_alias[alias], Span(span.text, a, b)))
         return sorted(out, key=lambda t: t[1].start)
 
     def family_of(self, model: str) -> dict | None:
