@@ -99,16 +99,22 @@ def find_entities(span: Span, labels: set[str] | None = None) -> list[Entity]:
     """Entities inside `span`, with offsets into the span's source text."""
     if not span:
         return []
-    doc = nlp_for()(span.raw)
-    out = []
-    for ent in doc.ents:
-        if labels and ent.label_ not in labels:
-            continue
-        if _is_product_suffix(ent):
-            continue
-        s = Span(span.text, span.start + ent.start_char, span.start + ent.end_char)
-        out.append(Entity(ent.label_, ent.ent_id_, s))
-    return out
+    return [
+        Entity(label, rule, Span(span.text, span.start + a, span.start + b))
+        for label, rule, a, b in entities_of(span.raw)
+        if not labels or label in labels
+    ]
+
+
+@lru_cache(maxsize=4096)
+def entities_of(raw: str) -> tuple[tuple[str, str, int, int], ...]:
+    """(label, pattern id, start, end) of every entity in a string. Memoised: extractors ask
+    for different labels of the same cell in turn, and it is tokenised and matched once."""
+    return tuple(
+        (ent.label_, ent.ent_id_, ent.start_char, ent.end_char)
+        for ent in nlp_for()(raw).ents
+        if not _is_product_suffix(ent)
+    )
 
 
 def first(span: Span, label: str) -> Entity | None:
