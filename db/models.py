@@ -355,6 +355,28 @@ class ApprovalChange(Provenance, table=True):
     other_char_end: Optional[int] = None
 
 
+class CandidateFact(Provenance, table=True):
+    """A fact the generic extractor proposes (extract/candidates.py) for a person to review
+    (`msakb review`). Its provenance is the passage; `rule` the rule that proposed it.
+    `status`: pending, covered (a row of its table from the same passage exists already),
+    accepted (now an annotation in kb/annotations/review-<source>.yaml) or rejected."""
+
+    __tablename__ = "candidates"
+    id: str = Field(primary_key=True, description="stable: hash of source id, offsets and rule")
+    kind: str = Field(description="obligation, approval, spec, fee or timeline")
+    classification: Optional[str] = Field(default=None, description="requirement/prohibition/permission, status or entity label")
+    table_name: str = Field(description="the table the fact would go to")
+    proposed: str = Field(description="the row's values, as JSON")
+    trigger: str = Field(description="the cue or entity that made the passage a candidate")
+    trigger_start: int
+    trigger_end: int
+    entities: Optional[str] = Field(default=None, description="entities inside the passage, as JSON")
+    terms: Optional[str] = Field(default=None, description="field terms named (synonyms.yaml), '; '-separated")
+    support: Optional[str] = Field(default=None, description="mention rows the fact needs, as JSON")
+    status: str = "pending"
+    reason: Optional[str] = None
+
+
 class BuildInfo(SQLModel, table=True):
     __tablename__ = "build_info"
     key: str = Field(primary_key=True)

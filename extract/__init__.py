@@ -5,11 +5,13 @@ function `parse(doc: SourceDoc, gazetteer: Gazetteer) -> Iterator[Record]`: no I
 """
 
 from . import approved_list
+from . import generic
 from . import program_guidelines
 from . import slide_deck
 
 PARSERS = {
     "approved_product_list": approved_list.parse,
+    "generic": generic.parse,
     "program_guidelines": program_guidelines.parse,
     "slide_deck": slide_deck.parse,
 }
