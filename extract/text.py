@@ -260,16 +260,19 @@ def trim(span: Span) -> Span:
 # digit, opening quote or bracket; a line break always ends one.
 _SENTENCE_END = re.compile(r"[.?!][\"'”’)\]]*(?=[ \t]+[\"'“‘(\[]?[A-Z0-9])")
 _ABBREVIATION = re.compile(r"(?:\b(?:No|Nos|Mr|Mrs|Ms|Dr|St|vs|Inc|Co|Corp|Jr|Sr|Art|Sec|e\.g|i\.e)|\b[A-Z])\.$")
+_LEADING_MARKER = re.compile(r"^\s*(?:[-•*]\s*)?(?:(?:\d+|[a-z]|[ivx]+)\.|\(\d+\)|\([a-z]\))?\s+(?=\S)|^\s*[-•*](?=\s)")
 _MARKER_ONLY = re.compile(r"^\s*(?:[-•*]\s*)?(?:\d+|[a-z]|[ivx]+)\.$")  # "26." or "- a." opening a list item
 
 
 def sentences(span: Span) -> list[Span]:
-    """The sentences of a span, each trimmed of surrounding whitespace. Lines are split
-    separately (a line break ends a sentence); abbreviations such as "No." and "e.g." and
-    single initials do not end one."""
+    """The sentences of a span, each trimmed of surrounding whitespace and of a leading list
+    marker ("- a.", "3.", "- (1)"). Lines are split separately (a line break ends a
+    sentence); abbreviations such as "No." and "e.g." and single initials do not end one."""
     out = []
     for ln in lines(span):
-        raw, pos = ln.raw, 0
+        raw = ln.raw
+        m = _LEADING_MARKER.match(raw)
+        pos = m.end() if m else 0
         for m in _SENTENCE_END.finditer(raw):
             so_far = raw[pos : m.start() + 1]
             if _ABBREVIATION.search(so_far) or _MARKER_ONLY.match(so_far):
