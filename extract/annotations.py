@@ -10,6 +10,8 @@ File format:
       - table: restrictions
         quote: "Is there an MSA available for a 400-amp service?\\n\\nNo."
         occurrence: 1          # optional, when the quote occurs more than once
+        rule: generic:...      # optional: the rule that proposed it (default: file and number)
+        mention: true          # optional: only names the row (created if no fact states it)
         values: {id: ..., utility_id: sce, category: eligibility, text: ...}
 """
 
@@ -67,5 +69,7 @@ def load_annotations(folder: Path, texts: dict[str, str]) -> list[Record]:
             start = found[idx]
             span = Span(texts[source], start, start + len(quote))
             rule = item.get("rule") or f"annotation:{path.name}#{n}"
-            out.append(Record(table, dict(values), span, rule, source))
+            # `mention: true` only names a thing (a device, a utility): it creates the row if
+            # no fact does, else it is a citation (accepted review candidates use it).
+            out.append(Record(table, dict(values), span, rule, source, bool(item.get("mention"))))
     return out

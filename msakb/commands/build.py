@@ -11,7 +11,9 @@ from msakb.cli import cli, db_option, kb_option, run
 @db_option
 @kb_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only errors.")
-def build(db_path: Path, kb_dir: Path, quiet: bool):
+@click.option("--report", is_flag=True,
+              help="Then print, per source, facts from its parser, from accepted candidates, and candidates pending review.")
+def build(db_path: Path, kb_dir: Path, quiet: bool, report: bool):
     """Parse every source in the manifest and write the knowledge base.
 
     The new database is written beside the old one and renamed into place only when every
@@ -20,6 +22,7 @@ def build(db_path: Path, kb_dir: Path, quiet: bool):
     Example:
 
         msakb build --db msakb.db
+        msakb build --db msakb.db --report   # facts per source: parser, accepted candidates, pending
     """
     from db.build import build as do_build, summary
 
@@ -28,3 +31,7 @@ def build(db_path: Path, kb_dir: Path, quiet: bool):
     if not quiet:
         click.echo(f"built {result.db_path} in {result.seconds:.1f}s", err=True)
         click.echo(summary(result.counts))
+    if report:
+        from db.candidates import report as candidates_report
+
+        click.echo(candidates_report(result.db_path))
