@@ -1,0 +1,152 @@
+"""What every filing's context shares: settings, the scope (a utility or a state), and the
+restrictions and statements that apply within it, each carrying its citation number.
+
+All functions read the knowledge base and return plain dicts and lists; none writes anything.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from msakb.errors import FilingError
+
+from .kb import Citations, Kb
+
+SETTINGS = Path(__file__).resolve().parent / "templates" / "filings.yaml"
+
+
+@lru_cache(maxsize=2)
+def _load(path: str, mtime: float) -> dict:
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise FilingError(f"{path}: not valid YAML: {e}") from None
+
+
+def settings(path: Path = SETTINGS) -> dict:
+    """filings/templates/filings.yaml (re-read when it changes)."""
+    return _load(str(path), path.stat().st_mtime)
+
+
+def scope(kb: Kb, utility: str | None, state: str | None, need: bool = True) -> dict:
+    """The utility and/or state a filing is about; a state defaults to the utility's own."""
+    if utility is None and state is None:
+        if need:
+            raise FilingError("name a utility (--utility ID) or a state (--state XX)")
+        return {"utility": None, "state": None}
+    u = kb.utility(utility) if utility else None
+    code = state or (u and u["state"])
+    s = kb.state(code) if code else None
+    if u and s and u["state"] and u["state"] != s["code"]:
+        raise FilingError(f"utility {u['id']!r} is in {u['state']}, not in --state {s['code']}")
+    return {"utility": u, "state": s}
+
+
+def utility_names(kb: Kb) -> dict[str, str]:
+    return {r["id"]: r["name"] for r in kb.rows("SELECT id, name FROM utilities")}
+
+
+def device_names(kb: Kb) -> dict[str, str]:
+    names = {}
+    for r in kb.rows("SELECT id, manufacturer, product, model FROM devices"):
+        names[r["id"]] = " ".join(x for x in (r["manufacturer"], r["product"], r["model"]) if x)
+    return names
+
+
+def applies(row: dict, where: dict, device_id: str | None = None) -> bool:
+    """Does a row (with utility_id/state/device_id) apply within the scope?"""
+    u, s = where["utility"], where["state"]
+    if device_id and row.get("device_id") not in (None, device_id):
+        return False
+    if row.get("utility_id"):
+        if u is not None:
+            return row["utility_id"] == u["id"]
+        return s is not None and row.get("_utility_state") == s["code"]
+    if row.get("state"):
+        return s is not None and row["state"] == s["code"]
+    return u is None and s is None
+
+
+def restrictions(kb: Kb, cites: Citations, where: dict, categories: list[str] | None = None,
+                 device_id: str | None = None) -> list[dict]:
+    """The restrictions in scope, in settings order of category, each with its citation(s)."""
+    rows = kb.rows(
+        "SELECT r.*, u.state AS _utility_state FROM restrictions r "
+        "LEFT JOIN utilities u ON u.id = r.utility_id ORDER BY r.source_id, r.char_start, r.id"
+    )
+    order = list(settings().get("categories", {}))
+    unames, dnames = utility_names(kb), device_names(kb)
+    also = {}
+    for c in kb.rows("SELECT * FROM citations WHERE table_name = 'restrictions' ORDER BY id"):
+        also.setdefault(c["row_id"], []).append(c)
+    out = []
+    for r in rows:
+        if not applies(r, where, device_id) or (categories and r["category"] not in categories):
+            continue
+        item = cites.cite(r)
+        item["also_cited"] = [cites.add(c) for c in also.get(r["id"], [])]
+        item["utility_name"] = unames.get(r["utility_id"]) if r["utility_id"] else None
+        item["device_name"] = dnames.get(r["device_id"]) if r["device_id"] else None
+        item["needs_justification"] = not (r["justification"] or "").strip()
+        out.append(item)
+    rank = {c: i for i, c in enumerate(order)}
+    out.sort(key=lambda r: (rank.get(r["category"], len(rank)), r["category"]))
+    return out
+
+
+def grouped(rows: list[dict]) -> list[dict]:
+    """Restrictions grouped by category: [{category, heading, restrictions}]."""
+    labels = settings().get("categories", {})
+    groups: dict[str, list] = {}
+    for r in rows:
+        groups.setdefault(r["category"], []).append(r)
+    return [{"category": c, "heading": labels.get(c, c.replace("_", " ").capitalize()), "restrictions": rs}
+            for c, rs in groups.items()]
+
+
+def statements(kb: Kb, cites: Citations, where: dict, topics: list[str], device_id: str | None = None) -> dict:
+    """For each topic: the statements in scope ('here') and those made elsewhere ('elsewhere'),
+    the latter for reference only and labelled with whom they come from."""
+    rows = kb.rows(
+        "SELECT s.*, u.state AS _utility_state FROM statements s "
+        "LEFT JOIN utilities u ON u.id = s.utility_id ORDER BY s.source_id, s.char_start, s.id"
+    )
+    unames, dnames = utility_names(kb), device_names(kb)
+    out = {t: {"topic": t, "here": [], "elsewhere": []} for t in topics}
+    for r in rows:
+        if r["topic"] not in out:
+            continue
+        item = cites.cite(r)
+        item["utility_name"] = unames.get(r["utility_id"]) if r["utility_id"] else None
+        item["device_name"] = dnames.get(r["device_id"]) if r["device_id"] else None
+        item["who"] = item["utility_name"] or r["state"] or "general"
+        general = not r["utility_id"] and not r["state"]
+        key = "here" if applies(r, where, device_id) or (general and _device_ok(r, device_id)) else "elsewhere"
+        out[r["topic"]][key].append(item)
+    return out
+
+
+def _device_ok(row: dict, device_id: str | None) -> bool:
+    return device_id is None or row.get("device_id") in (None, device_id)
+
+
+def lifespans(kb: Kb, cites: Citations, device: dict | None) -> list[dict]:
+    """Expected lifespans the sources give, for the device's maker when a device is named."""
+    rows = kb.rows("SELECT * FROM lifespans ORDER BY manufacturer, id")
+    if device is not None:
+        maker = (device["manufacturer"] or "").lower()
+        rows = [r for r in rows if r.get("device_id") == device["id"] or (r["manufacturer"] or "").lower() == maker]
+    return [cites.cite(r) for r in rows]
+
+
+def party(where: dict) -> dict:
+    """Names for the template: who the filing is for."""
+    u, s = where["utility"], where["state"]
+    return {
+        "utility": u,
+        "state": s,
+        "scope_name": u["name"] if u else (s["name"] if s else "all jurisdictions"),
+    }

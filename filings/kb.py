@@ -1,0 +1,159 @@
+"""Read access to a built knowledge base for the filings, and the citations a filing collects.
+
+`Kb` opens the SQLite file read-only and answers plain queries as lists of dicts; the
+context builders in filings/ are functions of a `Kb` and the options, with no other input.
+`Citations` numbers the passages a filing relies on; each number leads to the source's title,
+as-of date and the exact quote in the filing's citations section.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from msakb.errors import FilingError, UnknownIdError
+
+
+class Kb:
+    """A built knowledge base, opened read-only."""
+
+    def __init__(self, path: Path):
+        path = Path(path)
+        if not path.is_file():
+            raise FilingError(f"no knowledge base at {path}; build one first: msakb build --db {path}")
+        self.path = path
+        self.conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        self.conn.row_factory = sqlite3.Row
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "sources" not in tables or "build_info" not in tables:
+            raise FilingError(f"{path} is not an msakb knowledge base (no sources/build_info tables); rebuild it")
+        self.tables = tables
+
+    def rows(self, sql: str, *params) -> list[dict]:
+        """Rows of a query as dicts; a table the build did not create reads as empty."""
+        try:
+            return [dict(r) for r in self.conn.execute(sql, params)]
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e) or "no such column" in str(e):
+                return []
+            raise FilingError(f"{self.path}: query failed ({e}); is the knowledge base current? rebuild it") from None
+
+    def one(self, sql: str, *params) -> dict | None:
+        found = self.rows(sql, *params)
+        return found[0] if found else None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- the parties a filing names -------------------------------------------------------
+
+    def utility(self, uid: str) -> dict:
+        row = self.one("SELECT * FROM utilities WHERE id = ?", uid)
+        if row is None:
+            raise UnknownIdError("utility", uid, [r["id"] for r in self.rows("SELECT id FROM utilities")])
+        return row
+
+    def state(self, code: str) -> dict:
+        row = self.one("SELECT * FROM states WHERE code = ?", code.upper())
+        if row is None:
+            raise UnknownIdError("state", code, [r["code"] for r in self.rows("SELECT code FROM states")])
+        return row
+
+    def device(self, did: str) -> dict:
+        row = self.one("SELECT * FROM devices WHERE id = ?", did)
+        if row is None:
+            raise UnknownIdError("device", did, [r["id"] for r in self.rows("SELECT id FROM devices")])
+        return row
+
+    def manufacturer(self, name: str) -> dict:
+        row = self.one("SELECT * FROM manufacturers WHERE id = ? OR lower(name) = lower(?)", name, name)
+        if row is None:
+            raise UnknownIdError("manufacturer (--oem)", name, [r["id"] for r in self.rows("SELECT id FROM manufacturers")])
+        return row
+
+    def source(self, sid: str) -> dict:
+        row = self.one("SELECT * FROM sources WHERE id = ?", sid)
+        if row is None:
+            raise UnknownIdError("source", sid, [r["id"] for r in self.rows("SELECT id FROM sources")])
+        return row
+
+    def build_info(self) -> dict:
+        """The build a filing came from: when, fingerprints, and each source's sha256."""
+        info = {r["key"]: r["value"] for r in self.rows("SELECT key, value FROM build_info")}
+        for key in ("built_at", "kb_fingerprint"):
+            if key not in info:
+                raise FilingError(f"{self.path}: build_info has no {key!r}; rebuild the knowledge base")
+        sources = [
+            {"id": r["id"], "title": r["title"], "as_of": r["as_of"] or "undated", "sha256": r["sha256"]}
+            for r in self.rows("SELECT id, title, as_of, sha256 FROM sources ORDER BY id")
+        ]
+        return {
+            "built_at": info["built_at"],
+            "kb_fingerprint": info["kb_fingerprint"],
+            "code_fingerprint": info.get("code_fingerprint", "not recorded"),
+            "sources": sources,
+        }
+
+
+class Ref:
+    """A citation's number, fixed when a template first prints it, so that the numbers run in
+    reading order and the citations section lists only the passages the document shows."""
+
+    def __init__(self, owner: "Citations", entry: dict):
+        self.owner, self.entry = owner, entry
+
+    @property
+    def number(self) -> int:
+        if self.entry["number"] is None:
+            self.owner.used += 1
+            self.entry["number"] = self.owner.used
+        return self.entry["number"]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+    __html__ = __str__
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class Citations:
+    """Numbered citations, one per distinct passage; see Ref for when a number is given."""
+
+    def __init__(self, kb: Kb):
+        self.kb = kb
+        self.used = 0
+        self._refs: dict[tuple, Ref] = {}
+        self._sources: dict[str, dict] = {}
+
+    @property
+    def entries(self) -> list[dict]:
+        """The passages the document has printed a number for, in number order."""
+        shown = [r.entry for r in self._refs.values() if r.entry["number"] is not None]
+        return sorted(shown, key=lambda e: e["number"])
+
+    def add(self, row: dict) -> Ref:
+        """The citation of a fact row's passage (source_id, char_start, char_end, quote)."""
+        key = (row["source_id"], row["char_start"], row["char_end"])
+        if key not in self._refs:
+            src = self._sources.get(row["source_id"])
+            if src is None:
+                src = self.kb.source(row["source_id"])
+                self._sources[row["source_id"]] = src
+            self._refs[key] = Ref(self, {
+                "number": None,
+                "source_id": src["id"],
+                "title": src["title"],
+                "publisher": src["publisher"],
+                "as_of": src["as_of"] or "undated",
+                "url": src["url"],
+                "quote": row["quote"],
+                "char_start": row["char_start"],
+                "char_end": row["char_end"],
+            })
+        return self._refs[key]
+
+    def cite(self, row: dict) -> dict:
+        """A copy of the row with its citation under 'cite'."""
+        return {**row, "cite": self.add(row)}
