@@ -30,6 +30,7 @@ RULE = "deck_pseg"
 _NUMBERED = re.compile(r"^\d+\.$")
 _LETTERED = re.compile(r"^(?P<letter>[a-z])\.\s+(?P<text>.+?)(?:,\s*and|,|;)?$")
 _ORDINAL = re.compile(r"(\d)\s+(st|nd|rd|th)\b")
+_OBLIGATION = re.compile(r"\b(?:shall|must|required?|requires)\b", re.I)
 
 
 def tidy(text: str) -> str:
@@ -54,7 +55,7 @@ def numbered_requirements(doc: SourceDoc, gaz: Gazetteer) -> Iterator[Record]:
         if not _NUMBERED.match(item.marker):
             continue
         named = gaz.find_utilities(item.body)
-        if not named:
+        if not named or not _OBLIGATION.search(item.body.raw):
             continue
         uid = named[0][0]
         state = gaz.utilities[uid]["state"]
@@ -79,9 +80,9 @@ def numbered_requirements(doc: SourceDoc, gaz: Gazetteer) -> Iterator[Record]:
                 raise SourceError(None, f"sub-item of item {number} is not lettered 'a. ...': {sub.body.raw[:60]!r}",
                                   line=sub.body.line)
             letter = m.group("letter")
+            text = tidy(sub.body.sub(m.start("text"), m.end("text")).clean())
             yield restriction(doc, uid, state, None, category, f"{uid}-{category}-{letter}", sub.body,
-                              f"item {number}{letter}", tidy(sub.body.sub(m.start("text"), m.end("text")).clean()), None,
-                              f"{RULE}:lettered_item")
+                              f"item {number}{letter}", text, None, f"{RULE}:lettered_item")
 
 
 def restriction(doc, uid, state, device, category, local, span, section, text, justification, rule) -> Record:
@@ -132,7 +133,8 @@ def usage_requirements(doc: SourceDoc, gaz: Gazetteer, slide: Slide) -> Iterator
         rule = next((p for p in conf["parts"] if re.search(p["heading"], heading, re.I)), None)
         if rule is None:
             raise SourceError(None, f"heading {heading!r} of a usage-requirements slide is not known to "
-                                    "extract/patterns/slide_deck.yaml (usage_requirements.parts)", line=part.heading.line)
+                                    "extract/patterns/slide_deck.yaml (usage_requirements.parts)",
+                              line=part.heading.line)
         if rule["category"] == "skip":
             continue
         if rule["category"] == "catalog":
@@ -141,7 +143,8 @@ def usage_requirements(doc: SourceDoc, gaz: Gazetteer, slide: Slide) -> Iterator
         for n, item in enumerate(list_items(part.body), 1):
             head, reason = split_justification(item.body)
             yield restriction(doc, uid, state, fid, rule["category"], f"{uid}-{rule['local']}-{n}", item.body,
-                              heading, tidy(head.clean()), reason.clean() if reason else None, f"{RULE}:{rule['local']}")
+                              heading, tidy(head.clean()), reason.clean() if reason else None,
+                              f"{RULE}:{rule['local']}")
 
 
 def catalog(doc, gaz, body: Span, fam: dict, approval: dict, state, local: str) -> Iterator[Record]:
@@ -160,7 +163,8 @@ def catalog(doc, gaz, body: Span, fam: dict, approval: dict, state, local: str) 
             yield doc.record("devices", {"id": did, "manufacturer": fam["manufacturer"], "product": fam["product"],
                                          "model": model, "family_id": fam["id"]}, row.span, f"{RULE}:catalog_device")
             aid = f"{doc.id}/approvals/{uid}-{slug(did)}"
-            yield doc.record("approvals", {"id": aid, "device_id": did, **approval}, row.span, f"{RULE}:catalog_approval")
+            yield doc.record("approvals", {"id": aid, "device_id": did, **approval}, row.span,
+                             f"{RULE}:catalog_approval")
             if "features" in cols:
                 for rec in specs(doc, row.cells[cols["features"]], f"{RULE}:catalog_spec", [did], aid,
                                  {"AMPS", "JAWS"}):

@@ -70,7 +70,7 @@ def titled_items(doc: SourceDoc) -> Iterator[Record]:
     """'ANSI/NEMA C12.7, Requirement for watthour meter sockets' list items."""
     for item in list_items(doc.span()):
         m = _TITLED.match(item.body.raw)
-        if not m:
+        if not m or not m.group("title")[0].isupper():  # "UL 414, which ..." is prose, not a title
             continue
         ents = find_entities(item.body.sub(m.start("ref"), m.end("ref")), {"STANDARD"})
         if len(ents) != 1 or ents[0].span != item.body.sub(m.start("ref"), m.end("ref")):

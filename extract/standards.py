@@ -1,6 +1,7 @@
 """Standards as sources name them: one id per standard however it is written.
 
 "UL-414", "UL 414" and a bare "414" in a list of UL standards are all `UL 414`;
+"NEC Article 230" keeps its word;
 "ANSI/NEMA C12.7" and "ANSI C12.7" are `ANSI C12.7`, and so is a bare "C12.7" (the C12
 series is ANSI's). The spellings are data: extract/patterns/standards.yaml.
 """
@@ -16,7 +17,8 @@ import yaml
 from msakb.errors import SourceError
 from msakb.paths import PATTERNS
 
-_WRITTEN = re.compile(r"^\s*(?:(?P<body>[A-Z]{2,5}(?:/[A-Z]{2,5})?)[\s-]+)?(?P<number>[A-Z]?\d[\w.:]*)\s*$")
+_WRITTEN = re.compile(r"^\s*(?:(?P<body>[A-Z]{2,5}(?:/[A-Z]{2,5})?)[\s-]+)?(?P<article>Article\s+)?"
+                      r"(?P<number>[A-Z]?\d[\w.:]*)\s*$")
 _CLAUSE = re.compile(r"^(?P<standard>.+?)\s*\((?P<clause>[^()]+)\)\s*$")
 
 
@@ -51,6 +53,8 @@ def standard_ref(text: str, default_body: str | None = None, line: int | None = 
         if body is None:
             raise SourceError(None, f"standard {text!r} names no body and no series rule gives one "
                                     "(extract/patterns/standards.yaml)", line=line)
+    if m.group("article"):
+        number = f"Article {number}"  # "NEC Article 230"
     return StandardRef(f"{body} {number}", body, number, written)
 
 
