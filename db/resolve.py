@@ -29,6 +29,13 @@ def provenance(r: Record) -> dict:
     }
 
 
+def _states_more(new: dict, old: dict) -> bool:
+    """True when `new` gives a value for every column `old` gives one for, and more."""
+    have_old = {k for k, v in old.items() if v is not None}
+    have_new = {k for k, v in new.items() if v is not None}
+    return have_old < have_new
+
+
 def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
     rows: dict[str, dict] = defaultdict(dict)  # table -> key -> row
     origin: dict[tuple[str, str], Record] = {}
@@ -73,8 +80,16 @@ def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
                     "other_char_start": r.span.start,
                     "other_char_end": r.span.end,
                 })
-        if not (r.source_id == first.source_id and r.span == first.span):
-            cite(r.table, key, r)
+        if r.source_id == first.source_id and r.span == first.span:
+            continue
+        if not diffs and not r.mention and _states_more(r.values, first.values):
+            # The later passage states everything the first did and more (a state's framework
+            # status after a bare mention of the state): it becomes the row, the first a citation.
+            rows[r.table][key] = row
+            origin[(r.table, key)] = r
+            cite(r.table, key, first)
+            continue
+        cite(r.table, key, r)
 
     # A utility's state is implied by its name (gazetteer); make sure the state row exists.
     for key, u in list(rows["utilities"].items()):
