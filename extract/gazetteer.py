@@ -92,7 +92,7 @@ class Gazetteer:
 
 def _read(path: Path):
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except FileNotFoundError:
         raise MsakbError(f"{path}: gazetteer file not found") from None
     except yaml.YAMLError as e:

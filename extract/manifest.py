@@ -55,7 +55,8 @@ def load_manifest(path: Path = MANIFEST) -> Manifest:
     if not path.exists():
         raise ManifestError(f"{path}: manifest not found; it lists the sources to build from")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's parser where present: same objects, 10x faster on a national-size manifest
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         raise ManifestError(f"{path}: not valid YAML: {e}") from None
     try:
