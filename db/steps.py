@@ -7,3 +7,4 @@ from . import rules  # noqa: F401,E402  eligibility rules (kb/rules/*.yaml) -> r
 from . import history  # noqa: F401,E402  approval_changes between editions; current_* views
 from . import candidates  # noqa: F401,E402  review queue: candidate facts of every source (extract/candidates.py)
 from . import cross_conflicts  # noqa: F401,E402  conflicts between sources (db/conflict_checks.yaml)
+from . import reviewed_conflicts  # noqa: F401,E402  reviewed conflicts between sources (kb/conflicts/*.yaml)

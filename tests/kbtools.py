@@ -29,10 +29,10 @@ def keep_sources(kb: Path, ids: list[str]) -> None:
         else:
             doc["records"] = records
             ann.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    rules = kb / "rules"
-    if rules.exists():
-        for f in rules.glob("*"):
-            f.unlink()
+    for folder in ("rules", "conflicts"):  # rules and reviewed conflicts name sources' rows
+        if (kb / folder).exists():
+            for f in (kb / folder).glob("*"):
+                f.unlink()
 
 
 def rewrite_source(kb: Path, source_id: str, data: bytes, repin: bool = True) -> Path:
