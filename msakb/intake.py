@@ -104,7 +104,8 @@ def add_source(file: Path, kb: Path, *, publisher: str, jurisdiction: str, kind:
         err = e.errors()[0]
         raise IntakeError(f"--{'.'.join(map(str, err['loc'])).replace('_', '-')}: {err['msg']}") from None
     old = manifest_path.read_text(encoding="utf-8")
-    new = old + ("" if old.endswith("\n") else "\n") + "\n" + entry_yaml(entry)
+    indent = re.search(r"(?m)^([ \t]*)- ", old)
+    new = old + ("" if old.endswith("\n") else "\n") + "\n" + entry_yaml(entry, indent.group(1) if indent else "  ")
     tmp_manifest = manifest_path.with_name(f".{manifest_path.name}.tmp")
     tmp_source = folder / f".{name}.tmp"
     try:
@@ -123,11 +124,11 @@ def add_source(file: Path, kb: Path, *, publisher: str, jurisdiction: str, kind:
     return Added(entry, folder / name)
 
 
-def entry_yaml(entry: SourceEntry) -> str:
-    """The entry as a block of the manifest's `sources:` list (2-space indent)."""
+def entry_yaml(entry: SourceEntry, indent: str = "  ") -> str:
+    """The entry as a block of the manifest's `sources:` list, indented like its others."""
     d = entry.model_dump(mode="python", exclude_none=True)
     d = {k: v for k, v in d.items() if v not in ({}, None)}
     if entry.as_of is None:
         d["as_of"] = None  # required field: null says "undated"
     body = yaml.safe_dump([d], sort_keys=False, allow_unicode=True, width=1000)
-    return "".join(("  " + ln if ln.strip() else ln) + "\n" for ln in body.splitlines())
+    return "".join((indent + ln if ln.strip() else ln) + "\n" for ln in body.splitlines())
