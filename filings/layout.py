@@ -38,6 +38,7 @@ class Block:
     number: int | None = None  # for items of an <ol>
     rows: list[list[list[Run]]] = field(default_factory=list)
     header: bool = False
+    widths: list[float] = field(default_factory=list)  # <table widths="1,4,2">: relative
 
     @property
     def text(self) -> str:
@@ -50,7 +51,7 @@ def runs_text(runs: list[Run]) -> str:
 
 def _shown(r: Run) -> str:
     if r.mark == "blank":
-        return f"[TO COMPLETE: {r.text}]"
+        return f"[TO COMPLETE: {r.text}]" if r.text else "[TO COMPLETE]"
     if r.mark == "flag":
         return f"[{r.text.upper()}]"
     return r.text
@@ -97,6 +98,10 @@ def _block(el, out: list[Block], template: str, level: int) -> None:
                 _block(sub, out, template, level + 1)
     elif tag == "table":
         table = Block("table")
+        try:
+            table.widths = [float(w) for w in el.get("widths", "").split(",") if w.strip()]
+        except ValueError:
+            raise FilingError(f"{template}: <table widths={el.get('widths')!r}>: expected numbers like \"1,4,2\"") from None
         for tr in el:
             if tr.tag != "tr":
                 raise FilingError(f"{template}: <table> may hold only <tr>, found <{tr.tag}>")
@@ -158,13 +163,14 @@ def _normalise(runs: list[Run]) -> list[Run]:
     return [r for r in out if r.text or r.br or r.mark]
 
 
+
 # -- writers -------------------------------------------------------------------------------
 
 def write_docx(blocks: list[Block], path: Path, footer: str, title: str) -> Path:
     """Lay the blocks out with python-docx; the file appears only when complete."""
     from docx import Document
     from docx.enum.text import WD_COLOR_INDEX
-    from docx.shared import Pt
+    from docx.shared import Inches, Pt
 
     doc = Document()
     doc.core_properties.title = title
@@ -202,6 +208,13 @@ def write_docx(blocks: list[Block], path: Path, footer: str, title: str) -> Path
                 continue
             table = doc.add_table(rows=len(b.rows), cols=width)
             table.style = "Table Grid"
+            if len(b.widths) == width:
+                table.autofit = False
+                for j, w in enumerate(b.widths):
+                    size = Inches(6.5 * w / sum(b.widths))
+                    table.columns[j].width = size
+                    for cell in table.columns[j].cells:
+                        cell.width = size
             for i, row in enumerate(b.rows):
                 for j, cell_runs in enumerate(row):
                     add_runs(table.cell(i, j).paragraphs[0], cell_runs)
@@ -234,7 +247,8 @@ def to_markdown(blocks: list[Block]) -> str:
             lines.append("")
         else:
             prefix = {"title": "# ", "h1": "## ", "h2": "### ", "h3": "#### ", "quote": "> "}.get(b.kind, "")
-            lines += [prefix + _md_runs(b.runs), ""]
+            text = re.sub(r"^(\d+)\.", r"\1\\.", _md_runs(b.runs))  # not a numbered list
+            lines += [prefix + text, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -54,7 +54,7 @@ def application(kb: Kb, cites: Citations, o) -> dict:
     for pattern in conf.get("standards", []):
         for s in kb.rows("SELECT * FROM standards WHERE id LIKE ? ORDER BY id", pattern):
             if all(s["id"] != x["id"] for x in standards):
-                tests = kb.rows("SELECT * FROM standard_tests WHERE standard LIKE ? ORDER BY id", s["id"] + "%")
+                tests = kb.rows("SELECT * FROM standard_tests WHERE standard = ? ORDER BY id", s["id"])
                 standards.append({**cites.cite(s), "tests": [cites.cite(t) for t in tests],
                                   "report": _field(f"{s['id']} test report (number, laboratory, date)", None)})
 

@@ -23,8 +23,9 @@ from msakb.errors import FilingError
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def blank(label: str) -> Markup:
-    """A clearly marked blank for a field the knowledge base cannot fill."""
+def blank(label: str = "") -> Markup:
+    """A clearly marked blank for a field the knowledge base cannot fill ('[TO COMPLETE: label]',
+    or '[TO COMPLETE]' where the label stands beside it)."""
     return Markup("<blank>{}</blank>").format(label)
 
 
@@ -82,22 +83,23 @@ def render(name: str, context: dict, folder: Path = TEMPLATES) -> str:
 
 
 def _where(tb, folder: Path) -> str:
-    """'templates/x.html.j2, line N ({{ the line }})' for the innermost template frame."""
+    """'template x.html.j2, line N (the line)' for the innermost template frame (Jinja rewrites
+    the traceback so that a template's frame carries its file name and template line)."""
     found = None
     while tb is not None:
-        tmpl = tb.tb_frame.f_globals.get("__jinja_template__")
-        if tmpl is not None:
-            found = (tmpl, tmpl.get_corresponding_lineno(tb.tb_lineno))
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (Path(filename), tb.tb_lineno)
         tb = tb.tb_next
     if found is None:
         return f"templates in {folder}"
-    tmpl, line = found
+    path, line = found
     text = ""
-    if tmpl.filename and Path(tmpl.filename).exists():
-        lines = Path(tmpl.filename).read_text(encoding="utf-8").splitlines()
+    if path.is_file():
+        lines = path.read_text(encoding="utf-8").splitlines()
         if 0 < line <= len(lines):
             text = f" ({lines[line - 1].strip()[:80]})"
-    return f"template {tmpl.name}, line {line}{text}"
+    return f"template {path.name}, line {line}{text}"
 
 
 def undeclared_variables(name: str, folder: Path = TEMPLATES) -> set[str]:

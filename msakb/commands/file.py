@@ -6,8 +6,6 @@ import click
 
 from msakb.cli import cli, db_option, run
 
-KINDS_HELP = "waiver, restrictions, oem-application, installer-conditions, order-26, program-redline"
-
 
 @cli.command(name="file")
 @click.argument("kind")
