@@ -224,3 +224,88 @@ def test_rules_are_checked_at_build(kb_copy, tmp_path):
     bad = runner.invoke(cli, ["build", "--db", str(tmp_path / "bad.db"), "--kb", str(kb_copy), "-q"])
     assert bad.output == ("Error: kb/rules/sce.yaml: rule 'sce-self-contained-meter': `fields` lists ['service_amps'] "
                           "but the conditions read ['instrument_rated']\n")
+
+
+# PSE&G's usage requirements for the ConnectDER Solar adapter (TESCO deck): a site within all.
+PSEG_OK = {
+    "--utility": "pseg", "--service-amps": "200", "--phase": "single", "--voltage": "120/240", "--jaws": "4",
+    "--enclosure-height": "12", "--cover": "ringless", "--service": "overhead", "--der-kind": "solar",
+    "--der-amps": "60", "--fault-current": "10",
+}
+SOLAR60 = "connectder-c-b-5-22-60"
+PSEG_FAILS = {
+    "60 A socket (may not be used with sockets rated 60 amps)": ({"--service-amps": "60"}, {"pseg-socket-100-200a"}),
+    "320 A socket (or 320 amps)": ({"--service-amps": "320"}, {"pseg-socket-100-200a"}),
+    "11 in enclosure (a minimum of 11.5\" high)": ({"--enclosure-height": "11"}, {"pseg-enclosure-11-5in"}),
+    "ring-type cover (shall be ringless type)": ({"--cover": "ring"}, {"pseg-ringless-cover"}),
+    "5-jaw socket, no 5th terminal": ({"--jaws": "5", "--fifth-terminal": "no"},
+                                      {"pseg-fifth-terminal-feature", "pseg-fifth-jaw"}),
+    "120/208 V on an overhead (not network) service": ({"--voltage": "120/208", "--phase": "three"},
+                                                       {"pseg-service-120-240-or-208-network"}),
+    "conventional underground network": ({"--service": "underground-network"}, {"pseg-no-conventional-underground"}),
+    "30 A breaker (between 35 and 80 amps)": ({"--der-amps": "30"}, {"pseg-breaker-35-80a"}),
+    "90 A breaker": ({"--der-amps": "90"}, {"pseg-breaker-35-80a"}),
+    "25 kA available fault current (up to 22,000 amps)": ({"--fault-current": "25"}, {"pseg-fault-current-22ka"}),
+    "an EV charger, not a solar system": ({"--der-kind": "ev"}, {"pseg-solar-on-customer-side"}),
+}
+PSEG_PASSES = {
+    "100 A socket": {"--service-amps": "100"},
+    "11.5 in enclosure": {"--enclosure-height": "11.5"},
+    "5-jaw socket with the 5th terminal": {"--jaws": "5", "--fifth-terminal": "yes"},
+    "120/208 V network service": {"--voltage": "120/208", "--phase": "three", "--service": "network"},
+    "35 A breaker": {"--der-amps": "35"},
+    "80 A breaker": {"--der-amps": "80"},
+    "22 kA": {"--fault-current": "22"},
+    "underground from one transformer": {"--service": "underground"},
+}
+
+
+def test_pseg_site_passing_everything(built_db):
+    results = run_check(built_db, PSEG_OK)
+    assert sorted(results) == ["connectder-c-b-5-22-40", SOLAR60, "connectder-c-b-5-22-80"]
+    assert {r["verdict"] for r in results.values()} == {"eligible"}
+    assert results[SOLAR60]["approvals"][0]["status"] == "approved"
+    assert results[SOLAR60]["passed"] == [
+        "pseg-breaker-35-80a", "pseg-enclosure-11-5in", "pseg-fault-current-22ka", "pseg-no-conventional-underground",
+        "pseg-ringless-cover", "pseg-service-120-240-or-208-network", "pseg-socket-100-200a",
+        "pseg-solar-on-customer-side"]
+    assert results[SOLAR60]["not_applicable"] == ["pseg-fifth-jaw", "pseg-fifth-terminal-feature"]
+
+
+@pytest.mark.parametrize("case", list(PSEG_FAILS))
+def test_pseg_site_failing_one_rule(built_db, case):
+    change, rules = PSEG_FAILS[case]
+    result = run_check(built_db, {**PSEG_OK, **change}, device=SOLAR60)[SOLAR60]
+    assert (result["verdict"], failing(result)) == ("not_eligible", rules)
+    assert {f["source_id"] for f in result["failures"]} == {"tesco-nysemec-msa-deck-2026-03-18"}
+
+
+@pytest.mark.parametrize("case", list(PSEG_PASSES))
+def test_pseg_site_within_the_rule(built_db, case):
+    result = run_check(built_db, {**PSEG_OK, **PSEG_PASSES[case]}, device=SOLAR60)[SOLAR60]
+    assert (result["verdict"], result["failures"]) == ("eligible", [])
+
+
+def test_pseg_quote_and_missing_jaws(built_db):
+    result = run_check(built_db, {**PSEG_OK, "--cover": "ring"}, device=SOLAR60)[SOLAR60]
+    assert result["failures"][0]["quote"] == (
+        "Adapter may only be used in meters socket blocks rated from 100 amps thru 200 amps continuous current and "
+        "may not be used with sockets rated 60 amps or 320 amps. Socket enclosures shall be a minimum of 11.5\" high. "
+        "Socket cover shall be ringless type.")
+    site = {k: v for k, v in PSEG_OK.items() if k != "--jaws"}
+    unknown = run_check(built_db, site, device=SOLAR60)[SOLAR60]
+    assert unknown["verdict"] == "unknown"
+    assert [(n["field"], n["option"]) for n in unknown["needs"]] == [("fifth_terminal", "--fifth-terminal"), ("jaws", "--jaws")]
+
+
+def test_state_and_family_and_no_rules(built_db):
+    by_state = run_check(built_db, {"--state": "NJ", **{k: v for k, v in PSEG_OK.items() if k != "--utility"}})
+    assert sorted(by_state) == ["connectder-c-b-5-22-40", SOLAR60, "connectder-c-b-5-22-80"]
+    family = run_check(built_db, PSEG_OK, device="connectder-solar")
+    assert sorted(family) == sorted(by_state)
+    # PG&E's approvals are of families (ConnectDER EV, IslandDER): they apply to each member model.
+    # No rules are encoded for PG&E, so nothing is called eligible.
+    pge = run_check(built_db, {"--utility": "pge", "--service-amps": "200"})
+    assert {r["verdict"] for r in pge.values()} == {"unknown"}
+    assert pge[EV100]["approvals"][0]["via_family"] == "connectder-ev"
+    assert pge[EV100]["note"] == "no eligibility rules are encoded for pge (kb/rules/)"
