@@ -1,8 +1,8 @@
 """Kind `installer_article`: an installer's article about one MSA (KiloWire's on the
 ConnectDER EV adapter is the first). It yields
 
-- specs of the article's device: quantities (AMPS, POWER, VOLTS entities) that a cue next to
-  them qualifies ("up to 60A", "48A is the practical maximum", "240V circuit");
+- specs of the circuit the article's device feeds: quantities (AMPS, POWER, VOLTS entities)
+  that a cue next to them qualifies ("up to 60A", "48A is the practical maximum", "240V circuit");
 - the standards it names, with the title it gives ("NEC Article 625 (Electric Vehicle
   Charging Systems)");
 - the requirements it states (sentences with "requires", "must", ...), with the reason it
@@ -94,13 +94,13 @@ def specs(doc: SourceDoc, device: str) -> Iterator[Record]:
                         continue
                     end += m.end()
                 quote = Span(doc.text, start, end)
-                qualifier = cue["qualifier"]
+                qualifier = cue.get("qualifier")
                 cond = _rx(cue["condition"]).match(sent.raw) if cue.get("condition") else None
                 if cond:
-                    qualifier += f", at {cond.group('condition')}"
+                    qualifier = ", ".join(filter(None, (qualifier, f"at {cond.group('condition')}")))
                 quantity, unit = SPEC_LABELS[e.label]
                 vals = {**spec_values(e.label, e.text), "qualifier": qualifier}
-                local = slug(device, cue["quantity"], qualifier, f"{vals['value']:g}")
+                local = slug(device, cue["quantity"], qualifier or "", f"{vals['value']:g}")
                 yield doc.record("specs", {
                     "id": f"{doc.id}/specs/{local}", "device_id": device, "approval_id": None,
                     "quantity": cue["quantity"], "unit": unit, "text": quote.clean(), **vals,

@@ -31,10 +31,10 @@ def test_specs_of_the_connectder_ev_family(db):
     got = {(r["quantity"], r["qualifier"]): (r["device_id"], r["value"], r["unit"], r["quote"])
            for r in rows(db, "SELECT * FROM specs WHERE source_id = ?", SRC)}
     assert got == {
-        ("current", "max"): ("connectder-ev", 60.0, "A", "up to 60A"),
-        ("current", "practical max"): ("connectder-ev", 48.0, "A", "48A is the practical maximum"),
-        ("power", "approximately, at 48A"): ("connectder-ev", 11.5, "kW", "approximately 11.5 kW"),
-        ("voltage", "circuit"): ("connectder-ev", 240.0, "V", "240V circuit"),
+        ("circuit_current", "max"): ("connectder-ev", 60.0, "A", "up to 60A"),
+        ("circuit_current", "practical max"): ("connectder-ev", 48.0, "A", "48A is the practical maximum"),
+        ("circuit_power", "approximately, at 48A"): ("connectder-ev", 11.5, "kW", "approximately 11.5 kW"),
+        ("circuit_voltage", None): ("connectder-ev", 240.0, "V", "240V circuit"),
     }
     # "up to 60A" and "240V circuit" are each stated twice: one row, one citation each
     cited = rows(db, "SELECT row_id, quote FROM citations WHERE table_name = 'specs' AND source_id = ? ORDER BY row_id", SRC)
