@@ -72,3 +72,69 @@ def test_editions_of_one_list_are_history_not_conflicts(kb_copy, tmp_path):
     assert conn.execute(
         "SELECT change, device_id, old_status, new_status FROM approval_changes WHERE change = 'status_changed'"
     ).fetchall() == [("status_changed", "neworld-eqb-mim-200-plus-pe", "pilot", "approved")]
+
+
+GUIDE, MEETING, DECK, ARTICLE = (
+    "sce-msa-program-guidelines-2025", "ct-pura-iwg-msa-subgroup-2025-02-06", "tesco-nysemec-msa-deck-2026-03-18",
+    "kilowire-connectder-ev-article")
+
+
+def test_conflicts_of_the_seed_corpus(built_db):
+    conn = sqlite3.connect(built_db)
+    rows = conn.execute(
+        "SELECT id, kind, subject, source_id, quote, other_source_id, other_quote FROM conflicts ORDER BY id"
+    ).fetchall()
+    panel_a, panel_b = "MBED2040B200BF/MBED2040B225BF", "MBED3042B200BF/MBED3042B200BF6/MBED3042B200PV"
+    assert rows == [
+        ("conflict/reviewed/sce-who-installs-the-msa", "across_sources",
+         "who installs an MSA at SCE: an SCE meter technician, or the customer's installer",
+         GUIDE, "No. An SCE meter technician must install or remove the MSA.",
+         ARTICLE, "Installation: ConnectDER adapter installed at meter socket"),
+        (f"{MEETING}/conflicts/decision-date-1", "within_source", "PURA decision in Docket 24-08-02: date",
+         MEETING, "PURA's [October 16, 2025 Decision](#) in Docket 24-08-02",
+         MEETING, "PURA’s October 16, 2024 Decision in Docket No. 24-08-02, Order 26"),
+        (f"{MEETING}/conflicts/meeting-date-1", "within_source", "MSA Subgroup Meeting of February 6: date",
+         MEETING, "February 6, 2024, meeting", MEETING, "February 6, 2025 | 11:00am–12:00pm EST"),
+        *[(f"{GUIDE}/conflicts/panel-list-duplicate-{n}", "within_source", "sce incompatible panel list: duplicate entry",
+           GUIDE, entry, GUIDE, entry) for n, entry in ((1, panel_a), (2, panel_a), (3, panel_a), (4, panel_b))],
+        (f"{DECK}/conflicts/installer-model-na-unresolved", "within_source", "installer model list: 'NA'",
+         DECK, "NA", DECK, "Utility Installation Models"),
+    ]
+    # The duplicate panel entries are four different places of the list (lines 1, 2, 5, 6 and 7, 9).
+    dup = conn.execute("SELECT char_start, other_char_start FROM conflicts WHERE id LIKE '%panel-list-duplicate%' ORDER BY id")
+    assert dup.fetchall() == [(12918, 12950), (12918, 13046), (12918, 13078), (13110, 13190)]
+
+
+def test_connectder_ev_amps_are_not_a_conflict(built_db):
+    """SCE lists the ConnectDER EV models at 100 A and 125 A continuous (the adapter's rating,
+    through which the whole service flows); the KiloWire article says the EV circuit it taps
+    is "up to 60A". Different quantities of one device — the model number E-B-4-22-60-100
+    itself carries both, a 60 A breaker and a 100 A rating — so no conflict is recorded: the
+    comparison keys on device, quantity, unit and qualifier, and these differ in device
+    (family vs model) and in quantity or qualifier (the circuit's maximum vs the adapter's
+    continuous rating)."""
+    conn = sqlite3.connect(built_db)
+    specs = conn.execute(
+        "SELECT device_id, value, source_id, quote, quantity, qualifier FROM specs WHERE unit = 'A' "
+        "AND device_id LIKE 'connectder-ev%' ORDER BY source_id, device_id, value").fetchall()
+    assert [s[:4] for s in specs] == [
+        ("connectder-ev", 48.0, ARTICLE, "48A is the practical maximum"),
+        ("connectder-ev", 60.0, ARTICLE, "up to 60A"),
+        ("connectder-ev-v1-0-e-b-4-22-60-100", 100.0, "sce-approved-products-2026-04-12", "100A"),
+        ("connectder-ev-v1-0-e-b-4-22-60-125", 125.0, "sce-approved-products-2026-04-12", "125A"),
+    ]
+    article = {s[4:] for s in specs if s[2] == ARTICLE}
+    sce = {s[4:] for s in specs if s[2] != ARTICLE}
+    assert sce == {("current", "continuous")} and not article & sce
+    assert conn.execute("SELECT count(*) FROM conflicts WHERE subject LIKE 'specs%'").fetchone() == (0,)
+
+
+def test_reviewed_conflict_quote_must_be_in_its_source(kb_copy, tmp_path):
+    path = kb_copy / "conflicts" / "reviewed.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Installation: ConnectDER adapter installed at meter socket", "KiloWire removes the meter"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--db", str(tmp_path / "kb.db"), "--kb", str(kb_copy), "-q"])
+    assert (result.exit_code, result.output) == (1, (
+        "Error: kb/conflicts/reviewed.yaml, conflict 'sce-who-installs-the-msa' (other side): quote "
+        "'KiloWire removes the meter' is not in source 'kilowire-connectder-ev-article'\n"))
+    assert not (tmp_path / "kb.db").exists()
