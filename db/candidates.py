@@ -82,7 +82,7 @@ def report(db_path: Path) -> str:
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE '%_fts%'")]
         counts: dict[str, dict[str, int]] = {}
         for (sid,) in conn.execute("SELECT id FROM sources ORDER BY rowid"):
-            counts[sid] = {"parser": 0, "accepted": 0, "annotations": 0, "pending": 0, "covered": 0, "rejected": 0}
+            counts[sid] = {}
         for t in tables:
             cols = {r[1] for r in conn.execute(f"PRAGMA table_info([{t}])")}
             if t in NOT_FACTS or not {"source_id", "rule"} <= cols:
@@ -94,14 +94,16 @@ def report(db_path: Path) -> str:
                 counts.setdefault(sid, {})[origin] = counts.get(sid, {}).get(origin, 0) + n
         if "candidates" in tables:
             for sid, status, n in conn.execute("SELECT source_id, status, count(*) FROM candidates GROUP BY 1, 2"):
-                counts.setdefault(sid, {})[status] = n
+                counts.setdefault(sid, {})[f"candidates {status}"] = n
     finally:
         conn.close()
     heads = ["source", "parser", "accepted", "annotations", "pending", "covered", "rejected"]
-    table = [[sid] + [str(c.get(h, 0)) for h in heads[1:]] for sid, c in counts.items()]
+    keys = ["parser", "accepted", "annotations", "candidates pending", "candidates covered", "candidates rejected"]
+    table = [[sid] + [str(c.get(k, 0)) for k in keys] for sid, c in counts.items()]
     widths = [max(len(r[i]) for r in table + [heads]) for i in range(len(heads))]
     fmt = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))  # noqa: E731
-    lines = ["facts per source: from its parser, from accepted candidates, from annotations; candidates pending review",
+    lines = ["facts per source: from its parser, from accepted candidates, from hand-written annotations; "
+             "candidates pending review, covered by a parser's row, rejected",
              fmt(heads)] + [fmt(r) for r in table]
     return "\n".join(lines)
 

@@ -77,7 +77,7 @@ def load_decisions(kb: Path) -> dict[str, Decision]:
 
 def save_decisions(kb: Path, decisions: dict[str, Decision]) -> None:
     path = decisions_path(kb)
-    items = [d.model_dump(mode="json", exclude_none=True) for d in decisions.values()]
+    items = [d.model_dump(mode="python", exclude_none=True) for d in decisions.values()]
     header = "# Review decisions on candidate facts, written by `msakb review` (format: extract/decisions.py).\n"
     write_yaml(path, {"decisions": items}, header)
 

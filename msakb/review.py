@@ -99,7 +99,7 @@ def check_row(conn: sqlite3.Connection, table: str, values: dict, support: list[
         raise ReviewError(f"{table} has no column {', '.join(unknown)}; its columns: {', '.join(fields)}")
     missing = [k for k, f in fields.items() if f.is_required() and values.get(k) is None]
     if missing:
-        raise ReviewError(f"a {table} row needs {', '.join(missing)}: give it with "
+        raise ReviewError(f"a row of {table} needs {', '.join(missing)}: give it with "
                           + " ".join(f"--set {k}=..." for k in missing))
     for k, f in fields.items():
         fk = getattr(f, "foreign_key", None)
@@ -179,9 +179,9 @@ def _decide(db_path: Path, kb: Path, cid: str, decision: str, table: str | None,
         table = table or (prior.table if prior and prior.table else c["table_name"])
         values = {**base, **sets}
         if decision == "accepted" or (decision == "edited" and prior and prior.decision == "accepted"):
+            values = {"id": f"{c['source_id']}/{table}/review-{cid}", **{k: v for k, v in values.items() if k != "id"}}
             check_row(conn, table, values, c["support"])
             text = conn.execute("SELECT text FROM sources WHERE id = ?", (c["source_id"],)).fetchone()[0]
-            values = {"id": f"{c['source_id']}/{table}/review-{cid}", **{k: v for k, v in values.items() if k != "id"}}
             _write_annotation(kb, c, table, values, text)
             decision = "accepted"
         elif decision == "rejected":
