@@ -154,7 +154,13 @@ def write_database(path: Path, docs: list[SourceDoc], rows: dict[str, list[dict]
     if path.exists():
         path.unlink()
     engine = create_engine(f"sqlite:///{path}")
-    SQLModel.metadata.create_all(engine)
+    with engine.connect() as c:
+        # One fsync per CREATE statement made the schema cost a second; the file is a temporary
+        # one, discarded on failure, and the rows' transaction below syncs it whole.
+        c.exec_driver_sql("PRAGMA synchronous = OFF")
+        c.exec_driver_sql("PRAGMA journal_mode = MEMORY")
+        SQLModel.metadata.create_all(c)
+        c.commit()
     engine.dispose()
     conn = sqlite3.connect(path)
     try:
@@ -197,10 +203,11 @@ def _insert(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
     if model is not None:
         defaults = {k: f.default for k, f in model.model_fields.items()
                     if f.default is not None and not callable(f.default) and repr(f.default) != "PydanticUndefined"}
-    rows = [{**defaults, **{k: v for k, v in r.items() if v is not None}} for r in rows]
     sql = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
+    # a value left out or None takes the model's default
+    values = [tuple(v if (v := r.get(c)) is not None else defaults.get(c) for c in cols) for r in rows]
     try:
-        conn.executemany(sql, [tuple(r.get(c) for c in cols) for r in rows])
+        conn.executemany(sql, values)
     except sqlite3.IntegrityError as e:
         raise BuildError(f"table {table}: {e}") from None
 
