@@ -43,6 +43,9 @@ def parse(doc: SourceDoc, gaz: Gazetteer) -> Iterator[Record]:
     regulator = doc.entry.options.get("regulator") or _regulator(doc, decisions)
     yield from directives(doc, regulator, state, f"{RULE}:order")
     for n, d in enumerate(decisions, 1):
+        if not (d.who or regulator):
+            raise SourceError(doc.id, f"a decision is dated ({d.span.clean()!r}) but no regulator is named; "
+                              "set `options: {regulator: ...}` in the manifest", line=d.span.line)
         yield doc.record("decisions", {
             "id": f"{doc.id}/decisions/{n}", "regulator": _with_state(state, d.who) if d.who else regulator,
             "docket": d.docket, "decision_number": None, "decision_date": d.date, "text": _MD_LINK.sub(r"\1", d.span.clean()),
@@ -59,14 +62,10 @@ def _with_state(state: str | None, who: str) -> str:
     return who if not state or who.startswith(state + " ") else f"{state} {who}"
 
 
-def _regulator(doc: SourceDoc, decisions) -> str:
-    """The regulator whose decisions the text dates ("PURA's ... Decision" -> "CT PURA")."""
-    state = doc.entry.jurisdiction
+def _regulator(doc: SourceDoc, decisions) -> str | None:
+    """The regulator whose decisions the text dates most ("PURA's ... Decision" -> "CT PURA")."""
     names = [d.who for d in decisions if d.who]
-    if not names:
-        raise SourceError(doc.id, "no \"<Regulator>'s <date> Decision\" in the text to name the regulator by; "
-                          "set `options: {regulator: ...}` in the manifest")
-    return _with_state(state, max(set(names), key=names.count))
+    return _with_state(doc.entry.jurisdiction, max(names, key=names.count)) if names else None
 
 
 def _decision_subject(group) -> str:

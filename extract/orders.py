@@ -22,6 +22,7 @@ from typing import Iterator
 
 import yaml
 
+from msakb.errors import SourceError
 from msakb.paths import PATTERNS
 
 from . import quantities as q
@@ -136,9 +137,13 @@ def item_text(body: Span) -> Span:
     return body.sub(0, m.start()) if m else body
 
 
-def directives(doc: SourceDoc, regulator: str, state: str | None, rule: str) -> Iterator[Record]:
+def directives(doc: SourceDoc, regulator: str | None, state: str | None, rule: str) -> Iterator[Record]:
     """Directive records for every order in the text, plus citations where the text quotes one."""
     for order in find_orders(doc):
+        if not regulator:
+            raise SourceError(doc.id, f"Order {order.number} is quoted but no \"<Regulator>'s <date> Decision\" "
+                              "names its regulator; set `options: {regulator: ...}` in the manifest",
+                              line=order.lead.line)
         base = {"regulator": regulator, "docket": order.docket, "order_number": order.number,
                 "due_date": order.due_date, "compliance_docket": order.compliance_docket, "state": state}
         made = []

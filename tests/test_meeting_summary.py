@@ -178,3 +178,14 @@ def test_data_needs_table_without_party_column_fails_clearly(kb_copy, tmp_path):
     assert res.exit_code == 1
     assert "data-needs table without a responsible_party column" in res.output
     assert SRC in res.output and not (tmp_path / "x.db").exists()
+
+
+def test_order_without_a_named_regulator_fails_clearly(kb_copy, tmp_path):
+    keep_sources(kb_copy, [SRC])
+    text = source_bytes(kb_copy, SRC).decode("utf-8").replace("PURA's", "the").replace("PURA’s", "the")
+    rewrite_source(kb_copy, SRC, text.encode("utf-8"))
+    res = CliRunner().invoke(cli, ["build", "--db", str(tmp_path / "x.db"), "--kb", str(kb_copy), "-q"])
+    assert res.exit_code == 1
+    assert res.output.strip() == (
+        f"Error: {SRC}, line 17: Order 26 is quoted but no \"<Regulator>'s <date> Decision\" names its regulator; "
+        "set `options: {regulator: ...}` in the manifest")
