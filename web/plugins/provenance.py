@@ -2,8 +2,8 @@
 
 - Every `quote` cell (and `other_quote`, `char_start`) links to the passage page, which shows
   the quote highlighted in its place in the source, with the text around it.
-- In canned-query results, id columns (`source_id`, `device_id`, `utility_id`...) link to
-  their row, as foreign keys do in table views.
+- On row pages, in views and in canned-query results, id columns (`source_id`,
+  `device_id`, `utility_id`...) link to their row, as foreign keys do in table views.
 - `/<database>/passage?source_id=..&start=..&end=..` is that passage page; it also lists the
   fact rows that quote exactly this passage.
 
@@ -61,14 +61,33 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup('<a class="msakb-passage" href="{}" title="Read this passage in its source">{}</a>').format(
             passage_url(datasette, database, source_id, start, end), shown
         )
-    if table is None and column in ID_LINKS and isinstance(value, str):
-        url = datasette.urls.row(database, ID_LINKS[column], tilde_encode(value))
-        return Markup('<a href="{}">{}</a>').format(url, value)
     if table == "citations" and column == "row_id":
         other = _get(row, "table_name")
         if other:
             return Markup('<a href="{}">{}</a>').format(datasette.urls.row(database, other, tilde_encode(value)), value)
+    # A plain id (table views hand expanded foreign keys over as dicts and link them
+    # themselves; row pages, views and canned queries do not): link it to its row.
+    if isinstance(value, str) and (column in ID_LINKS or column.endswith("_id") or column == "state"):
+        return _id_link(datasette, database, table, column, value)
     return None
+
+
+_FOREIGN_KEYS: dict[tuple[str, str], dict[str, str]] = {}  # the database is immutable: cache
+
+
+async def _id_link(datasette, database, table, column, value):
+    other = None
+    if table is not None:
+        key = (database, table)
+        if key not in _FOREIGN_KEYS:
+            fks = await datasette.get_database(database).foreign_keys_for_table(table)
+            _FOREIGN_KEYS[key] = {fk["column"]: fk["other_table"] for fk in fks}
+        other = _FOREIGN_KEYS[key].get(column)
+    other = other or ID_LINKS.get(column)
+    if other is None:
+        return None
+    url = datasette.urls.row(database, other, tilde_encode(value))
+    return Markup('<a href="{}">{}</a>').format(url, value)
 
 
 @hookimpl

@@ -1,0 +1,104 @@
+"""The site in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
+home page, a canned query, a fact followed to its source passage, and on to the source.
+Saves tests/artifacts/home.png."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.site_server import Server
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+ENPHASE_SCE = "sce-approved-products-2026-04-12/approvals/4-enphase-mc-200-011-v01"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def site(built_db, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("site")
+    db = folder / "msakb.db"
+    shutil.copy(built_db, db)
+    srv = Server(db, folder / "serve.log").wait_ready()
+    yield srv, db
+    srv.stop()
+
+
+@pytest.fixture
+def page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=FLAGS, headless=True,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+
+def test_home_page(site, page):
+    server, _ = site
+    page.goto(server.base + "/")
+    assert page.locator("h1").inner_text() == "Meter Socket Adapter Knowledge Base"
+    assert "Every fact row quotes the exact passage" in page.locator("body").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+    assert page.locator("table.msakb-tables").get_by_role("link", name="approvals", exact=True).count() == 1
+    page.get_by_role("link", name="What a utility allows", exact=True).click()
+    assert page.locator("h1").inner_text() == "What a utility allows"
+
+
+def test_follow_a_fact_to_its_source_passage(site, page):
+    server, db = site
+    conn = sqlite3.connect(db)
+    quote, start, end, line = conn.execute(
+        "SELECT a.quote, a.char_start, a.char_end, "
+        "length(substr(s.text, 1, a.char_start)) - length(replace(substr(s.text, 1, a.char_start), char(10), '')) + 1 "
+        "FROM approvals a JOIN sources s ON s.id = a.source_id WHERE a.id = ?", (ENPHASE_SCE,)).fetchone()
+    conn.close()
+
+    # home -> the OEM matrix -> ask for Enphase
+    page.goto(server.base + "/")
+    page.get_by_role("link", name="A device across utilities (OEM matrix)", exact=True).click()
+    page.fill("input[name=device]", "Enphase")
+    page.get_by_role("button", name="Run SQL").click()
+    page.wait_for_url("**/msakb/oem_matrix?device=Enphase*")
+    row = page.locator("tr", has=page.get_by_role("link", name="sce-approved-products-2026-04-12", exact=True))
+    assert "Southern California Edison" in row.first.inner_text()
+    assert "Approved for MSA application" in row.first.inner_text()
+
+    # the quote cell is a link to the passage page
+    row.first.locator("a.msakb-passage").first.click()
+    page.wait_for_url("**/msakb/passage?*")
+    assert page.locator("h1").inner_text() == "Passage in “Meter Socket Adapter Approved Product List”"
+    assert page.locator("mark#passage").text_content() == quote
+    where = page.locator("dl.passage-where").inner_text()
+    assert f"line {line}, characters {start}–{end}" in where
+    assert "Southern California Edison, as of 2026-04-12" in where
+    page.get_by_role("link", name=ENPHASE_SCE, exact=True).click()
+    assert page.locator("h1").inner_text().startswith("approvals: ")
+
+    # and the fact row links to its source document
+    page.locator("td.col-source_id").get_by_role("link", name="sce-approved-products-2026-04-12", exact=True).click()
+    assert page.locator("h1").inner_text() == "sources: sce-approved-products-2026-04-12"
+
+
+def test_search_a_table_from_the_form(site, page):
+    server, _ = site
+    page.goto(server.base + "/msakb/restrictions")
+    page.fill("input#_search", "FranklinWH")
+    page.locator("input#_search").press("Enter")
+    page.wait_for_url("**_search=FranklinWH*")
+    body = page.locator("body").inner_text()
+    assert "Cannot sort table" not in body
+    assert "MSA should be paired with Solar Edge or FranklinWH Energy Storage and Controller" in body

@@ -1,0 +1,37 @@
+"""Datasette plugin: the home page's content (web/templates/index.html): the canned queries
+with their titles and descriptions, then every table and view with its description and row
+count, in the order web/metadata.yaml lists them."""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+
+
+@hookimpl
+def extra_template_vars(template, datasette, request):
+    if template != "index.html":
+        return {}
+
+    async def home():
+        sections = []
+        for name, db in datasette.databases.items():
+            if name == "_internal":
+                continue
+            described = datasette.metadata("tables", database=name, fallback=False) or {}
+            queries = datasette.metadata("queries", database=name, fallback=False) or {}
+            tables = await db.table_names()
+            hidden = set(await db.hidden_table_names())
+            present = [t for t in tables if t not in hidden] + await db.view_names()
+            counts = await db.table_counts(limit=1000)
+            ordered = [t for t in described if t in present] + sorted(t for t in present if t not in described)
+            sections.append({
+                "name": name,
+                "queries": [{"name": q, "title": v.get("title", q), "description_html": v.get("description_html", "")}
+                            for q, v in queries.items()],
+                "tables": [{"name": t, "description": (described.get(t) or {}).get("description", ""),
+                            "count": counts.get(t), "view": t not in tables}
+                           for t in ordered],
+            })
+        return {"msakb_sections": sections}
+
+    return home
