@@ -197,8 +197,9 @@ def _device_evidence(conn, drow: dict, fields: str) -> list[dict]:
         if quantity is None:
             continue
         row = conn.execute(
-            "SELECT id, source_id, quote FROM current_specs WHERE device_id IN (?, ?) AND quantity = ? ORDER BY id LIMIT 1",
-            (drow["id"], drow.get("family_id") or drow["id"], quantity),
+            "SELECT id, source_id, quote FROM current_specs WHERE device_id IN (?, ?) AND quantity = ? "
+            "ORDER BY device_id != ?, id LIMIT 1",  # the model's own spec before its family's
+            (drow["id"], drow.get("family_id") or drow["id"], quantity, drow["id"]),
         ).fetchone()
         if row:
             out.append({"table": "specs", "id": row["id"], "value": drow.get(f[len("device."):]),

@@ -138,3 +138,54 @@ def test_reviewed_conflict_quote_must_be_in_its_source(kb_copy, tmp_path):
         "Error: kb/conflicts/reviewed.yaml, conflict 'sce-who-installs-the-msa' (other side): quote "
         "'KiloWire removes the meter' is not in source 'kilowire-connectder-ev-article'\n"))
     assert not (tmp_path / "kb.db").exists()
+
+
+def _row(source, quote, start, **values):
+    return {**values, "source_id": source, "quote": quote, "char_start": start, "char_end": start + len(quote),
+            "rule": "test"}
+
+
+def test_cross_source_comparisons_are_data(tmp_path):
+    """db/conflict_checks.yaml: decisions by (regulator, number), specs by (device, quantity,
+    unit, qualifier), a family's approval against its members'; two editions of one list never."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from db.cross_conflicts import derive_conflicts
+
+    def doc(id_, series, day):
+        return SimpleNamespace(id=id_, entry=SimpleNamespace(series=series, as_of=dt.date(2025, 1, day)))
+
+    docs = [doc("a", "A / list", 1), doc("b", "B / memo", 2), doc("a2", "A / list", 3)]
+    rows = {
+        "devices": [{"id": "fam", "family_id": None}, {"id": "m1", "family_id": "fam"}],
+        "decisions": [
+            _row("a", "Decision 25-06-034 of June 12, 2025", 0, regulator="CPUC", decision_number="25-06-034",
+                 decision_date="2025-06-12"),
+            _row("b", "D.25-06-034 (June 26, 2025)", 5, regulator="CPUC", decision_number="25-06-034",
+                 decision_date="2025-06-26"),
+            _row("b", "D.21-01-018", 40, regulator="CPUC", decision_number="21-01-018", decision_date=None),
+        ],
+        "specs": [
+            _row("a", "200A", 10, device_id="m1", quantity="current", unit="A", qualifier="continuous", value=200.0),
+            _row("b", "225 A", 60, device_id="m1", quantity="current", unit="A", qualifier="continuous", value=225.0),
+            _row("b", "60A", 70, device_id="m1", quantity="current", unit="A", qualifier="breaker", value=60.0),
+            _row("a2", "225A", 10, device_id="m1", quantity="current", unit="A", qualifier="continuous", value=225.0),
+        ],
+        "approvals": [
+            _row("a", "m1 pilot", 20, utility_id="u", device_id="m1", status="pilot"),
+            _row("b", "fam approved", 80, utility_id="u", device_id="fam", status="approved"),
+            _row("b", "m1 approved at v", 90, utility_id="v", device_id="m1", status="approved"),
+            _row("a2", "m1 approved", 20, utility_id="u", device_id="m1", status="approved"),
+        ],
+    }
+    found = derive_conflicts(rows, docs, tmp_path)["conflicts"]
+    assert [(c["subject"], c["source_id"], c["quote"], c["other_source_id"], c["other_quote"]) for c in found] == [
+        ("approvals (utility_id=u, device_id=m1): status", "a", "m1 pilot", "b", "fam approved"),
+        ("decisions (regulator=CPUC, decision_number=25-06-034): decision_date", "a",
+         "Decision 25-06-034 of June 12, 2025", "b", "D.25-06-034 (June 26, 2025)"),
+        ("specs (device_id=m1, quantity=current, unit=A, qualifier=continuous): value", "a", "200A", "b", "225 A"),
+    ]
+    assert found[1]["description"] == (
+        "decision_date is '2025-06-12' in a (as of 2025-01-01) and '2025-06-26' in b (as of 2025-01-02)")
+    assert {c["kind"] for c in found} == {"across_sources"}
