@@ -16,7 +16,8 @@ from msakb.errors import FilingError, UnknownIdError
 
 from .kb import Citations, Kb
 from .kinds import ALL_KINDS, KINDS, Options
-from .layout import Block, parse, to_markdown, write_docx, write_text
+from .layout import Block, parse
+from .writers import to_markdown, write_docx, write_text
 from .render import render
 
 FORMATS = ("docx", "md")

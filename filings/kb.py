@@ -34,7 +34,7 @@ class Kb:
         try:
             return [dict(r) for r in self.conn.execute(sql, params)]
         except sqlite3.OperationalError as e:
-            if "no such table" in str(e) or "no such column" in str(e):
+            if "no such table" in str(e):
                 return []
             raise FilingError(f"{self.path}: query failed ({e}); is the knowledge base current? rebuild it") from None
 

@@ -19,7 +19,7 @@ from docx.oxml.ns import qn
 
 from msakb.errors import FilingError
 
-from .layout import _save
+from .writers import save_atomically
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -194,7 +194,7 @@ def write_redline(paras: list[Para], path: Path, footer: str, date: str) -> Path
             rpr.append(change("ins" if para.mark == "+" else "del"))
             p._p.get_or_add_pPr().append(rpr)
     _footer(doc, footer)
-    return _save(path, doc.save)
+    return save_atomically(path, doc.save)
 
 
 def write_clean(paragraphs: list[str], path: Path, footer: str) -> Path:
@@ -205,7 +205,7 @@ def write_clean(paragraphs: list[str], path: Path, footer: str) -> Path:
         _check(Para([("=", text)]))
         doc.add_paragraph(text)
     _footer(doc, footer)
-    return _save(path, doc.save)
+    return save_atomically(path, doc.save)
 
 
 def _check(para: Para) -> None:
@@ -256,8 +256,8 @@ def draft_redline(db_path: Path, out: Path, fmt: str, old: str | None, new: str 
     out = Path(out)
     clean = out.with_name(f"{out.stem}-clean{out.suffix}")
     if fmt == "md":
-        return [_save(out, lambda p: Path(p).write_text(to_markdown(paras), encoding="utf-8")),
-                _save(clean, lambda p: Path(p).write_text("\n".join(b.paragraphs) + "\n", encoding="utf-8"))]
+        return [save_atomically(out, lambda p: Path(p).write_text(to_markdown(paras), encoding="utf-8")),
+                save_atomically(clean, lambda p: Path(p).write_text("\n".join(b.paragraphs) + "\n", encoding="utf-8"))]
     return [
         write_redline(paras, out, f"Redline by msakb from {made}. {versions}", date),
         write_clean(b.paragraphs, clean, f"Clean copy by msakb from {made}. {b.label}, sha256 {b.sha256}"),
