@@ -230,6 +230,25 @@ def test_port_taken_is_one_clear_line(served_db):
     )
 
 
+def test_host_that_cannot_be_listened_on(served_db):
+    port = free_port()
+    result = CliRunner().invoke(cli, ["serve", "--db", str(served_db), "--host", "203.0.113.7", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: cannot listen on 203.0.113.7:{port}: Cannot assign requested address; check --host and --port")
+
+
+def test_readme_api_calls(server):
+    """The three calls the README shows scripts."""
+    tesla = server.json("/msakb/oem_matrix.json?device=Tesla&_shape=array")
+    assert {r["device"] for r in tesla} == {"Tesla Backup Switch 1624171-xx-y"} and len(tesla) >= 3
+    sce = server.json("/msakb/restrictions.json?utility_id=sce&_shape=array&_size=max")
+    assert len(sce) == len(rows(server, "/msakb/restrictions.json", utility_id="sce")) >= 50
+    assert {r["utility_id"] for r in sce} == {"sce"} and all(r["quote"] and r["source_id"] for r in sce)
+    found = server.json("/msakb/restrictions.json?_search=FranklinWH&_shape=array")
+    assert found and all("FranklinWH" in r["text"] for r in found)
+
+
 def test_not_a_knowledge_base(tmp_path):
     bogus = tmp_path / "other.db"
     sqlite3.connect(bogus).execute("CREATE TABLE t (x)").connection.close()
@@ -275,9 +294,10 @@ def test_serve_rebuilds_only_when_changed(built_db, kb_copy, tmp_path):
     assert "is up to date" in first.log_text() and "building" not in first.log_text()
     manifest = kb_copy / "sources" / "manifest.yaml"
     manifest.write_text(manifest.read_text() + "\n# edited\n")
-    second = Server(db, tmp_path / "second.log", "--kb", str(kb_copy)).wait_ready()
+    second = Server(db, tmp_path / "second.log", "--kb", str(kb_copy), "--sql-time-limit-ms", "250").wait_ready()
     try:
         assert f"building {db}: the knowledge folder {kb_copy}" in second.log_text()
+        assert second.json("/-/settings.json")["sql_time_limit_ms"] == 250
         assert second.json("/msakb/sources.json?_shape=array&_col=title&id=" + SCE_LIST)[0]["id"] == SCE_LIST
     finally:
         second.stop()
