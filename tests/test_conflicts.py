@@ -87,9 +87,9 @@ def test_conflicts_of_the_seed_corpus(built_db):
     panel_a, panel_b = "MBED2040B200BF/MBED2040B225BF", "MBED3042B200BF/MBED3042B200BF6/MBED3042B200PV"
     assert rows == [
         ("conflict/reviewed/sce-who-installs-the-msa", "across_sources",
-         "who installs an MSA at SCE: an SCE meter technician, or the customer's installer",
-         GUIDE, "No. An SCE meter technician must install or remove the MSA.",
-         ARTICLE, "Installation: ConnectDER adapter installed at meter socket"),
+         "who installs an MSA at SCE: the customer's installer, or an SCE meter technician",
+         ARTICLE, "Installation: ConnectDER adapter installed at meter socket",
+         GUIDE, "No. An SCE meter technician must install or remove the MSA."),
         (f"{MEETING}/conflicts/decision-date-1", "within_source", "PURA decision in Docket 24-08-02: date",
          MEETING, "PURA's [October 16, 2025 Decision](#) in Docket 24-08-02",
          MEETING, "PURA’s October 16, 2024 Decision in Docket No. 24-08-02, Order 26"),
@@ -135,7 +135,7 @@ def test_reviewed_conflict_quote_must_be_in_its_source(kb_copy, tmp_path):
         "Installation: ConnectDER adapter installed at meter socket", "KiloWire removes the meter"), encoding="utf-8")
     result = CliRunner().invoke(cli, ["build", "--db", str(tmp_path / "kb.db"), "--kb", str(kb_copy), "-q"])
     assert (result.exit_code, result.output) == (1, (
-        "Error: kb/conflicts/reviewed.yaml, conflict 'sce-who-installs-the-msa' (other side): quote "
+        "Error: kb/conflicts/reviewed.yaml, conflict 'sce-who-installs-the-msa': quote "
         "'KiloWire removes the meter' is not in source 'kilowire-connectder-ev-article'\n"))
     assert not (tmp_path / "kb.db").exists()
 
