@@ -22,7 +22,8 @@ def _site_options(f):
         kind = click.Choice([str(c) for c in spec["choices"]], case_sensitive=False) if spec["type"] == "choice" else None
         if spec["type"] == "yes_no":
             kind = click.Choice(["yes", "no"], case_sensitive=False)
-        f = click.option(opt, name, type=kind, default=None, help=spec["help"])(f)
+        metavar = {"number": "NUMBER", "integer": "INTEGER", "text": "TEXT"}.get(spec["type"])
+        f = click.option(opt, name, type=kind, default=None, metavar=metavar, help=spec["help"])(f)
     return f
 
 
@@ -43,9 +44,11 @@ def check(db_path: Path, utility, state, device, conduits, as_json, **fields):
 
     Example:
 
-        msakb check --utility sce --service-amps 200 --phase single --voltage 120/240
-        --meter-form 2S --instrument-rated no --der-kind battery --der-amps 40
-        --connection load --conduit power=liquid-tight --conduit comm=none --panel "Eaton BR2040B200"
+    \b
+        msakb check --utility sce --service-amps 200 --phase single \\
+          --voltage 120/240 --meter-form 2S --instrument-rated no \\
+          --der-kind battery --der-amps 40 --connection load \\
+          --conduit power=liquid-tight --conduit comm=none --panel "Eaton BR2040B200"
     """
     from db.eligibility import check as do_check, parse_site
 

@@ -18,10 +18,13 @@ from msakb.cli import cli, db_option, run
 def diff(db_path: Path, source_a: str, source_b: str, as_json: bool):
     """Devices added, removed and changed status from SOURCE_A (older) to SOURCE_B (newer).
 
-    Both are source ids (sources table); each change is quoted from both editions.
+    Both are source ids (sources table); each change is quoted from both editions. Editions
+    of one list (same publisher, kind and utility, different as_of) are also compared at build
+    time, into the approval_changes table.
 
-    Example:
+    Example (with an older edition of SCE's list added to the manifest):
 
+    \b
         msakb diff sce-approved-products-2025-10-01 sce-approved-products-2026-04-12
     """
     from db.history import diff as do_diff
