@@ -16,9 +16,17 @@ from extract.gazetteer import load_gazetteer
 
 from . import hooks
 
-# Rows of these tables with these (source-side) fields equal to the candidate's count as the
-# same fact; other tables need only an overlapping passage.
+# Rows of these tables with these fields equal to the candidate's count as the same fact;
+# other tables need only an overlapping passage.
 _SAME = {"specs": ("quantity",), "approvals": ("device_id", "utility_id")}
+
+
+def _agrees(key: str, row_value, candidate_value) -> bool:
+    """A parser may name a quantity more precisely than a candidate ('breaker_current' for
+    'current'); that is the same fact."""
+    if row_value == candidate_value:
+        return True
+    return key == "quantity" and isinstance(row_value, str) and row_value.endswith(f"_{candidate_value}")
 NOT_FACTS = {"candidates", "citations", "conflicts", "approval_changes"}
 
 
@@ -28,7 +36,7 @@ def covering_rows(c: Candidate, by_source: dict) -> list[dict]:
     out = []
     for r in by_source.get((c.table, c.source_id), []):
         if r["char_start"] < c.span.end and c.span.start < r["char_end"]:
-            if all(r.get(k) == c.values.get(k) for k in _SAME.get(c.table, ())):
+            if all(_agrees(k, r.get(k), c.values.get(k)) for k in _SAME.get(c.table, ())):
                 out.append(r)
     return out
 
@@ -127,7 +135,7 @@ def overlap(db_path: Path, tables=("restrictions", "approvals", "specs")) -> dic
                 total += 1
                 same = _SAME.get(t, ())
                 if any(c["char_start"] < r["char_end"] and r["char_start"] < c["char_end"]
-                       and all(c.get(k) == r.get(k) for k in same) for c in cands.get((t, r["source_id"]), [])):
+                       and all(_agrees(k, r.get(k), c.get(k)) for k in same) for c in cands.get((t, r["source_id"]), [])):
                     covered += 1
             out[t] = (covered, total)
         return out
