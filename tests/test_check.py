@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -92,6 +93,8 @@ FAILS = {
         EV100, {"--service-amps": "125"}, SCE_CONDUITS, {"sce-disq-socket-over-device-rating"}),
     "a battery on the ConnectDER EV (approved for EVSE connection)": (
         EV100, {"--der-kind": "battery"}, SCE_CONDUITS, {"sce-connectder-ev-100-evse-only"}),
+    "solar on the 125 A ConnectDER EV": (
+        EV125, {"--der-kind": "solar"}, SCE_CONDUITS, {"sce-connectder-ev-125-evse-only"}),
     "an EV load on NeWorld's line side (only generation on the line side)": (
         NEWORLD, {"--connection": "line"}, SCE_CONDUITS, {"sce-neworld-line-side-generation-only"}),
     "120 A of generation on NeWorld's line side (must not exceed 100 Amps)": (
@@ -258,6 +261,12 @@ PSEG_PASSES = {
     "22 kA": {"--fault-current": "22"},
     "underground from one transformer": {"--service": "underground"},
 }
+
+
+def test_every_rule_has_a_failing_site(built_db):
+    rules = {r[0] for r in sqlite3.connect(built_db).execute("SELECT id FROM rules")}
+    covered = set().union(*(case[3] for case in FAILS.values()), *(case[1] for case in PSEG_FAILS.values()))
+    assert covered == rules
 
 
 def test_pseg_site_passing_everything(built_db):
