@@ -40,6 +40,16 @@ def linebreaks(value) -> Markup:
     return Markup("<br/>").join(escape(line) for line in lines)
 
 
+def _finalize(value):
+    """Printing None would put the word 'None' (or nothing) where a fact should be: refuse it."""
+    if value is None:
+        raise jinja2.UndefinedError(
+            "a printed value is None (the knowledge base has none here); "
+            "guard it with {% if ... %} or print blank(...) instead"
+        )
+    return value
+
+
 @lru_cache(maxsize=4)
 def environment(folder: str = str(TEMPLATES)) -> jinja2.Environment:
     """The one Jinja environment: strict undefined, autoescape on, helpers registered."""
@@ -50,6 +60,7 @@ def environment(folder: str = str(TEMPLATES)) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.globals.update(blank=blank, flag=flag)
     env.filters["linebreaks"] = linebreaks

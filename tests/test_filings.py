@@ -257,6 +257,9 @@ def test_strict_rendering_names_template_line_and_variable(built_db):
     ctx2 = dict(ctx, lifespans=[], utility={"id": "sce"})
     with pytest.raises(FilingError, match=r"template waiver\.html\.j2, line \d+ .*has no attribute 'name'"):
         render(template, ctx2)
+    ctx3 = dict(ctx, lifespans=[], utility=dict(ctx2["utility"], name=None))
+    with pytest.raises(FilingError, match=r"template waiver\.html\.j2, line 4 .*a printed value is None"):
+        render(template, ctx3)
 
 
 @pytest.mark.parametrize("args, message", [
