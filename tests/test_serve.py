@@ -13,6 +13,7 @@ import urllib.parse
 
 import pytest
 from click.testing import CliRunner
+from datasette.utils import tilde_encode
 
 from db.build import build
 from msakb.cli import cli
@@ -78,6 +79,22 @@ def test_default_facets(server):
     assert set(devices) == {"manufacturer", "technology", "isolating", "is_family"}
     restrictions = server.json("/msakb/restrictions.json?utility_id=sce")["facet_results"]
     assert set(restrictions) == {"category", "utility_id", "state"}
+
+
+def test_every_table_and_row_page_renders(server, served_db):
+    tables = load_metadata()["databases"]["msakb"]["tables"]
+    conn = sqlite3.connect(served_db)
+    for name, meta in tables.items():
+        status, body = server.get(f"/msakb/{name}")
+        assert status == 200, (name, body[:300])
+        assert meta["description"].split()[0].encode() in body
+        pk = [r[1] for r in conn.execute(f"PRAGMA table_info([{name}])") if r[5]]
+        first = conn.execute(f"SELECT [{pk[0]}] FROM [{name}] LIMIT 1").fetchone() if pk else None
+        if first:
+            path = tilde_encode(str(first[0]))
+            status, body = server.get(f"/msakb/{name}/{path}")
+            assert status == 200, (name, first, body[:300])
+    conn.close()
 
 
 def test_sort_by_primary_key_from_the_search_form(server):
