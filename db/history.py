@@ -129,6 +129,8 @@ def current_views(conn: sqlite3.Connection) -> None:
 def diff(db_path: Path, source_a: str, source_b: str) -> list[dict]:
     """What changed from edition `source_a` (older) to `source_b` (newer), as approval_changes
     rows (not stored: any two lists may be compared)."""
+    if not Path(db_path).exists():
+        raise MsakbError(f"{db_path}: no knowledge base there; run `msakb build --db {db_path}` first")
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:

@@ -202,6 +202,13 @@ def test_bad_input_is_one_clear_line(built_db):
     assert (conduit.exit_code, conduit.output) == (1, "Error: --conduit 'liquid-tight': expected power=TYPE or comm=TYPE\n")
     neither = runner.invoke(cli, ["check", "--db", str(built_db)])
     assert (neither.exit_code, neither.output) == (1, "Error: give --utility or --state\n")
+    state = runner.invoke(cli, ["check", "--db", str(built_db), "--state", "ZZ"])
+    assert state.exit_code == 1 and state.output.startswith("Error: unknown state 'ZZ'; valid choices: ")
+    device = runner.invoke(cli, ["check", "--db", str(built_db), "--utility", "pseg", "--device", ENPHASE])
+    assert device.exit_code == 1
+    assert device.output.startswith(f"Error: --device {ENPHASE!r}: no current approval of it for utility pseg; ")
+    choice = runner.invoke(cli, ["check", "--db", str(built_db), "--utility", "sce", "--phase", "two"])
+    assert choice.exit_code == 2 and "'two' is not one of 'single', 'three'" in choice.output
 
 
 def test_rules_are_checked_at_build(kb_copy, tmp_path):

@@ -128,3 +128,10 @@ def test_diff_bad_source_names_valid_ones(two_editions):
     assert result.exit_code == 1
     assert result.output.startswith("Error: unknown source 'sce-list-2027'; valid choices: ")
     assert NEW in result.output
+
+
+def test_diff_without_a_database(tmp_path):
+    result = CliRunner().invoke(cli, ["diff", "--db", str(tmp_path / "none.db"), OLD, NEW])
+    assert (result.exit_code, result.output) == (
+        1, f"Error: {tmp_path / 'none.db'}: no knowledge base there; run `msakb build --db {tmp_path / 'none.db'}` first\n")
+    assert not (tmp_path / "none.db").exists()
