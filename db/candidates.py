@@ -83,7 +83,8 @@ hooks.DERIVERS.append(derive)
 
 def report(db_path: Path) -> str:
     """Per source: facts from its dedicated parser, from accepted candidates (rule
-    `generic:...`), from hand-written annotations, and candidates pending / covered."""
+    `generic:...`), from hand-written annotations, derived (rule `gazetteer:...`), and its
+    candidates pending / covered / rejected."""
     conn = sqlite3.connect(db_path)
     try:
         tables = [t for (t,) in conn.execute(
@@ -96,7 +97,8 @@ def report(db_path: Path) -> str:
             if t in NOT_FACTS or not {"source_id", "rule"} <= cols:
                 continue
             sql = (f"SELECT source_id, CASE WHEN rule LIKE 'generic:%' THEN 'accepted' "
-                   f"WHEN rule LIKE 'annotation:%' THEN 'annotations' ELSE 'parser' END, count(*) "
+                   f"WHEN rule LIKE 'annotation:%' THEN 'annotations' "
+                   f"WHEN rule LIKE 'gazetteer:%' THEN 'derived' ELSE 'parser' END, count(*) "
                    f"FROM [{t}] GROUP BY 1, 2")
             for sid, origin, n in conn.execute(sql):
                 counts.setdefault(sid, {})[origin] = counts.get(sid, {}).get(origin, 0) + n
@@ -105,13 +107,15 @@ def report(db_path: Path) -> str:
                 counts.setdefault(sid, {})[f"candidates {status}"] = n
     finally:
         conn.close()
-    heads = ["source", "parser", "accepted", "annotations", "pending", "covered", "rejected"]
-    keys = ["parser", "accepted", "annotations", "candidates pending", "candidates covered", "candidates rejected"]
+    heads = ["source", "parser", "accepted", "annotations", "derived", "pending", "covered", "rejected"]
+    keys = ["parser", "accepted", "annotations", "derived", "candidates pending", "candidates covered",
+            "candidates rejected"]
     table = [[sid] + [str(c.get(k, 0)) for k in keys] for sid, c in counts.items()]
     widths = [max(len(r[i]) for r in table + [heads]) for i in range(len(heads))]
     fmt = lambda r: "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths)))  # noqa: E731
-    lines = ["facts per source: from its parser, from accepted candidates, from hand-written annotations; "
-             "candidates pending review, covered by a parser's row, rejected",
+    lines = ["facts per source: from its parser, from accepted candidates, from hand-written annotations, "
+             "derived from reference data (a utility's state); candidates pending review, covered by a row "
+             "already, rejected",
              fmt(heads)] + [fmt(r) for r in table]
     return "\n".join(lines)
 
