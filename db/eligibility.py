@@ -118,7 +118,8 @@ def check(db_path: Path, site: dict[str, Any], utility: str | None = None, state
                 family = dict(conn.execute("SELECT id, family_id FROM devices").fetchall())
                 devices = [d for d in devices if device in (d["device_id"], family.get(d["device_id"]))]
             rules = [dict(r) for r in conn.execute(
-                "SELECT r.*, s.title AS source_title FROM rules r JOIN sources s ON s.id = r.source_id "
+                "SELECT r.*, s.title AS source_title, s.id IN (SELECT id FROM current_sources) AS current_edition "
+                "FROM rules r JOIN sources s ON s.id = r.source_id "
                 "WHERE r.utility_id = ? ORDER BY r.id", (u,))]
             for d in devices:
                 results.append(_judge(conn, u, d, rules, site))
@@ -163,6 +164,7 @@ def _judge(conn, utility: str, dev: dict, rules: list[dict], site: dict) -> dict
             failures.append({
                 "rule": r["id"], "says": r["says"], "restriction_id": r["restriction_id"],
                 "source_id": r["source_id"], "source_title": r["source_title"], "quote": r["quote"],
+                "current_edition": bool(r["current_edition"]),
                 "evidence": req.evidence + _device_evidence(conn, drow, r["fields"]),
             })
         else:

@@ -42,6 +42,18 @@ def second_edition(text: str) -> str:
     return "\n".join(out)
 
 
+# A rule that cites the older edition's restriction (the newer edition states it too).
+NEWORLD_RULE = f"""utility: sce
+rules:
+  - id: neworld-line-side-100a
+    restriction: {OLD}/restrictions/3-neworld-eqb-mim-200-plus-pe-8
+    says: aggregate generation on the line side is 100 A or less
+    devices: [neworld-eqb-mim-200-plus-pe]
+    fields: [der_amps]
+    require: {{field: der_amps, op: "<=", value: 100}}
+"""
+
+
 @pytest.fixture(scope="module")
 def two_editions(tmp_path_factory):
     """A knowledge base of SCE's list and its edited second edition, built once."""
@@ -60,6 +72,7 @@ def two_editions(tmp_path_factory):
                  expect={"approvals": 8})
     m["sources"].append(entry)
     write_manifest(kb, m)
+    (kb / "rules" / "sce.yaml").write_text(NEWORLD_RULE, encoding="utf-8")
     db = kb.parent / "kb.db"
     result = CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb), "-q"])
     assert result.exit_code == 0, result.output
@@ -135,3 +148,18 @@ def test_diff_without_a_database(tmp_path):
     assert (result.exit_code, result.output) == (
         1, f"Error: {tmp_path / 'none.db'}: no knowledge base there; run `msakb build --db {tmp_path / 'none.db'}` first\n")
     assert not (tmp_path / "none.db").exists()
+
+
+def test_check_uses_current_edition_and_flags_older_citations(two_editions):
+    args = ["check", "--db", str(two_editions), "--utility", "sce", "--der-amps", "120"]
+    result = json.loads(CliRunner().invoke(cli, [*args, "--json"]).output)["results"]
+    # Enphase is gone from the current edition; Sigenergy is new in it.
+    assert "enphase-mc-200-011-v01" not in {r["device_id"] for r in result}
+    assert "sigenergy-sigen-backup-switch-sbs-200" in {r["device_id"] for r in result}
+    neworld = next(r for r in result if r["device_id"] == "neworld-eqb-mim-200-plus-pe")
+    assert [(a["status"], a["source_id"]) for a in neworld["approvals"]] == [("approved", NEW)]
+    assert [(f["rule"], f["source_id"], f["current_edition"]) for f in neworld["failures"]] == [
+        ("neworld-line-side-100a", OLD, False)]
+    table = CliRunner().invoke(cli, args).output
+    assert (f'    Meter Socket Adapter Approved Product List ({OLD}, an older edition: a newer one exists): '
+            '"Aggregate generation connected to the MSA on the line side must not exceed 100 Amps"') in table.splitlines()

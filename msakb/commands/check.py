@@ -83,7 +83,8 @@ def render(results: list[dict]) -> str:
         out.append(f"{r['device']} ({r['utility_id']}): {VERDICT[r['verdict']]}")
         for f in r["failures"]:
             out.append(f"  fails {f['rule']}: {f['says']}")
-            out.append(f"    {f['source_title']} ({f['source_id']}): \"{f['quote']}\"")
+            older = "" if f["current_edition"] else ", an older edition: a newer one exists"
+            out.append(f"    {f['source_title']} ({f['source_id']}{older}): \"{f['quote']}\"")
             for e in f["evidence"]:
                 out.append(f"    evidence, {e['table']} {e['id']}: \"{e['quote']}\"")
         for n in r["needs"]:
