@@ -325,3 +325,31 @@ def test_state_and_family_and_no_rules(built_db):
     assert {r["verdict"] for r in pge.values()} == {"unknown"}
     assert pge[EV100]["approvals"][0]["via_family"] == "connectder-ev"
     assert pge[EV100]["note"] == "no eligibility rules are encoded for pge (kb/rules/)"
+
+
+BAD_RULES = {
+    "unknown op": ('require: {field: service_amps, op: "<=", value: 200}', 'require: {field: service_amps, op: "=<", value: 200}',
+                   "rule 'sce-service-200a': require: unknown op '=<'; ops: <, <=, >, >=, between, equals, in, not_equals, not_in"),
+    "unknown field": ("fields: [service_amps]\n    require: {field: service_amps, op: \"<=\", value: 200}",
+                      "fields: [amps]\n    require: {field: amps, op: \"<=\", value: 200}",
+                      "rule 'sce-service-200a': require: unknown field 'amps'; site fields: service_amps, phase"),
+    "unknown device": ("devices: [neworld-eqb-mim-200-plus-pe]\n    fields: [connection, der_kind]",
+                       "devices: [neworld-eqb-mim-300]\n    fields: [connection, der_kind]",
+                       "rule 'sce-neworld-line-side-generation-only': unknown device 'neworld-eqb-mim-300'"),
+    "between without a pair": ('require: {field: service_amps, op: "<=", value: 200}',
+                               "require: {field: service_amps, op: between, value: 200}",
+                               "rule 'sce-service-200a': require: `between` takes value: [low, high]"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_RULES))
+def test_bad_rule_fails_the_build_naming_it(kb_copy, tmp_path, case):
+    keep_sources(kb_copy, ["sce-approved-products-2026-04-12", "sce-msa-program-guidelines-2025"])
+    old, new, message = BAD_RULES[case]
+    text = (KB / "rules" / "sce.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (kb_copy / "rules" / "sce.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--db", str(tmp_path / "kb.db"), "--kb", str(kb_copy), "-q"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: kb/rules/sce.yaml: {message}")
+    assert not (tmp_path / "kb.db").exists()
