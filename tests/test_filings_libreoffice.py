@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +97,27 @@ def test_libreoffice_sees_the_tracked_changes(converted):
     deleted = " ".join(re.sub(r"<[^>]+>", " ", r) for r in regions if "<text:deletion>" in r)
     assert "designed" in deleted and "279.22" in deleted and "Is an MSA permitted with overhead service?" in deleted
     assert all("<dc:creator>msakb</dc:creator>" in r for r in regions)
+
+
+def _system_python_with_uno() -> str | None:
+    for python in ("/usr/bin/python3", shutil.which("python3")):
+        if python and subprocess.run([python, "-c", "import uno"], capture_output=True).returncode == 0:
+            return python
+    return None
+
+
+@pytest.mark.parametrize("mode", ["accept", "reject"])
+def test_accepting_all_in_libreoffice_gives_the_new_text(mode, converted, tmp_path):
+    """LibreOffice itself accepts (rejects) every change: the new (old) version, exactly."""
+    from tests.filings_fixtures import GUIDELINES_FILE, edited_guidelines
+
+    python = _system_python_with_uno()
+    if python is None:
+        pytest.skip("LibreOffice's Python bridge (python3-uno) is not installed; .ci/run installs it")
+    script = Path(__file__).with_name("lo_changes.py")
+    done = subprocess.run([python, str(script), SOFFICE, str(tmp_path / "profile"), str(converted["drafts"]["redline"]), mode],
+                          check=True, capture_output=True, text=True, timeout=300)
+    count, text = done.stdout.split("\n", 1)
+    assert int(count) == 6  # two word replacements (a deletion and an insertion each), one deletion, one insertion
+    expected = edited_guidelines() if mode == "accept" else GUIDELINES_FILE.read_text(encoding="utf-8")
+    assert text == expected
