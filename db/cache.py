@@ -3,7 +3,8 @@ changed (a source's bytes, its manifest entry, the gazetteer, or the code).
 
 One file per source in `<db>.cache/` beside the database, named by a key: the sha256 of the
 code fingerprint (extract/ and db/), the gazetteer and the source's manifest entry (which
-holds the source's own sha256). A changed input gives a new key, so a stale entry is never
+holds the source's own sha256). A deriver whose work is per source and pure (a function of
+the source and the gazetteer) keeps its results the same way: `per_source(name, doc, fn)`. A changed input gives a new key, so a stale entry is never
 read; entries no build used are pruned after a successful build. The source text is not
 stored: spans point at it by reference and are re-attached to the text the build just read
 (and hash-checked), so a cache entry can never change what a quote says.
@@ -22,6 +23,7 @@ from extract.records import Record
 
 _TEXT = "source-text"
 FORMAT = b"msakb-records-1"
+_current: "RecordCache | None" = None  # the cache of the build running in this process
 
 
 class _Pickler(pickle.Pickler):
@@ -61,13 +63,16 @@ class RecordCache:
         self.salt = FORMAT + code_fingerprint.encode() + folder_fingerprint(kb / "gazetteer").encode()
         self.used: set[str] = set()
         self.hits = self.misses = 0
+        global _current
+        _current = self
 
     def key(self, entry: SourceEntry) -> str:
         return hashlib.sha256(self.salt + entry.model_dump_json().encode()).hexdigest()
 
-    def get(self, entry: SourceEntry, text: str) -> list[Record] | None:
-        """The records parsed last time from this very entry and text, or None."""
-        key = self.key(entry)
+    def get(self, entry: SourceEntry, text: str, name: str = "records") -> list | None:
+        """What `name` (the parser's records by default) gave last time for this very entry
+        and text, or None."""
+        key = f"{self.key(entry)}-{name}"
         self.used.add(key)
         path = self.folder / f"{key}.pickle"
         try:
@@ -83,8 +88,8 @@ class RecordCache:
         self.hits += 1
         return recs
 
-    def put(self, entry: SourceEntry, text: str, records: list[Record]) -> None:
-        key = self.key(entry)
+    def put(self, entry: SourceEntry, text: str, records: list, name: str = "records") -> None:
+        key = f"{self.key(entry)}-{name}"
         self.used.add(key)
         buf = io.BytesIO()
         try:
@@ -106,3 +111,16 @@ class RecordCache:
                 p.unlink(missing_ok=True)
                 gone += 1
         return gone
+
+
+def per_source(name: str, doc, compute):
+    """`compute()` (a list, a pure function of `doc` and the gazetteer) for this source,
+    from the running build's cache when the source, gazetteer and code are unchanged."""
+    cache = _current
+    if cache is None:
+        return compute()
+    found = cache.get(doc.entry, doc.text, name)
+    if found is None:
+        found = list(compute())
+        cache.put(doc.entry, doc.text, found, name)
+    return found

@@ -15,6 +15,7 @@ from extract.decisions import load_decisions
 from extract.gazetteer import load_gazetteer
 
 from . import hooks
+from .cache import per_source
 
 # Rows of these tables with these fields equal to the candidate's count as the same fact;
 # other tables need only an overlapping passage.
@@ -67,7 +68,7 @@ def derive(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]
                 by_source.setdefault((table, r["source_id"]), []).append(r)
     out = []
     for doc in docs:
-        for c in propose(doc, gaz):
+        for c in per_source("candidates", doc, lambda: propose(doc, gaz)):  # pure per source: cached
             d = decisions.get(c.id)
             if d is not None and d.decision in ("accepted", "rejected"):
                 out.append(candidate_row(c, d.decision, d.table, d.values or None, d.reason))
