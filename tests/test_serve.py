@@ -22,6 +22,7 @@ from tests.site_server import MSAKB, Server, free_port
 
 SCE_LIST = "sce-approved-products-2026-04-12"
 TESLA = "tesla-backup-switch-1624171-xx-y"
+ENPHASE_SCE = f"{SCE_LIST}/approvals/4-enphase-mc-200-011-v01"
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +205,7 @@ def test_passage_page_shows_the_quote_in_its_source(server, served_db):
     conn = sqlite3.connect(served_db)
     sid, quote, start, end, text = conn.execute(
         "SELECT a.source_id, a.quote, a.char_start, a.char_end, s.text FROM approvals a "
-        "JOIN sources s ON s.id = a.source_id WHERE a.id = ?", (f"{SCE_LIST}/approvals/4-enphase-mc-200-011-v01",)
+        "JOIN sources s ON s.id = a.source_id WHERE a.id = ?", (ENPHASE_SCE,)
     ).fetchone()
     status, body = server.get(f"/msakb/passage?source_id={sid}&start={start}&end={end}")
     html = body.decode()
@@ -213,6 +214,13 @@ def test_passage_page_shows_the_quote_in_its_source(server, served_db):
     assert f'<mark id="passage">{escape(quote)}</mark>' in html
     assert f"line {text.count(chr(10), 0, start) + 1}, characters {start}–{end}" in html
     assert "sce-approved-products-2026-04-12/approvals/4-enphase-mc-200-011-v01" in html
+    # the quote cell of the fact's row, in the table view and on the row page, links there
+    href = f'href="/msakb/passage?source_id={sid}&amp;start={start}&amp;end={end}"'.encode()
+    assert href in server.get(f"/msakb/approvals?source_id={sid}")[1]
+    assert href in server.get(f"/msakb/approvals/{tilde_encode(ENPHASE_SCE)}")[1]
+    conflict = conn.execute("SELECT id, other_source_id, other_char_start, other_char_end FROM conflicts LIMIT 1").fetchone()
+    other = f'href="/msakb/passage?source_id={conflict[1]}&amp;start={conflict[2]}&amp;end={conflict[3]}"'.encode()
+    assert other in server.get(f"/msakb/conflicts?id={urllib.parse.quote(conflict[0])}")[1]
     assert server.get(f"/msakb/passage?source_id={sid}&start=0&end=999999")[0] == 400
     assert server.get("/msakb/passage?source_id=nope&start=0&end=1")[0] == 404
 

@@ -102,3 +102,17 @@ def test_search_a_table_from_the_form(site, page):
     body = page.locator("body").inner_text()
     assert "Cannot sort table" not in body
     assert "MSA should be paired with Solar Edge or FranklinWH Energy Storage and Controller" in body
+
+
+def test_quote_in_a_table_view_opens_its_passage(site, page):
+    server, db = site
+    conn = sqlite3.connect(db)
+    quote, = conn.execute("SELECT quote FROM approvals WHERE id = ?", (ENPHASE_SCE,)).fetchone()
+    conn.close()
+    page.goto(server.base + "/msakb/approvals?source_id=sce-approved-products-2026-04-12")
+    row = page.locator("tr", has=page.get_by_role("link", name=ENPHASE_SCE, exact=True))
+    assert "Southern California Edison" in row.inner_text()  # the utility's label, not its id
+    row.locator("td.col-quote a.msakb-passage").click()
+    page.wait_for_url("**/msakb/passage?*")
+    assert page.locator("mark#passage").text_content() == quote
+    assert page.locator("#quoting-rows").get_by_role("link", name=ENPHASE_SCE, exact=True).count() == 1

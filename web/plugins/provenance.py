@@ -41,10 +41,12 @@ def passage_url(datasette, database: str, source_id: str, start: int, end: int) 
 
 
 def _get(row, key):
+    """row[key]; table views hand over foreign keys expanded as {"value", "label"}."""
     try:
-        return row[key]
+        value = row[key]
     except (KeyError, IndexError, TypeError):
         return None
+    return value["value"] if isinstance(value, dict) and "value" in value else value
 
 
 @hookimpl
