@@ -28,7 +28,10 @@ class Options:
 def waiver(kb: Kb, cites: Citations, o: Options) -> dict:
     """A customer's liability waiver for using an MSA at one utility."""
     if not o.utility:
-        raise FilingError("a waiver is for one utility: give --utility ID")
+        where = "" if not o.state else f" in {o.state.upper()}"
+        ids = [r["id"] for r in kb.rows("SELECT id FROM utilities WHERE ? IS NULL OR state = upper(?) ORDER BY id",
+                                        o.state, o.state)]
+        raise FilingError(f"a waiver is for one utility: give --utility ID; utilities{where}: {', '.join(ids)}")
     where = c.scope(kb, o.utility, o.state)
     device = kb.device(o.device) if o.device else None
     topics = c.settings().get("waiver_topics", {})

@@ -266,6 +266,7 @@ def test_strict_rendering_names_template_line_and_variable(built_db):
     (["waiver", "--utility", "nope"], "Error: unknown utility 'nope'; valid choices: "),
     (["waiver", "--utility", "sce", "--device", "nope"], "Error: unknown device 'nope'; valid choices: "),
     (["memo", "--utility", "sce"], "Error: unknown kind 'memo'; valid choices: " + ", ".join(ALL_KINDS) + "\n"),
+    (["waiver", "--state", "CT"], "Error: a waiver is for one utility: give --utility ID; utilities in CT: eversource-ct, ui\n"),
     (["restrictions", "--state", "ZZ"], "Error: unknown state 'ZZ'; valid choices: "),
     (["oem-application", "--oem", "Acme"], "Error: unknown manufacturer (--oem) 'Acme'; valid choices: "),
     (["order-26", "--utility", "sce"], "Error: order-26 is for an EDC in CT; 'sce' is in CA; choose one of: eversource-ct, ui\n"),
