@@ -129,6 +129,7 @@ def build(db_path: Path, kb: Path = KB, progress: Callable[[str], None] = lambda
             rows.setdefault(table, []).extend(extra)
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(db_path)
     try:
         write_database(tmp, docs, rows, kb)
         check_database(tmp)
@@ -148,6 +149,22 @@ def build(db_path: Path, kb: Path = KB, progress: Callable[[str], None] = lambda
     counts = {t: len(r) for t, r in rows.items()}
     counts["sources"] = len(docs)
     return BuildResult(db_path, counts, time.perf_counter() - started, per_source)
+
+
+def remove_stale_temps(db_path: Path) -> None:
+    """Delete the temporary files of builds that were killed before their rename (their
+    process is gone); a temporary file is never renamed into place by another build."""
+    prefix = f".{db_path.name}.tmp-"
+    for p in db_path.parent.glob(f"{prefix}*"):
+        pid = p.name[len(prefix):].split("-")[0]  # its -journal too
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            p.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # alive, another user's
 
 
 def write_database(path: Path, docs: list[SourceDoc], rows: dict[str, list[dict]], kb: Path) -> None:
