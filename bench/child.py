@@ -1,0 +1,97 @@
+"""One build in a fresh process, timed phase by phase: `python -m bench.child KB DB`.
+
+The phases are timed by wrapping what db.build calls (the parsers, resolve, the derivers,
+write_database, check_database, the post-write steps), so the build measured is the real
+`db.build.build`, unchanged. The process prints one JSON line: the phase times, the peak
+resident memory of the process (ru_maxrss) and, for the load comparison, the time of a bare
+`executemany` of the very rows write_database was given, in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from db import build as b
+from db import hooks
+from extract import PARSERS
+
+TIMES: dict[str, float] = defaultdict(float)
+
+
+def timed(name: str, fn):
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            out = fn(*args, **kwargs)
+            if name == "extract":
+                out = list(out)  # a parser is a generator: its time is spent while consumed
+            return out
+        finally:
+            TIMES[name] += time.perf_counter() - started
+    return wrapper
+
+
+def instrument() -> None:
+    for kind, parser in list(PARSERS.items()):
+        PARSERS[kind] = timed("extract", parser)
+    b.parse_sources = timed("parse", b.parse_sources)
+    b.resolve = timed("resolve", b.resolve)
+    b.write_database = timed("write", b.write_database)
+    b.check_database = timed("check", b.check_database)
+    hooks.DERIVERS[:] = [timed(f"derive:{f.__module__.split('.')[-1]}", f) for f in hooks.DERIVERS]
+    hooks.POST_WRITE[:] = [timed(f"post_write:{f.__module__.split('.')[-1]}", f) for f in hooks.POST_WRITE]
+
+
+def bare_executemany(db_path: Path) -> float:
+    """The same rows (read back from the built file, as tuples, beforehand) into the same
+    schema (its DDL), with plain executemany in one transaction."""
+    src = sqlite3.connect(db_path)
+    tables = [(n, sql) for n, sql in src.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL AND name NOT LIKE '%fts%'"
+        " AND name NOT LIKE 'sqlite_%'")]
+    indexes = [sql for (sql,) in src.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name NOT LIKE '%fts%'")]
+    data = {n: src.execute(f"SELECT * FROM [{n}]").fetchall() for n, _ in tables}
+    src.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = sqlite3.connect(Path(tmp) / "bare.db")
+        started = time.perf_counter()
+        with conn:
+            for sql in [sql for _, sql in tables] + indexes:
+                conn.execute(sql)
+            for name, _ in tables:
+                if data[name]:
+                    conn.executemany(f"INSERT INTO [{name}] VALUES ({', '.join('?' * len(data[name][0]))})", data[name])
+        took = time.perf_counter() - started
+        conn.close()
+    return took
+
+
+def main(kb: str, db: str) -> None:
+    from extract.entities import nlp_for
+
+    started = time.perf_counter()
+    nlp_for()  # the pipeline's construction is timed apart (the tokenizer baseline excludes it too)
+    TIMES["load_nlp"] = time.perf_counter() - started
+    instrument()
+    started = time.perf_counter()
+    result = b.build(Path(db), Path(kb))
+    total = time.perf_counter() - started + TIMES["load_nlp"]
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out = {
+        "total": total, **TIMES, "peak_rss_mb": peak_kb / 1024,
+        "bare_executemany": bare_executemany(Path(db)),
+        "counts": result.counts,
+    }
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])

@@ -1,0 +1,116 @@
+"""The build measurements at one corpus size: a full build, an incremental build after one
+source changed, the load against a bare executemany, peak memory, and the extraction time
+against spaCy's bare tokenizer over the same text. Builds run in child processes
+(bench/child.py), so that each starts cold and its peak memory is its own."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from msakb.paths import REPO
+
+from .generate import Corpus, write_yaml
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def child_build(kb: Path, db: Path) -> dict:
+    """Build kb into db in a fresh process; its phase times, peak memory and counts."""
+    proc = subprocess.run([sys.executable, "-m", "bench.child", str(kb), str(db)], cwd=REPO,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BenchError(f"build of {kb} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def tokenizer_seconds(kb: Path, repeat: int = 1) -> tuple[float, int]:
+    """Best time of spaCy's bare tokenizer (`nlp.make_doc`, the field's tokenizer, no
+    components) over every source text of kb; and the number of tokens."""
+    from extract.entities import make_tokenizer_nlp
+
+    nlp = make_tokenizer_nlp()
+    manifest = yaml.load((kb / "sources" / "manifest.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    texts = [(kb / "sources" / s["file"]).read_text(encoding="utf-8") for s in manifest["sources"]]
+    best, tokens = float("inf"), 0
+    for _ in range(max(1, repeat)):
+        started = time.perf_counter()
+        tokens = sum(len(nlp.make_doc(t)) for t in texts)
+        best = min(best, time.perf_counter() - started)
+    return best, tokens
+
+
+def touch_one_source(kb: Path) -> str:
+    """Change one source (a blank line appended to the first) and its sha256 in the manifest,
+    as an edited edition would. Returns its id."""
+    path = kb / "sources" / "manifest.yaml"
+    manifest = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    entry = manifest["sources"][0]
+    src = kb / "sources" / entry["file"]
+    data = src.read_bytes() + b"\n"
+    src.write_bytes(data)
+    entry["sha256"] = hashlib.sha256(data).hexdigest()
+    write_yaml(path, manifest)
+    return entry["id"]
+
+
+def table_counts(db: Path) -> dict[str, int]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'")]
+        return {n: conn.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0] for n in names}
+    finally:
+        conn.close()
+
+
+def lost_rows(corpus: Corpus, counts: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """Tables whose row count differs from what the generator planted: {table: (planted, built)}."""
+    return {t: (n, counts.get(t, 0)) for t, n in corpus.planted.items() if counts.get(t, 0) != n}
+
+
+def status_mismatch(corpus: Corpus, db: Path) -> dict:
+    if not corpus.statuses:
+        return {}
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    got = dict(conn.execute("SELECT status, count(*) FROM approvals GROUP BY status"))
+    conn.close()
+    return {} if got == dict(corpus.statuses) else {"planted": dict(corpus.statuses), "built": got}
+
+
+def measure_builds(corpus: Corpus, db: Path, progress) -> dict:
+    """Full build (cold cache), then incremental build after one source changed."""
+    cache = db.with_name(f"{db.name}.cache")
+    shutil.rmtree(cache, ignore_errors=True)
+    db.unlink(missing_ok=True)
+    progress(f"  full build of {corpus.documents} documents ...")
+    full = child_build(corpus.kb, db)
+    counts = table_counts(db)
+    lost = lost_rows(corpus, counts)
+    if lost:
+        raise BenchError(f"rows lost or added at {corpus.documents} documents: {lost}")
+    mismatch = status_mismatch(corpus, db)
+    if mismatch:
+        raise BenchError(f"approval statuses differ from the planted ones: {mismatch}")
+    progress(f"  full build {full['total']:.1f}s; incremental build after one source changed ...")
+    changed = touch_one_source(corpus.kb)
+    incr = child_build(corpus.kb, db)
+    lost_after = lost_rows(corpus, table_counts(db))
+    if lost_after:
+        raise BenchError(f"rows lost or added by the incremental build: {lost_after}")
+    progress(f"  incremental {incr['total']:.2f}s; bare tokenizer over the same text ...")
+    tok, tokens = tokenizer_seconds(corpus.kb)
+    return {
+        "documents": corpus.documents, "chars": corpus.chars, "tokens": tokens, "full": full,
+        "incremental": incr, "changed_source": changed, "tokenizer": tok, "counts": counts,
+        "planted": corpus.planted, "db_bytes": db.stat().st_size,
+    }

@@ -1,0 +1,163 @@
+"""Datasette latency against the same SQL run directly, and serving while a rebuild runs.
+
+The pages are requested through Datasette's in-process client (no network) from the very
+instance `msakb serve` runs (msakb.serve.make_datasette: web/ metadata, canned queries,
+plugins). The direct side runs, with sqlite3 on the same file, the SQL such a page needs: its
+rows (page size + 1), its count, and one GROUP BY per facet the metadata asks for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from msakb.paths import REPO
+from msakb.serve import load_metadata
+
+
+def _facets(meta: dict, table: str) -> list[str]:
+    return meta["databases"]["msakb"].get("tables", {}).get(table, {}).get("facets", [])
+
+
+def _page_sql(table: str, facets: list[str], where: str = "") -> list[str]:
+    src = f"(SELECT * FROM [{table}] {where})"
+    out = [f"SELECT * FROM {src} ORDER BY rowid LIMIT 101", f"SELECT count(*) FROM {src}"]
+    out += [f"SELECT [{f}] AS value, count(*) AS n FROM {src} WHERE [{f}] IS NOT NULL GROUP BY [{f}] "
+            "ORDER BY n DESC, value LIMIT 31" for f in facets]
+    return out
+
+
+def pages(db: Path) -> list[dict]:
+    """The four pages: (name, path, direct SQL with parameters)."""
+    meta = load_metadata()
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    device = conn.execute("SELECT device_id FROM approvals GROUP BY device_id ORDER BY count(*) DESC, device_id LIMIT 1").fetchone()[0]
+    conn.close()
+    canned = meta["databases"]["msakb"].get("queries", {}).get("oem_matrix")
+    search = "WHERE rowid IN (SELECT rowid FROM restrictions_fts WHERE restrictions_fts MATCH 'meter')"
+    out = [
+        {"name": "table page (devices)", "path": "/msakb/devices", "sql": _page_sql("devices", []), "params": {}},
+        {"name": "faceted page (approvals, " + ", ".join(_facets(meta, "approvals")) + ")", "path": "/msakb/approvals",
+         "sql": _page_sql("approvals", _facets(meta, "approvals")), "params": {}},
+        {"name": "search (restrictions: meter)", "path": "/msakb/restrictions?_search=meter",
+         "sql": _page_sql("restrictions", _facets(meta, "restrictions"), search), "params": {}},
+    ]
+    if canned:
+        out.append({"name": "OEM canned query (oem_matrix)", "path": f"/msakb/oem_matrix?device={device}",
+                    "sql": [canned["sql"]], "params": {"device": device}})
+    return out
+
+
+def _stats(times: list[float]) -> dict:
+    times = sorted(times)
+    return {"median_ms": statistics.median(times) * 1000, "p95_ms": times[max(0, int(len(times) * 0.95) - 1)] * 1000}
+
+
+def json_path(path: str) -> str:
+    """The JSON API form of a page: /msakb/devices?x -> /msakb/devices.json?x."""
+    base, sep, query = path.partition("?")
+    return f"{base}.json{sep}{query}"
+
+
+async def _datasette_times(db: Path, specs: list[dict], repeat: int, as_json: bool = False) -> list[dict]:
+    from msakb.serve import make_datasette
+
+    ds = make_datasette(db)
+    await ds.invoke_startup()
+    out = []
+    for spec in specs:
+        times = []
+        path = json_path(spec["path"]) if as_json else spec["path"]
+        for i in range(repeat + 2):
+            started = time.perf_counter()
+            r = await ds.client.get(path)
+            took = time.perf_counter() - started
+            if r.status_code != 200:
+                raise RuntimeError(f"{spec['path']}: HTTP {r.status_code}")
+            if i >= 2:  # two warm-up requests
+                times.append(took)
+        out.append(_stats(times))
+    return out
+
+
+def _direct_times(db: Path, specs: list[dict], repeat: int) -> list[dict]:
+    conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    out = []
+    for spec in specs:
+        times = []
+        for i in range(repeat + 2):
+            started = time.perf_counter()
+            for sql in spec["sql"]:
+                conn.execute(sql, spec["params"]).fetchall()
+            if i >= 2:
+                times.append(time.perf_counter() - started)
+        out.append(_stats(times))
+    conn.close()
+    return out
+
+
+def latency(db: Path, repeat: int) -> list[dict]:
+    specs = pages(db)
+    via = asyncio.run(_datasette_times(db, specs, repeat))
+    via_json = asyncio.run(_datasette_times(db, specs, repeat, as_json=True))
+    direct = _direct_times(db, specs, repeat)
+    return [{"name": s["name"], "path": s["path"], "datasette": v, "json": j, "direct": d,
+             "ratio": v["median_ms"] / max(d["median_ms"], 1e-6), "ratio_json": j["median_ms"] / max(d["median_ms"], 1e-6)}
+            for s, v, j, d in zip(specs, via, via_json, direct)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status == 200 and len(r.read()) > 0
+    except Exception:
+        return False
+
+
+def serve_during_rebuild(db: Path, kb: Path, progress) -> dict:
+    """Serve db with `msakb serve --no-build` on a loopback port, rebuild it from scratch in
+    another process, and request a page every 50 ms until the rebuild is done."""
+    port = free_port()
+    server = subprocess.Popen([str(Path(sys.executable).with_name("msakb")), "serve", "--db", str(db), "--port", str(port),
+                               "--no-build"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/msakb/approvals.json?_shape=array&_size=5"
+    try:
+        deadline = time.time() + 60
+        while not _get(url):
+            if time.time() > deadline or server.poll() is not None:
+                raise RuntimeError("the Datasette server did not start")
+            time.sleep(0.2)
+        cache = db.with_name(f"{db.name}.cache")
+        for p in cache.glob("*.pickle"):
+            p.unlink()  # a cold rebuild: the longest window
+        progress("  serving while a full rebuild runs ...")
+        rebuild = subprocess.Popen([sys.executable, "-m", "bench.child", str(kb), str(db)], cwd=REPO,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        ok = failed = 0
+        started = time.time()
+        while rebuild.poll() is None:
+            if _get(url):
+                ok += 1
+            else:
+                failed += 1
+            time.sleep(0.05)
+        took = time.time() - started
+        after = _get(url)
+        return {"rebuild_exit": rebuild.returncode, "rebuild_s": took, "requests_ok": ok,
+                "requests_failed": failed, "answers_after_rename": after}
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

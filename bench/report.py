@@ -1,0 +1,166 @@
+"""bench/RESULTS.md (figures, targets held or not, machine details) and the plot of time
+against corpus size."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sqlite3
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from msakb.paths import REPO
+
+TARGETS = {"extract_vs_tokenizer": 3.0, "incremental_share": 0.05, "load_vs_executemany": 2.0, "query_vs_sql": 5.0}
+
+
+def machine() -> list[str]:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), platform.processor())
+    mem = next((int(ln.split()[1]) // 1024 for ln in open("/proc/meminfo") if ln.startswith("MemTotal")), 0)
+    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("spacy", "datasette", "sqlmodel", "python-docx"))
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    return [f"- {platform.platform()}; CPU {cpu}, {os.cpu_count()} cores; {mem:,} MB RAM",
+            f"- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; {versions}",
+            f"- commit {commit}; run finished {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"]
+
+
+def _held(ok: bool) -> str:
+    return "holds" if ok else "**does not hold**"
+
+
+def build_table(sizes: dict) -> list[str]:
+    out = ["| documents | MB of text | full build s | docs/s | extraction s | `make_doc` s | extraction / tokenizer "
+           "| incremental s | incremental / full | load s | bare `executemany` s | load / bare | peak RSS MB |",
+           "|---:" * 13 + "|"]
+    for r in sizes.values():
+        f, i = r["full"], r["incremental"]
+        out.append(f"| {r['label']} | {r['chars'] / 1e6:.1f} | {f['total']:.1f} | {r['documents'] / f['total']:.0f} "
+                   f"| {f.get('extract', 0):.2f} | {r['tokenizer']:.2f} | {f.get('extract', 0) / r['tokenizer']:.1f}x "
+                   f"| {i['total']:.2f} | {i['total'] / f['total']:.1%} | {f['write']:.2f} | {f['bare_executemany']:.2f} "
+                   f"| {f['write'] / f['bare_executemany']:.1f}x | {f['peak_rss_mb']:.0f} |")
+    return out
+
+
+def phase_table(sizes: dict, which: str) -> list[str]:
+    phases = sorted({k for r in sizes.values() for k in r[which] if k not in ("counts", "peak_rss_mb", "bare_executemany")},
+                    key=lambda k: (k != "total", k))
+    out = ["| phase | " + " | ".join(r["label"] for r in sizes.values()) + " |", "|---" + "|---:" * len(sizes) + "|"]
+    for ph in phases:
+        out.append(f"| {ph} | " + " | ".join(f"{r[which].get(ph, 0):.2f}" for r in sizes.values()) + " |")
+    return out
+
+
+def query_table(sizes: dict) -> list[str]:
+    out = ["| documents | page | HTML median / p95 ms | JSON median / p95 ms | direct SQL median / p95 ms "
+           "| HTML / SQL | JSON / SQL |", "|---:|---|---:|---:|---:|---:|---:|"]
+    for r in sizes.values():
+        for q in r["queries"]:
+            out.append(f"| {r['label']} | {q['name']} | {q['datasette']['median_ms']:.1f} / {q['datasette']['p95_ms']:.1f} "
+                       f"| {q['json']['median_ms']:.1f} / {q['json']['p95_ms']:.1f} "
+                       f"| {q['direct']['median_ms']:.2f} / {q['direct']['p95_ms']:.2f} | {q['ratio']:.1f}x | {q['ratio_json']:.1f}x |")
+    return out
+
+
+def filing_table(sizes: dict) -> list[str]:
+    out = ["| documents | kind | options | filings/s | paragraphs | python-docx, same text, docs/s | filing / bare |",
+           "|---:|---|---|---:|---:|---:|---:|"]
+    for r in sizes.values():
+        for f in r.get("filings", []):
+            opts = " ".join(f"--{k} {v}" for k, v in f["options"].items())
+            if "skipped" in f:
+                out.append(f"| {r['label']} | {f['kind']} | {opts} | skipped: {f['skipped']} | | | |")
+            else:
+                out.append(f"| {r['label']} | {f['kind']} | {opts} | {f['docs_per_s']:.1f} | {f['paragraphs']} "
+                           f"| {f['bare_docs_per_s']:.1f} | {f['ratio']:.1f}x |")
+    return out
+
+
+def verdicts(data: dict) -> list[str]:
+    sizes = list(data["sizes"].values())
+    big = [r for r in sizes if r["documents"] >= 1000]
+    last = sizes[-1]
+    ext = max(r["full"].get("extract", 0) / r["tokenizer"] for r in sizes)
+    load = max(r["full"]["write"] / r["full"]["bare_executemany"] for r in sizes)
+    q = max(x["ratio"] for x in last["queries"])
+    qj = max(x["ratio_json"] for x in last["queries"])
+    out = [f"1. Extraction within {TARGETS['extract_vs_tokenizer']:.0f}x of `nlp.make_doc`: worst {ext:.1f}x: "
+           f"{_held(ext <= TARGETS['extract_vs_tokenizer'])}."]
+    if big:
+        share = max(r["incremental"]["total"] / r["full"]["total"] for r in big)
+        out.append(f"2. Incremental build under 5 % of a full build at 1,000 documents and more: worst {share:.1%}: "
+                   f"{_held(share < TARGETS['incremental_share'])}.")
+    else:
+        out.append("2. Incremental build: no size of 1,000 documents or more was measured.")
+    out.append(f"3. Load within 2x of a bare `executemany`: worst {load:.1f}x: {_held(load <= TARGETS['load_vs_executemany'])}.")
+    out.append(f"4. Datasette within 5x of the same SQL at {last['label']} documents: HTML pages worst {q:.1f}x: "
+               f"{_held(q <= TARGETS['query_vs_sql'])}; JSON API worst {qj:.1f}x: {_held(qj <= TARGETS['query_vs_sql'])}.")
+    rss = [(r["documents"], r["full"]["peak_rss_mb"]) for r in sizes]
+    grows = all(b[1] / a[1] <= b[0] / a[0] for a, b in zip(rss, rss[1:]) if b[0] > a[0])
+    out.append("6. Peak memory grows no faster than the corpus: " + ", ".join(f"{n:,} docs {m:.0f} MB" for n, m in rss)
+               + f": {_held(grows)}.")
+    return out
+
+
+def plot(data: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = list(data["sizes"].values())
+    n = [r["documents"] for r in sizes]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.8))
+    for label, key in [("full build", lambda r: r["full"]["total"]), ("incremental build", lambda r: r["incremental"]["total"]),
+                       ("extraction", lambda r: r["full"].get("extract", 0)), ("spaCy make_doc", lambda r: r["tokenizer"]),
+                       ("load (write)", lambda r: r["full"]["write"]), ("bare executemany", lambda r: r["full"]["bare_executemany"])]:
+        a.plot(n, [key(r) for r in sizes], marker="o", label=label)
+    a.set(xscale="log", yscale="log", xlabel="documents", ylabel="seconds", title="Build")
+    a.legend(fontsize=8)
+    for k in range(len(sizes[0]["queries"])):
+        name = sizes[0]["queries"][k]["name"].split(" (")[0]
+        b.plot(n, [r["queries"][k]["datasette"]["median_ms"] for r in sizes], marker="o", label=f"{name}: Datasette")
+        b.plot(n, [r["queries"][k]["direct"]["median_ms"] for r in sizes], marker="x", linestyle="--", label=f"{name}: SQL")
+    b.set(xscale="log", yscale="log", xlabel="documents", ylabel="median ms", title="Queries")
+    b.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(data: dict, path: Path, png: Path) -> None:
+    sizes = data["sizes"]
+    lines = ["# Benchmark results", "", f"Command: `{data['command']}` (figures from one run; "
+             f"{data['repeat']} requests per page after two warm-ups).", "", "Machine:", *machine(), "",
+             "## Targets", *verdicts(data), "5. Filing generation: documents per second per kind, below, against "
+             "python-docx writing the same text (no target set).", ""]
+    lines += [*(f"- {n}" for n in data["notes"]), ""] if data["notes"] else []
+    lines += ["## Build", "", *build_table(sizes), "",
+              "Extraction = time inside the parsers; `make_doc` = spaCy's bare tokenizer (the field's, no components) "
+              "over every source text. Incremental = a rebuild after one source changed (a line appended, its sha256 "
+              "updated): unchanged sources come from the record cache (`<db>.cache/`). Load = `write_database` "
+              "(schema + rows); bare = the same rows, read back as tuples, `executemany` into the same schema in one "
+              "transaction. Peak RSS = `ru_maxrss` of the build's own process.", "",
+              "### Where a full build spends its time (s)", "", *phase_table(sizes, "full"), "",
+              "### Where an incremental build spends its time (s)", "", *phase_table(sizes, "incremental"), "",
+              "## Queries", "", *query_table(sizes), "",
+              "Datasette = the page through the in-process client of the instance `msakb serve` runs (web/ metadata "
+              "and canned queries); direct = the SQL such a page needs (rows, count, one GROUP BY per metadata "
+              "facet; the canned query's own SQL) on the same file with sqlite3.", ""]
+    if any(r.get("filings") for r in sizes.values()):
+        lines += ["## Filings", "", *filing_table(sizes), ""]
+    lines += ["## Limits", ""]
+    for r in sizes.values():
+        if r["planted"]:
+            lines.append(f"- {r['label']} documents: every table has the rows the generator planted "
+                         f"({', '.join(f'{t} {n:,}' for t, n in r['planted'].items())}), after the full and the incremental build.")
+    s = data.get("serving")
+    if s:
+        lines.append(f"- Served while rebuilt ({s['size']} documents, `msakb serve --no-build` on 127.0.0.1, one request "
+                     f"every 50 ms during a cold rebuild of {s['rebuild_s']:.0f} s): {s['requests_ok']} answered, "
+                     f"{s['requests_failed']} failed; rebuild exit {s['rebuild_exit']}; answers after the rename: "
+                     f"{s['answers_after_rename']}; rows lost after the rebuild: {s['lost_after_rebuild'] or 'none'}.")
+    lines += ["", f"![time against corpus size]({png.name})", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    plot(data, png)
