@@ -280,6 +280,10 @@ def test_not_a_knowledge_base(tmp_path):
     result = CliRunner().invoke(cli, ["serve", "--db", str(bogus), "--port", str(free_port())])
     assert result.exit_code == 1
     assert f"{bogus} is not a knowledge base built by msakb" in result.output
+    missing = tmp_path / "missing.db"
+    result = CliRunner().invoke(cli, ["serve", "--db", str(missing), "--no-build", "--port", str(free_port())])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: there is no database at {missing}; run `msakb build --db {missing}` first"
 
 
 def current_copy(built_db, kb, dest):
@@ -319,6 +323,9 @@ def test_serve_rebuilds_only_when_changed(built_db, kb_copy, tmp_path):
     assert "is up to date" in first.log_text() and "building" not in first.log_text()
     manifest = kb_copy / "sources" / "manifest.yaml"
     manifest.write_text(manifest.read_text() + "\n# edited\n")
+    as_is = Server(db, tmp_path / "as-is.log", "--kb", str(kb_copy), "--no-build").wait_ready()
+    as_is.stop()
+    assert "building" not in as_is.log_text() and stale_reason(db, kb_copy) is not None
     second = Server(db, tmp_path / "second.log", "--kb", str(kb_copy), "--sql-time-limit-ms", "250").wait_ready()
     try:
         assert f"building {db}: the knowledge folder {kb_copy}" in second.log_text()
