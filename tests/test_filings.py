@@ -293,3 +293,17 @@ def test_missing_database_is_named(tmp_path):
     result = CliRunner().invoke(cli, ["file", "waiver", "--db", str(tmp_path / "none.db"), "--utility", "sce", "--out", str(tmp_path / "x.docx")])
     assert result.exit_code == 1
     assert result.output == f"Error: no knowledge base at {tmp_path / 'none.db'}; build one first: msakb build --db {tmp_path / 'none.db'}\n"
+
+
+def test_redline_between_two_docx_files(drafts, tmp_path):
+    """Two .docx versions (the old one itself a redline: its changes count as accepted)."""
+    out = tmp_path / "again.docx"
+    result = CliRunner().invoke(cli, ["file", "program-redline", "--old", str(drafts["redline"]),
+                                      "--new", str(drafts["waiver-sce"]), "--out", str(out), "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 0, result.output
+    assert read_paragraphs(out, accept=False) == edited_guidelines().split("\n")
+    new = read_paragraphs(drafts["waiver-sce"])  # body paragraphs, table cells included
+    assert new[0] == "Liability waiver for the use of a meter socket adapter" and "Source" in new
+    assert read_paragraphs(out) == new
+    footer = Document(str(out)).sections[0].footer.paragraphs[0].text
+    assert footer.startswith("Redline by msakb from no knowledge base. old: redline.docx, sha256 ")
