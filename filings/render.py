@@ -67,10 +67,6 @@ def environment(folder: str = str(TEMPLATES)) -> jinja2.Environment:
     return env
 
 
-def template_path(name: str, folder: Path = TEMPLATES) -> Path:
-    return folder / name
-
-
 def render(name: str, context: dict, folder: Path = TEMPLATES) -> str:
     """Render template `name` with `context`; any missing value raises FilingError."""
     env = environment(str(folder))
