@@ -18,6 +18,7 @@ builds: a hash of the source id, the offsets and the rule.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -76,9 +77,15 @@ class _Context:
         self.entities = find_entities(doc.span())
         self.utilities = gaz.find_utilities(doc.span())
         self.terms = field_terms(doc.span())
+        self._starts = {}
 
     def inside(self, items, span, key=lambda x: x.span):
-        return [x for x in items if span.start <= key(x).start and key(x).end <= span.end]
+        """The items (sorted by start) that lie inside `span`."""
+        starts = self._starts.get(id(items))
+        if starts is None:
+            starts = self._starts[id(items)] = [key(x).start for x in items]
+        lo, hi = bisect_left(starts, span.start), bisect_left(starts, span.end)
+        return [x for x in items[lo:hi] if key(x).end <= span.end]
 
 
 def propose(doc: SourceDoc, gaz: Gazetteer) -> list[Candidate]:
@@ -95,7 +102,7 @@ def _from_passage(ctx: _Context, p: Passage):
     field_labels, spec_labels, fee_words, timeline_labels, _ = _settings()
     ents = ctx.inside(ctx.entities, p.span)
     terms = ctx.inside(ctx.terms, p.span)
-    utils = [(u, s) for u, s in ctx.utilities if p.span.start <= s.start and s.end <= p.span.end]
+    utils = ctx.inside(ctx.utilities, p.span, key=lambda t: t[1])
     devices = find_devices(p.span, ctx.gaz, ents, p.cells, p.header) if p.whole else []
     of_field = bool([e for e in ents if e.label in field_labels] or terms or utils or devices)
     term_names = sorted({t.label for t in terms})

@@ -15,6 +15,7 @@ word is one token here as in the entity patterns.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -56,11 +57,23 @@ def _nlp():
     return make_tokenizer_nlp()
 
 
+def _first_words(pattern: list[dict]) -> set[str] | None:
+    """The literal words a pattern can start with (lower-cased), or None if any word can."""
+    first = pattern[0]
+    for attr in ("LOWER", "ORTH"):
+        v = first.get(attr)
+        if isinstance(v, str):
+            return {v.lower()}
+        if isinstance(v, dict) and "IN" in v:
+            return {w.lower() for w in v["IN"]}
+    return None
+
+
 @lru_cache(maxsize=None)
-def _obligation_matcher() -> tuple[Matcher, dict]:
+def _obligation_matcher() -> tuple[Matcher, dict, "re.Pattern | None"]:
     nlp = _nlp()
     matcher = Matcher(nlp.vocab, validate=True)
-    labels = {}
+    labels, words, any_word = {}, set(), False
     for n, line in enumerate(OBLIGATIONS.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -72,7 +85,13 @@ def _obligation_matcher() -> tuple[Matcher, dict]:
         except (ValueError, KeyError) as e:
             raise MsakbError(f"{OBLIGATIONS}, line {n}: invalid obligation pattern: {e}") from None
         labels[pat["id"]] = pat["label"]
-    return matcher, labels
+        first = _first_words(pat["pattern"])
+        any_word = any_word or first is None
+        words |= first or set()
+    # A passage with none of the words a pattern starts with is not tokenised at all.
+    prefilter = None if any_word else re.compile(
+        r"(?i)(?<![\w'])(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")(?![\w'])")
+    return matcher, labels, prefilter
 
 
 @lru_cache(maxsize=None)
@@ -124,7 +143,9 @@ def obligation_cues(span: Span) -> list[Cue]:
     """Obligation words in a span, longest match first where they overlap, in text order."""
     if not span:
         return []
-    matcher, labels = _obligation_matcher()
+    matcher, labels, prefilter = _obligation_matcher()
+    if prefilter is not None and not prefilter.search(span.raw):
+        return []
     doc = _nlp().make_doc(span.raw)
     out = [Cue(labels[key], key, s) for key, s in _spans(span, doc, matcher(doc))]
     return sorted(out, key=lambda c: c.span.start)

@@ -84,6 +84,12 @@ def _alias_index(gaz: Gazetteer) -> list[tuple[re.Pattern, str]]:
 _ALIAS_CACHE: dict[int, list] = {}
 
 
+@lru_cache(maxsize=None)
+def _makers() -> re.Pattern:
+    names = sorted(config().get("manufacturers", []), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])")
+
+
 def find_devices(unit: Span, gaz: Gazetteer, entities: list[Entity], cells: list[Span] | None = None,
                  header: list[Span] | None = None) -> list[NamedDevice]:
     """Devices named in a passage, in text order, each once. In a table row whose header
@@ -153,8 +159,7 @@ def _named(unit: Span, gaz: Gazetteer, entities: list[Entity]) -> list[NamedDevi
                 continue
             taken.append((m.start(), m.end()))
             out.append(NamedDevice(did, Span(unit.text, m.start(), m.end())))
-    makers = [(mk, m) for mk in config().get("manufacturers", [])
-              for m in re.finditer(rf"(?<![\w-]){re.escape(mk)}(?![\w-])", unit.raw)]
+    makers = [(m.group(0), m) for m in _makers().finditer(unit.raw)]
     if makers:
         for e in entities:
             if e.label != "MODEL_NUMBER" or any(e.span.start < b and a < e.span.end for a, b in taken):
