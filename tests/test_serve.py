@@ -134,6 +134,17 @@ def test_oem_matrix_for_tesla(server):
     assert "Pacific Gas and Electric" in {r["utility"] for r in found}
 
 
+def test_oem_matrix_across_every_utility(server):
+    found = rows(server, "/msakb/oem_matrix.json", device=TESLA, every_utility="yes")
+    utilities = rows(server, "/msakb/utilities.json")
+    assert {r["utility_id"] for r in found} == {u["id"] for u in utilities}
+    silent = [r for r in found if r["via"] == "no statement in the knowledge base"]
+    assert silent and all(r["status"] is None and r["source_id"] is None for r in silent)
+    spoken = {r["utility_id"] for r in found if r["status"]}
+    assert spoken >= {"sce", "pge"} and not spoken & {r["utility_id"] for r in silent}
+    assert [(r["state"] or "", r["utility"]) for r in found] == sorted((r["state"] or "", r["utility"]) for r in found)
+
+
 def test_oem_matrix_applies_a_family_approval_to_its_models(server):
     found = rows(server, "/msakb/oem_matrix.json", device="connectder-islandder-v-1-a")
     got = {(r["utility"], r["status"], r["via"]) for r in found}
