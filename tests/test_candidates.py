@@ -183,3 +183,17 @@ def test_generic_extractor_recovers_the_parsers_facts(built_db):
         covered, total = got[table]
         assert total >= 10, f"{table}: only {total} parser rows to compare"
         assert covered / total >= floor, f"{table}: candidates cover {covered}/{total} parser rows, floor {floor:.0%}"
+
+
+def test_the_words_for_one_thing_map_to_one_term():
+    from extract.cues import canonical_term, field_terms
+    from extract.text import whole
+
+    text = ("A meter collar, a meter collar adapter, a meter socket adapter, a socket-mounted transfer switch, "
+            "a backup power transfer meter and an MCD are one thing; an msa in lower case is not an acronym.")
+    got = [(t.rule, t.label) for t in field_terms(whole(text))]
+    assert got == [(w, "meter socket adapter") for w in (
+        "meter collar", "meter collar adapter", "meter socket adapter", "socket-mounted transfer switch",
+        "backup power transfer meter", "MCD")]
+    assert canonical_term("Meter Collar Adapter") == "meter socket adapter"
+    assert canonical_term("MSA") == "meter socket adapter" and canonical_term("msa") is None

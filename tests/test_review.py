@@ -150,3 +150,18 @@ def test_bad_requests_get_one_clear_error(queue, tmp_path):
     missing = invoke("review", "--db", tmp_path / "none.db", "--kb", kb)
     assert missing.output == f"Error: {tmp_path / 'none.db'}: no database; build it first: msakb build --db {tmp_path / 'none.db'}\n"
     assert not (kb / "review").exists() and not list((kb / "annotations").glob("review-*"))
+
+
+def test_the_queue_as_a_table(queue):
+    kb, db = queue
+    out = invoke("review", "--db", db, "--kb", kb, "--source", "nj-statute-48-3-87-13")
+    assert out.exit_code == 0
+    lines = out.output.splitlines()
+    first = listed(kb, db, "nj-statute-48-3-87-13")[0]
+    assert lines[0] == "6 candidate(s) pending review"
+    assert lines[1] == (f"{first['id']}  nj-statute-48-3-87-13  obligation/requirement -> restrictions  "
+                        "[generic:obligation:shall]")
+    assert lines[2] == ("    'An electric public utility shall permit a customer to install a meter collar adapter th...'"
+                        "  (trigger: 'shall')")
+    unknown = invoke("review", "--db", db, "--kb", kb, "--source", "nope")
+    assert unknown.exit_code == 1 and unknown.output.startswith("Error: unknown source 'nope'; valid choices: ")
