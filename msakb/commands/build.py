@@ -21,6 +21,7 @@ def build(db_path: Path, kb_dir: Path, quiet: bool, report: bool):
 
     Example:
 
+    \b
         msakb build --db msakb.db
         msakb build --db msakb.db --report   # facts per source: parser, accepted candidates, pending
     """

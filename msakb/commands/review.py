@@ -26,6 +26,7 @@ def review(ctx, db_path: Path, kb_dir: Path, source, as_json: bool):
 
     Example:
 
+    \b
         msakb review --source nj-bpu-page --json
         msakb review accept c-1a2b3c4d5e6f --set category=eligibility
     """
