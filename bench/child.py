@@ -84,9 +84,9 @@ def main(kb: str, db: str) -> None:
     started = time.perf_counter()
     result = b.build(Path(db), Path(kb))
     total = time.perf_counter() - started + TIMES["load_nlp"]
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     out = {
-        "total": total, **TIMES, "peak_rss_mb": peak_kb / 1024,
+        "total": total, **TIMES, "peak_rss_mb": usage.ru_maxrss / 1024, "cpu": usage.ru_utime + usage.ru_stime,
         "bare_executemany": bare_executemany(Path(db)),
         "counts": result.counts,
     }

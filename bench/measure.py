@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -25,10 +26,16 @@ class BenchError(RuntimeError):
     pass
 
 
+def child_env() -> dict:
+    """The environment of child processes: this checkout's code first (so a run from a
+    snapshot of the repository measures the snapshot, not the editable install)."""
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
 def child_build(kb: Path, db: Path) -> dict:
     """Build kb into db in a fresh process; its phase times, peak memory and counts."""
     proc = subprocess.run([sys.executable, "-m", "bench.child", str(kb), str(db)], cwd=REPO,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=child_env())
     if proc.returncode != 0:
         raise BenchError(f"build of {kb} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

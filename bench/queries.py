@@ -19,6 +19,8 @@ import urllib.request
 from pathlib import Path
 
 from msakb.paths import REPO
+
+from .measure import child_env
 from msakb.serve import load_metadata
 
 
@@ -132,7 +134,8 @@ def serve_during_rebuild(db: Path, kb: Path, progress) -> dict:
     another process, and request a page every 50 ms until the rebuild is done."""
     port = free_port()
     server = subprocess.Popen([str(Path(sys.executable).with_name("msakb")), "serve", "--db", str(db), "--port", str(port),
-                               "--no-build"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--no-build"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=child_env())
     url = f"http://127.0.0.1:{port}/msakb/approvals.json?_shape=array&_size=5"
     try:
         deadline = time.time() + 60
@@ -145,7 +148,7 @@ def serve_during_rebuild(db: Path, kb: Path, progress) -> dict:
             p.unlink()  # a cold rebuild: the longest window
         progress("  serving while a full rebuild runs ...")
         rebuild = subprocess.Popen([sys.executable, "-m", "bench.child", str(kb), str(db)], cwd=REPO,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=child_env())
         ok = failed = 0
         started = time.time()
         while rebuild.poll() is None:

@@ -21,7 +21,9 @@ def machine() -> list[str]:
     mem = next((int(ln.split()[1]) // 1024 for ln in open("/proc/meminfo") if ln.startswith("MemTotal")), 0)
     versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("spacy", "datasette", "sqlmodel", "python-docx"))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
-    return [f"- {platform.platform()}; CPU {cpu}, {os.cpu_count()} cores; {mem:,} MB RAM",
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return [f"- {platform.platform()}; CPU {cpu}, {os.cpu_count()} cores; {mem:,} MB RAM; load average at the end "
+            f"{load} (other work ran on the machine: wall-clock figures include it, CPU seconds of each build are given)",
             f"- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; {versions}",
             f"- commit {commit}; run finished {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"]
 
@@ -32,19 +34,19 @@ def _held(ok: bool) -> str:
 
 def build_table(sizes: dict) -> list[str]:
     out = ["| documents | MB of text | full build s | docs/s | extraction s | `make_doc` s | extraction / tokenizer "
-           "| incremental s | incremental / full | load s | bare `executemany` s | load / bare | peak RSS MB |",
-           "|---:" * 13 + "|"]
+           "| incremental s | incremental / full | load s | bare `executemany` s | load / bare | peak RSS MB | CPU s full / incr. |",
+           "|---:" * 14 + "|"]
     for r in sizes.values():
         f, i = r["full"], r["incremental"]
         out.append(f"| {r['label']} | {r['chars'] / 1e6:.1f} | {f['total']:.1f} | {r['documents'] / f['total']:.0f} "
                    f"| {f.get('extract', 0):.2f} | {r['tokenizer']:.2f} | {f.get('extract', 0) / r['tokenizer']:.1f}x "
                    f"| {i['total']:.2f} | {i['total'] / f['total']:.1%} | {f['write']:.2f} | {f['bare_executemany']:.2f} "
-                   f"| {f['write'] / f['bare_executemany']:.1f}x | {f['peak_rss_mb']:.0f} |")
+                   f"| {f['write'] / f['bare_executemany']:.1f}x | {f['peak_rss_mb']:.0f} | {f.get('cpu', 0):.1f} / {i.get('cpu', 0):.1f} |")
     return out
 
 
 def phase_table(sizes: dict, which: str) -> list[str]:
-    phases = sorted({k for r in sizes.values() for k in r[which] if k not in ("counts", "peak_rss_mb", "bare_executemany")},
+    phases = sorted({k for r in sizes.values() for k in r[which] if k not in ("counts", "peak_rss_mb", "bare_executemany", "cpu")},
                     key=lambda k: (k != "total", k))
     out = ["| phase | " + " | ".join(r["label"] for r in sizes.values()) + " |", "|---" + "|---:" * len(sizes) + "|"]
     for ph in phases:
