@@ -9,6 +9,7 @@ rows (page size + 1), its count, and one GROUP BY per facet the metadata asks fo
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import sqlite3
 import statistics
@@ -53,8 +54,13 @@ def pages(db: Path) -> list[dict]:
     ]
     if canned:
         out.append({"name": "OEM canned query (oem_matrix)", "path": f"/msakb/oem_matrix?device={device}",
-                    "sql": [canned["sql"]], "params": {"device": device}})
+                    "sql": [canned["sql"]], "params": {**{k: "" for k in _params(canned)}, "device": device}})
     return out
+
+
+def _params(canned: dict) -> set[str]:
+    """The named parameters of a canned query (Datasette passes '' for one not given)."""
+    return set(canned.get("params", [])) | set(re.findall(r"(?<!:):(\w+)", canned["sql"]))
 
 
 def _stats(times: list[float]) -> dict:
