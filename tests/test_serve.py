@@ -385,3 +385,16 @@ def test_metadata_tables_exist_and_search_indexes_match(built_db):
         if "sortable_columns" in meta:
             assert set(pk) <= set(meta["sortable_columns"]), f"{name}: sortable_columns must include {pk}"
     conn.close()
+
+
+def test_conflicts_side_by_side_shows_both_quotes(server):
+    found = rows(server, "/msakb/conflicts_side_by_side.json", kind="within_source")
+    by_subject = {r["subject"]: r for r in found}
+    decision = by_subject["PURA decision in Docket 24-08-02: date"]
+    assert decision["quote"] == "PURA's [October 16, 2025 Decision](#) in Docket 24-08-02"
+    assert "October 16, 2024" in decision["other_quote"]
+    assert decision["source"] == decision["other_source"] == "MSA Subgroup Meeting Summary"
+    assert {r["kind"] for r in found} == {"within_source"}
+    across = rows(server, "/msakb/conflicts_side_by_side.json", kind="across_sources")
+    assert across and {r["kind"] for r in across} == {"across_sources"}
+    assert rows(server, "/msakb/approval_history.json", utility="") == []
