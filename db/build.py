@@ -221,12 +221,25 @@ def _insert(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
         defaults = {k: f.default for k, f in model.model_fields.items()
                     if f.default is not None and not callable(f.default) and repr(f.default) != "PydanticUndefined"}
     sql = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
+    values = [tuple(map(r.get, cols)) for r in rows]
     # a value left out or None takes the model's default
-    values = [tuple(v if (v := r.get(c)) is not None else defaults.get(c) for c in cols) for r in rows]
+    slots = [(i, defaults[c]) for i, c in enumerate(cols) if c in defaults]
+    if slots:
+        values = [_with_defaults(v, slots) for v in values]
     try:
         conn.executemany(sql, values)
     except sqlite3.IntegrityError as e:
         raise BuildError(f"table {table}: {e}") from None
+
+
+def _with_defaults(values: tuple, slots: list[tuple[int, object]]) -> tuple:
+    if all(values[i] is not None for i, _ in slots):
+        return values
+    out = list(values)
+    for i, default in slots:
+        if out[i] is None:
+            out[i] = default
+    return tuple(out)
 
 
 def check_database(path: Path) -> None:
