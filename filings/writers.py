@@ -61,9 +61,10 @@ def write_docx(blocks: list[Block], path: Path, footer: str, title: str) -> Path
                     table.columns[j].width = size
                     for cell in table.columns[j].cells:
                         cell.width = size
+            cells = table._cells  # table.cell(i, j) rebuilds this list on every call: quadratic
             for i, row in enumerate(b.rows):
                 for j, cell_runs in enumerate(row):
-                    add_runs(table.cell(i, j).paragraphs[0], cell_runs)
+                    add_runs(cells[i * width + j].paragraphs[0], cell_runs)
             doc.add_paragraph()
         else:
             add_runs(doc.add_paragraph(style=styles[b.kind]), b.runs)
