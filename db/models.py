@@ -31,6 +31,7 @@ class Source(SQLModel, table=True):
     as_of: Optional[str] = None
     as_of_note: Optional[str] = None
     kind: str
+    voice: Optional[str] = None
     sha256: str
     file: str
     utility_id: Optional[str] = None

@@ -147,7 +147,8 @@ def requirements(doc: SourceDoc, gaz: Gazetteer, device: str, state: str | None)
                         "installation")
         utility = _utility(doc, gaz, sent)
         counters[category] = counters.get(category, 0) + 1
-        text = head.clean()
+        # "And it requires ...": the conjunction ties it to the previous sentence, not the rule.
+        text = re.sub(r"^(?:And|But|So|Also)\s+", "", head.clean())
         text = text[:1].upper() + text[1:]
         if quote is not sent:
             text = f"{text.rstrip('.')}. {nxt.clean()}"

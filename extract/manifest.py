@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -29,6 +29,9 @@ class SourceEntry(BaseModel):
     as_of: Optional[dt.date] = Field(description="date the source speaks for; null if undated")
     as_of_note: Optional[str] = Field(None, description="why as_of is what it is, where the source is unclear")
     kind: str = Field(description="selects the parser: see extract.PARSERS")
+    voice: Optional[Literal["utility", "regulator", "working_group", "industry", "installer"]] = Field(
+        None, description="who speaks: a utility or regulator sets rules; a working group, the industry or an "
+        "installer reports them (filings say so when they cite the latter)")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     expect: dict[str, int] = Field(default_factory=dict, description="least rows per table the source must yield")
     options: dict = Field(default_factory=dict, description="parser options for this source")

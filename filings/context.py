@@ -50,10 +50,7 @@ def utility_names(kb: Kb) -> dict[str, str]:
 
 
 def device_names(kb: Kb) -> dict[str, str]:
-    names = {}
-    for r in kb.rows("SELECT id, manufacturer, product, model FROM devices"):
-        names[r["id"]] = " ".join(x for x in (r["manufacturer"], r["product"], r["model"]) if x)
-    return names
+    return {r["id"]: r["name"] for r in kb.rows("SELECT id, name FROM devices")}
 
 
 def applies(row: dict, where: dict, device_id: str | None = None) -> bool:
@@ -91,10 +88,19 @@ def restrictions(kb: Kb, cites: Citations, where: dict, categories: list[str] | 
         item["utility_name"] = unames.get(r["utility_id"]) if r["utility_id"] else None
         item["device_name"] = dnames.get(r["device_id"]) if r["device_id"] else None
         item["needs_justification"] = not (r["justification"] or "").strip()
+        item["stated_by"] = reported_by(kb, r["source_id"])
         out.append(item)
     rank = {c: i for i, c in enumerate(order)}
     out.sort(key=lambda r: (rank.get(r["category"], len(rank)), r["category"]))
     return out
+
+
+def reported_by(kb: Kb, source_id: str) -> str | None:
+    """'KiloWire, an installer' when the source reports a rule rather than sets it (its
+    manifest `voice` is not utility or regulator); None for a utility's or regulator's own."""
+    src = kb.rows("SELECT publisher, voice FROM sources WHERE id = ?", source_id)[0]
+    voices = settings().get("reporting_voices", {})
+    return f"{src['publisher']}, {voices[src['voice']]}" if src["voice"] in voices else None
 
 
 def grouped(rows: list[dict]) -> list[dict]:
