@@ -35,7 +35,7 @@ class Source(SQLModel, table=True):
     sha256: str
     file: str
     utility_id: Optional[str] = None
-    series: str = Field(description="publisher and kind: editions of one list share it")
+    series: str = Field(index=True, description="publisher and kind: editions of one list share it")  # current_sources looks editions up by series
     chars: int
     lines: int
     text: str
