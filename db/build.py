@@ -212,7 +212,7 @@ def _insert(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
     cols = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")]
     if not cols:
         raise BuildError(f"no table {table!r} in the schema (db/models.py)")
-    extra = set().union(*(r.keys() for r in rows)) - set(cols)
+    extra = set().union(*rows) - set(cols)  # every key of every row
     if extra:
         raise BuildError(f"table {table}: unknown columns {sorted(extra)} (add them to db/models.py)")
     model = models.ALL_TABLES.get(table)
