@@ -135,3 +135,9 @@ def test_killed_build_leaves_the_previous_database(corpus, built, tmp_path):
     assert not temp.exists()  # ... the next build removes, and never renames into place
     assert table_counts(db)["sources"] == 5
     assert not list(tmp_path.glob(".kb.db.tmp-*"))
+
+
+def test_bench_command_rejects_a_bad_size():
+    result = CliRunner().invoke(cli, ["bench", "--sizes", "seeds,ten"])
+    assert result.exit_code == 2
+    assert "--sizes: 'ten' is not a number of documents (or 'seeds')" in result.output
