@@ -19,7 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=30, help="requests per page for the latency figures (default 30)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"working folder for corpora and databases (default {DEFAULT_OUT})")
     ap.add_argument("--results", type=Path, default=RESULTS, help="the Markdown report to write (default bench/RESULTS.md)")
+    ap.add_argument("--from-json", type=Path, help="only write the report again from a results.json of an earlier run")
     args = ap.parse_args(argv)
+    if args.from_json:
+        import json
+
+        from .report import write_report
+
+        write_report(json.loads(args.from_json.read_text(encoding="utf-8")), args.results, args.results.with_name(PLOT.name))
+        return 0
     try:
         sizes = parse_sizes(args.sizes)
     except ValueError as e:

@@ -92,18 +92,25 @@ def verdicts(data: dict) -> list[str]:
     failed = [x["name"] for x in last["queries"] if x.get("error")]
     q = max((x["ratio"] for x in last["queries"] if not x.get("error")), default=float("nan"))
     qj = max((x["ratio_json"] for x in last["queries"] if not x.get("error")), default=float("nan"))
+    def each(f, fmt="{:.1f}x", rows=sizes):
+        return " (" + ", ".join(f"{r['label']}: " + fmt.format(f(r)) for r in rows) + ")"
+
     out = [f"1. Extraction within {TARGETS['extract_vs_tokenizer']:.0f}x of `nlp.make_doc`: worst {ext:.1f}x: "
-           f"{_held(ext <= TARGETS['extract_vs_tokenizer'])}."]
+           f"{_held(ext <= TARGETS['extract_vs_tokenizer'])}" + each(lambda r: r["full"].get("extract", 0) / r["tokenizer"]) + "."]
     if big:
         share = max(r["incremental"]["total"] / r["full"]["total"] for r in big)
         out.append(f"2. Incremental build under 5 % of a full build at 1,000 documents and more: worst {share:.1%}: "
-                   f"{_held(share < TARGETS['incremental_share'])}.")
+                   f"{_held(share < TARGETS['incremental_share'])}"
+                   + each(lambda r: r["incremental"]["total"] / r["full"]["total"], "{:.1%}", big) + ".")
     else:
         out.append("2. Incremental build: no size of 1,000 documents or more was measured.")
-    out.append(f"3. Load within 2x of a bare `executemany`: worst {load:.1f}x: {_held(load <= TARGETS['load_vs_executemany'])}.")
+    out.append(f"3. Load within 2x of a bare `executemany`: worst {load:.1f}x: {_held(load <= TARGETS['load_vs_executemany'])}"
+               + each(lambda r: r["full"]["write"] / r["full"]["bare_executemany"]) + ".")
     out.append(f"4. Datasette within 5x of the same SQL at {last['label']} documents: HTML pages worst {q:.1f}x: "
                f"{_held(q <= TARGETS['query_vs_sql'] and not failed)}; JSON API worst {qj:.1f}x: "
-               f"{_held(qj <= TARGETS['query_vs_sql'] and not failed)}" + (f"; failed: {', '.join(failed)}" if failed else "") + ".")
+               f"{_held(qj <= TARGETS['query_vs_sql'] and not failed)}" + (f"; failed: {', '.join(failed)}" if failed else "")
+               + " (HTML / JSON: " + ", ".join(f"{x['name'].split(' (')[0]} {x['ratio']:.1f}x / {x['ratio_json']:.1f}x"
+                                                for x in last["queries"] if not x.get("error")) + ").")
     first = next((r for r in sizes if r["planted"]), sizes[0])
     if first is not last:
         growth = ", ".join(f"{a['name'].split(' (')[0]} {a['datasette']['median_ms']:.0f} -> {b['datasette']['median_ms']:.0f} ms"
@@ -114,6 +121,38 @@ def verdicts(data: dict) -> list[str]:
     out.append("6. Peak memory grows no faster than the corpus: " + ", ".join(f"{n:,} docs {m:.0f} MB" for n, m in rss)
                + f": {_held(grows)}.")
     return out
+
+
+def where_time_goes(data: dict) -> list[str]:
+    """The largest phases of the full and the incremental build at the largest size."""
+    last = list(data["sizes"].values())[-1]
+    out = []
+    for which in ("full", "incremental"):
+        b = last[which]
+        phases = {k: v for k, v in b.items() if isinstance(v, float) and k not in
+                  ("total", "peak_rss_mb", "bare_executemany", "cpu", "extract")}
+        top = sorted(phases.items(), key=lambda kv: -kv[1])[:4]
+        out.append(f"- {which} build at {last['label']} documents ({b['total']:.1f} s): "
+                   + ", ".join(f"{k} {v:.1f} s ({v / b['total']:.0%})" for k, v in top) + ".")
+    return out
+
+
+NOTES = [
+    "- The record cache makes an incremental build re-parse only the changed source (extraction falls to "
+    "0.01 s at every size) and re-run no per-source candidate proposal; what remains is whole-database work "
+    "that a build which writes a new file cannot skip: loading the cached records, resolution across sources, "
+    "the derivers, writing every row, checking every quote and the full-text indexes. Going under 5 % would "
+    "need the build to patch the previous file (copy it, then replace the changed sources' rows and the rows "
+    "resolution moves), with derivers made incremental too.",
+    "- The table page's ratio is Datasette's fixed cost of rendering 100 rows (HTML templates, the provenance "
+    "plugin; 5 to 20 ms as JSON) against SQL that takes under a millisecond; on the pages whose SQL does real "
+    "work (facets, search, the canned query) Datasette adds little at 10,000 documents.",
+    "- Extraction within 3x of the tokenizer holds for the generated approved lists; the seeds' prose "
+    "(guidelines, meeting summary, slide deck, article) runs the entity ruler's 47 token patterns over nearly "
+    "all of their text, which costs about 5x tokenizing it.",
+    "- Load within 2x holds from 1,000 documents on; below, the fixed cost of creating the schema through "
+    "SQLModel (about 30 ms) outweighs the rows.",
+]
 
 
 def plot(data: dict, path: Path) -> None:
@@ -133,8 +172,10 @@ def plot(data: dict, path: Path) -> None:
     a.legend(fontsize=8)
     for k in range(len(sizes[0]["queries"])):
         name = sizes[0]["queries"][k]["name"].split(" (")[0]
-        b.plot(n, [r["queries"][k]["datasette"]["median_ms"] for r in sizes], marker="o", label=f"{name}: Datasette")
-        b.plot(n, [r["queries"][k]["direct"]["median_ms"] for r in sizes], marker="x", linestyle="--", label=f"{name}: SQL")
+        b.plot(n, [r["queries"][k]["datasette"]["median_ms"] for r in sizes], marker="o", color=f"C{k}",
+               label=f"{name}: Datasette (HTML)")
+        b.plot(n, [r["queries"][k]["direct"]["median_ms"] for r in sizes], marker="x", linestyle="--", color=f"C{k}",
+               label=f"{name}: same SQL")
     b.set(xscale="log", yscale="log", xlabel="documents", ylabel="median ms", title="Queries")
     b.legend(fontsize=7)
     fig.tight_layout()
@@ -145,7 +186,7 @@ def plot(data: dict, path: Path) -> None:
 def write_report(data: dict, path: Path, png: Path) -> None:
     sizes = data["sizes"]
     lines = ["# Benchmark results", "", f"Command: `{data['command']}` (figures from one run; "
-             f"{data['repeat']} requests per page after two warm-ups).", "", "Machine:", *machine(), "",
+             f"{data['repeat']} requests per page after two warm-ups).", "", "Machine:", *data.get("machine", machine()), "",
              "## Targets", *verdicts(data), "5. Filing generation: documents per second per kind, below, against "
              "python-docx writing the same text (no target set).", ""]
     lines += [*(f"- {n}" for n in data["notes"]), ""] if data["notes"] else []
@@ -155,6 +196,7 @@ def write_report(data: dict, path: Path, png: Path) -> None:
               "updated): unchanged sources come from the record cache (`<db>.cache/`). Load = `write_database` "
               "(schema + rows); bare = the same rows, read back as tuples, `executemany` into the same schema in one "
               "transaction. Peak RSS = `ru_maxrss` of the build's own process.", "",
+              "### Where the time goes at the largest size", "", *where_time_goes(data), "",
               "### Where a full build spends its time (s)", "", *phase_table(sizes, "full"), "",
               "### Where an incremental build spends its time (s)", "", *phase_table(sizes, "incremental"), "",
               "## Queries", "", *query_table(sizes), "",
@@ -174,6 +216,6 @@ def write_report(data: dict, path: Path, png: Path) -> None:
                      f"every 50 ms during a cold rebuild of {s['rebuild_s']:.0f} s): {s['requests_ok']} answered, "
                      f"{s['requests_failed']} failed; rebuild exit {s['rebuild_exit']}; answers after the rename: "
                      f"{s['answers_after_rename']}; rows lost after the rebuild: {s['lost_after_rebuild'] or 'none'}.")
-    lines += ["", f"![time against corpus size]({png.name})", ""]
+    lines += ["", "## Notes", "", *NOTES, "", f"![time against corpus size]({png.name})", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     plot(data, png)

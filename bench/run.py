@@ -11,7 +11,7 @@ from . import filings as filing_bench
 from . import queries
 from .generate import generate, seed_corpus
 from .measure import lost_rows, measure_builds, table_counts
-from .report import write_report
+from .report import machine, write_report
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "RESULTS.md"
@@ -69,6 +69,7 @@ def run_bench(sizes: list[str], repeat: int, out: Path, results: Path = RESULTS,
         if serve_check and size == sizes[-1]:
             data["serving"] = {"size": row["label"], **queries.serve_during_rebuild(db, corpus.kb, progress)}
             data["serving"]["lost_after_rebuild"] = lost_rows(corpus, table_counts(db))
+        data["machine"] = machine()
         (out / "results.json").write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
         write_report(data, results, plot)
         progress(f"  written {results} and {plot}")
