@@ -5,8 +5,10 @@ with each file's sha256, gazetteer/ copied from kb/gazetteer with the generated 
 added) holding `n` documents, and returns what it planted: the rows each table must get. The
 documents are approved-product lists in two shapes met in the seeds: SCE's table (HTML in
 cells, ratings and instructions in one cell, companion devices, <p> notes, a contacts table)
-and a PG&E-like status table (manufacturer, model, status). Utilities publish several
-editions; devices recur across utilities, so most device rows are cited by many sources.
+and a PG&E-like status table (manufacturer, model, status); and, when the meeting_summary
+parser exists, a share of working-group summaries quoting an order with numbered items
+(bench/orders.py). Utilities publish several editions; devices recur across utilities, so
+most device rows are cited by many sources.
 The phrases and what each must yield are data: bench/grammar.yaml.
 """
 
@@ -26,10 +28,13 @@ from extract import PARSERS
 from extract.records import slug
 from msakb.paths import KB
 
+from .orders import meeting_summary
+
 GRAMMAR = Path(__file__).with_name("grammar.yaml")
 # Tables whose row counts the generator knows exactly.
 PLANTED_TABLES = ("sources", "utilities", "states", "devices", "approvals", "required_devices", "specs",
-                  "restrictions", "definitions", "manufacturers", "citations", "conflicts")
+                  "restrictions", "definitions", "manufacturers", "directives", "decisions", "citations", "conflicts")
+ORDERS_SHARE = 0.1  # of the documents, when the meeting_summary parser exists
 
 
 @dataclass
@@ -187,11 +192,24 @@ def generate(out: Path, n: int, seed: int = 6) -> Corpus:
     shutil.copytree(KB / "gazetteer", out / "gazetteer")
     (out / "sources").mkdir(parents=True)
     (out / "annotations").mkdir()
-    states = sorted(yaml.safe_load((KB / "gazetteer" / "states.yaml").read_text(encoding="utf-8"))["states"])
+    state_names = yaml.safe_load((KB / "gazetteer" / "states.yaml").read_text(encoding="utf-8"))["states"]
+    states = sorted(state_names)
     w = World(n, rng, g, [s for s in states if s != "US"])
     plant, statuses, entries, chars = Counter(), Counter(), [], 0
-    seen_devices, used_utilities, seen_makers = Counter(), set(), Counter()
+    seen_devices, used_utilities, seen_makers, order_states = Counter(), set(), Counter(), Counter()
+    orders = "meeting_summary" in PARSERS
     for i in range(n):
+        if orders and rng.random() < ORDERS_SHARE:
+            code = rng.choice([s for s in states if s != "US"])
+            name = state_names[code] if isinstance(state_names[code], str) else state_names[code][0]
+            text, entry = meeting_summary(rng, g, i, code, name, _date(rng), plant)
+            order_states[code] += 1
+            fname = f"syn_{i:05d}.txt"
+            data = text.encode("utf-8")
+            (out / "sources" / fname).write_bytes(data)
+            chars += len(text)
+            entries.append({**entry, "file": fname, "sha256": hashlib.sha256(data).hexdigest()})
+            continue
         u = w.utilities[i % len(w.utilities)] if i < len(w.utilities) else rng.choice(w.utilities)
         groups = rng.sample(w.groups, rng.randint(3, 10))
         as_of = _date(rng)
@@ -224,11 +242,11 @@ def generate(out: Path, n: int, seed: int = 6) -> Corpus:
     plant.pop("manufacturer_mentions")
     plant.update({
         "sources": n, "utilities": len(used_utilities),
-        "states": len({by_id[x]["state"] for x in used_utilities}),
+        "states": len({by_id[x]["state"] for x in used_utilities} | set(order_states)),
         "devices": len(seen_devices), "manufacturers": len(seen_makers), "conflicts": 0,
-        # a device, maker or utility named again by another source is cited, not repeated
+        # a device, maker, utility or state named again by another source is cited, not repeated
         "citations": (sum(seen_devices.values()) - len(seen_devices)) + (sum(seen_makers.values()) - len(seen_makers))
-        + (n - len(used_utilities)),
+        + (n - sum(order_states.values()) - len(used_utilities)) + (sum(order_states.values()) - len(order_states)),
     })
     return Corpus(out, n, {t: plant[t] for t in PLANTED_TABLES}, statuses, chars)
 

@@ -4,7 +4,9 @@ previous database whole; the record cache changes nothing in the output."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -42,14 +44,25 @@ def test_generated_corpus_builds_to_the_planted_rows(corpus, built):
     assert {t: counts.get(t, 0) for t in corpus.planted} == corpus.planted
     # the figures of this seed, so that a change in the generator or the extractors shows
     assert corpus.planted == {
-        "sources": 20, "utilities": 6, "states": 6, "devices": 13, "approvals": 154, "required_devices": 283,
-        "specs": 753, "restrictions": 306, "definitions": 25, "manufacturers": 6, "citations": 240, "conflicts": 0,
+        "sources": 20, "utilities": 6, "states": 7, "devices": 13, "approvals": 139, "required_devices": 221,
+        "specs": 585, "restrictions": 227, "definitions": 26, "manufacturers": 6, "directives": 5, "decisions": 1,
+        "citations": 203, "conflicts": 0,
     }
     conn = sqlite3.connect(built)
     assert dict(conn.execute("SELECT status, count(*) FROM approvals GROUP BY status")) == dict(corpus.statuses)
     # every generated utility named in the manifest was found in its text, and is a row
     manifest = yaml.safe_load((corpus.kb / "sources" / "manifest.yaml").read_text(encoding="utf-8"))
-    assert {s["utility"] for s in manifest["sources"]} == {u for (u,) in conn.execute("SELECT id FROM utilities")}
+    kinds = {s["kind"] for s in manifest["sources"]}
+    assert kinds == {"approved_product_list", "meeting_summary"}  # lists and orders
+    assert {s["utility"] for s in manifest["sources"] if s["utility"]} == {u for (u,) in conn.execute("SELECT id FROM utilities")}
+    # the order's items, in order, are its directives, due the date its lead line states
+    (order,) = [s for s in manifest["sources"] if s["kind"] == "meeting_summary"]
+    text = (corpus.kb / "sources" / order["file"]).read_text(encoding="utf-8")
+    due = dt.datetime.strptime(re.search(r"No later than (\w+ \d+, \d{4})", text).group(1), "%B %d, %Y").date().isoformat()
+    items = re.findall(r"^- \((\d)\) (.+?)(?:; and|;|\.)$", text, re.M)
+    assert conn.execute("SELECT item, text, due_date FROM directives ORDER BY item").fetchall() == [
+        (int(k), t, due) for k, t in items]
+    assert len(items) == 5
     conn.close()
 
 
