@@ -38,14 +38,19 @@ def contexts(kind: str, kb: Kb, opts: Options) -> tuple[list[tuple[str, dict]], 
 
 
 def closing(kb: Kb, cites: Citations) -> list[tuple[str, dict]]:
-    """The closing sections every filing carries: citations, then the build it came from."""
+    """The closing sections every filing carries: citations, then the build it came from.
+    The build section lists the sources the document cites, with their sha256 (a national
+    corpus has thousands: the kb fingerprint stands for all of them)."""
     build = kb.build_info()
+    cited = {e["source_id"] for e in cites.entries}
+    build["source_count"] = len(build["sources"])
+    build["sources"] = [s for s in build["sources"] if s["id"] in cited]
     return [("_citations.html.j2", {"citations": cites.entries}), ("_build.html.j2", {"build": build})]
 
 
 def footer_text(build: dict) -> str:
     return (f"Drafted by msakb from the knowledge base built {build['built_at']} "
-            f"(kb fingerprint {build['kb_fingerprint'][:16]}); sources and their sha256 in the last section.")
+            f"(kb fingerprint {build['kb_fingerprint'][:16]}); cited sources and their sha256 in the last section.")
 
 
 def blocks_for(kind: str, kb: Kb, opts: Options) -> list[Block]:

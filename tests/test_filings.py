@@ -173,10 +173,15 @@ def test_every_document_names_its_build(drafts, built_db):
         build = text.split("\nKnowledge-base build\n", 1)[1]
         assert build.startswith(f"Drafted by msakb from the knowledge base built {info['built_at']}.\n"
                                 f"Knowledge-base fingerprint (sha256 of kb/): {info['kb_fingerprint']}\n")
+        assert f"The build read {len(sources)} sources; the fingerprint covers them all." in build
+        citations = text.split("\nCitations\n", 1)[1].split("\nKnowledge-base build\n")[0]
+        cited = {s["id"] for s in sources if f"source {s['id']}, characters" in citations}
+        assert cited, name
         for s in sources:
-            assert f"{s['id']} | " in build and f" | {s['sha256']}" in build
+            listed = f"{s['id']} | " in build and f" | {s['sha256']}" in build
+            assert listed == (s["id"] in cited), (name, s["id"])
         assert text.endswith(f"Drafted by msakb from the knowledge base built {info['built_at']} "
-                             f"(kb fingerprint {info['kb_fingerprint'][:16]}); sources and their sha256 in the last section.")
+                             f"(kb fingerprint {info['kb_fingerprint'][:16]}); cited sources and their sha256 in the last section.")
 
 
 def test_redline_holds_tracked_changes_that_accept_to_the_new_text(drafts):
