@@ -12,7 +12,8 @@ Loaded by `msakb serve` (or `datasette --plugins-dir web/plugins`).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import weakref
+from urllib.parse import quote_plus
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode
@@ -35,9 +36,23 @@ QUOTE_SHOWN = 180  # characters of a quote shown in a table cell; the passage pa
 CONTEXT = 700  # characters shown either side of a passage
 
 
+# A table page renders 100 rows of about 20 cells, and every cell passes through render_cell:
+# the cell links are built with plain string operations (urlencode, datasette.urls and
+# Markup.format cost several times more per call), and the database URL is looked up once.
+_DATABASE_URLS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _database_url(datasette, database: str) -> str:
+    urls = _DATABASE_URLS.setdefault(datasette, {})
+    if database not in urls:
+        urls[database] = datasette.urls.database(database)
+    return urls[database]
+
+
 def passage_url(datasette, database: str, source_id: str, start: int, end: int) -> str:
-    query = urlencode({"source_id": source_id, "start": start, "end": end})
-    return f"{datasette.urls.database(database)}/passage?{query}"
+    """The passage page's URL (the query as urlencode writes it)."""
+    return (f"{_database_url(datasette, database)}/passage?source_id={quote_plus(str(source_id))}"
+            f"&start={quote_plus(str(start))}&end={quote_plus(str(end))}")
 
 
 def _get(row, key):
@@ -60,13 +75,12 @@ def render_cell(row, value, column, table, database, datasette):
         shown = str(value)
         if len(shown) > QUOTE_SHOWN:
             shown = shown[:QUOTE_SHOWN].rstrip() + "…"
-        return Markup('<a class="msakb-passage" href="{}" title="Read this passage in its source">{}</a>').format(
-            passage_url(datasette, database, source_id, start, end), shown
-        )
+        url = escape(passage_url(datasette, database, source_id, start, end))
+        return Markup(f'<a class="msakb-passage" href="{url}" title="Read this passage in its source">{escape(shown)}</a>')
     if table == "citations" and column == "row_id":
         other = _get(row, "table_name")
         if other:
-            return Markup('<a href="{}">{}</a>').format(datasette.urls.row(database, other, tilde_encode(value)), value)
+            return Markup(f'<a href="{escape(datasette.urls.row(database, other, tilde_encode(value)))}">{escape(value)}</a>')
     # A plain id (table views hand expanded foreign keys over as dicts and link them
     # themselves; row pages, views and canned queries do not): link it to its row.
     if isinstance(value, str) and (column in ID_LINKS or column.endswith("_id") or column == "state"):
@@ -89,7 +103,7 @@ async def _id_link(datasette, database, table, column, value):
     if other is None:
         return None
     url = datasette.urls.row(database, other, tilde_encode(value))
-    return Markup('<a href="{}">{}</a>').format(url, value)
+    return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
 
 
 @hookimpl
