@@ -3,7 +3,9 @@
 The pages are requested through Datasette's in-process client (no network) from the very
 instance `msakb serve` runs (msakb.serve.make_datasette: web/ metadata, canned queries,
 plugins). The direct side runs, with sqlite3 on the same file, the SQL such a page needs: its
-rows (page size + 1), its count, and one GROUP BY per facet the metadata asks for.
+rows (page size + 1), its count, and one GROUP BY per facet the metadata asks for. The floor
+is the same page from a stock Datasette (same file and settings; no metadata, plugins or
+templates, so no facets; the canned query's SQL through its arbitrary-SQL page).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 from msakb.paths import REPO
 
@@ -46,15 +49,18 @@ def pages(db: Path) -> list[dict]:
     canned = meta["databases"]["msakb"].get("queries", {}).get("oem_matrix")
     search = "WHERE rowid IN (SELECT rowid FROM restrictions_fts WHERE restrictions_fts MATCH 'meter')"
     out = [
-        {"name": "table page (devices)", "path": "/msakb/devices", "sql": _page_sql("devices", []), "params": {}},
+        {"name": "table page (devices)", "path": "/msakb/devices", "sql": _page_sql("devices", _facets(meta, "devices")),
+         "params": {}},
         {"name": "faceted page (approvals, " + ", ".join(_facets(meta, "approvals")) + ")", "path": "/msakb/approvals",
          "sql": _page_sql("approvals", _facets(meta, "approvals")), "params": {}},
         {"name": "search (restrictions: meter)", "path": "/msakb/restrictions?_search=meter",
          "sql": _page_sql("restrictions", _facets(meta, "restrictions"), search), "params": {}},
     ]
     if canned:
+        params = {**{k: "" for k in _params(canned)}, "device": device}
         out.append({"name": "OEM canned query (oem_matrix)", "path": f"/msakb/oem_matrix?device={device}",
-                    "sql": [canned["sql"]], "params": {**{k: "" for k in _params(canned)}, "device": device}})
+                    "stock_path": "/msakb?" + urlencode({"sql": canned["sql"], **params}),
+                    "sql": [canned["sql"]], "params": params})
     return out
 
 
@@ -74,15 +80,32 @@ def json_path(path: str) -> str:
     return f"{base}.json{sep}{query}"
 
 
-async def _datasette_times(db: Path, specs: list[dict], repeat: int, as_json: bool = False) -> list[dict]:
+def stock_datasette(db: Path):
+    """Datasette as it comes, for the floor: the same file (as /msakb) and settings, without
+    web/'s metadata (no facets, labels or canned queries), plugins or templates."""
+    from datasette.app import Datasette
+
+    from msakb.serve import DATABASE_NAME, load_settings
+
+    ds = Datasette(immutables=[str(Path(db).resolve())], settings=load_settings())
+    (stem, database), = ((k, v) for k, v in ds.databases.items() if k != "_internal")
+    if stem != DATABASE_NAME:
+        ds.remove_database(stem)
+        ds.add_database(database, name=DATABASE_NAME)
+    return ds
+
+
+async def _datasette_times(db: Path, specs: list[dict], repeat: int, as_json: bool = False,
+                           stock: bool = False) -> list[dict]:
     from msakb.serve import make_datasette
 
-    ds = make_datasette(db)
+    ds = stock_datasette(db) if stock else make_datasette(db)
     await ds.invoke_startup()
     out = []
     for spec in specs:
         times, error = [], None
-        path = json_path(spec["path"]) if as_json else spec["path"]
+        path = spec.get("stock_path", spec["path"]) if stock else spec["path"]
+        path = json_path(path) if as_json else path
         for i in range(repeat + 2):
             started = time.perf_counter()
             r = await ds.client.get(path)
@@ -116,11 +139,14 @@ def latency(db: Path, repeat: int) -> list[dict]:
     specs = pages(db)
     via = asyncio.run(_datasette_times(db, specs, repeat))
     via_json = asyncio.run(_datasette_times(db, specs, repeat, as_json=True))
+    stock = asyncio.run(_datasette_times(db, specs, repeat, stock=True))
+    stock_json = asyncio.run(_datasette_times(db, specs, repeat, as_json=True, stock=True))
     direct = _direct_times(db, specs, repeat)
     return [{"name": s["name"], "path": s["path"], "datasette": v, "json": j, "direct": d,
+             "stock": {"html": st, "json": sj},
              "ratio": v["median_ms"] / max(d["median_ms"], 1e-6), "ratio_json": j["median_ms"] / max(d["median_ms"], 1e-6),
              "error": v.get("error") or j.get("error")}
-            for s, v, j, d in zip(specs, via, via_json, direct)]
+            for s, v, j, d, st, sj in zip(specs, via, via_json, direct, stock, stock_json)]
 
 
 def free_port() -> int:

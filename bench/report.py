@@ -56,17 +56,25 @@ def phase_table(sizes: dict, which: str) -> list[str]:
 
 def query_table(sizes: dict) -> list[str]:
     out = ["| documents | page | HTML median / p95 ms | JSON median / p95 ms | direct SQL median / p95 ms "
-           "| HTML / SQL | JSON / SQL |", "|---:|---|---:|---:|---:|---:|---:|"]
+           "| HTML / SQL | JSON / SQL | stock Datasette HTML / JSON median ms |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for r in sizes.values():
         for q in r["queries"]:
             if q.get("error"):
                 out.append(f"| {r['label']} | {q['name']} | {q['error']} | | {q['direct']['median_ms']:.2f} / "
-                           f"{q['direct']['p95_ms']:.2f} | | |")
+                           f"{q['direct']['p95_ms']:.2f} | | | {_stock(q)} |")
                 continue
             out.append(f"| {r['label']} | {q['name']} | {q['datasette']['median_ms']:.1f} / {q['datasette']['p95_ms']:.1f} "
                        f"| {q['json']['median_ms']:.1f} / {q['json']['p95_ms']:.1f} "
-                       f"| {q['direct']['median_ms']:.2f} / {q['direct']['p95_ms']:.2f} | {q['ratio']:.1f}x | {q['ratio_json']:.1f}x |")
+                       f"| {q['direct']['median_ms']:.2f} / {q['direct']['p95_ms']:.2f} | {q['ratio']:.1f}x | {q['ratio_json']:.1f}x "
+                       f"| {_stock(q)} |")
     return out
+
+
+def _stock(q: dict) -> str:
+    """The floor: the same page from a stock Datasette (results of earlier runs lack it)."""
+    if "stock" not in q:
+        return ""
+    return " / ".join(s.get("error") or f"{s['median_ms']:.1f}" for s in (q["stock"]["html"], q["stock"]["json"]))
 
 
 def filing_table(sizes: dict) -> list[str]:
@@ -204,7 +212,10 @@ def write_report(data: dict, path: Path, png: Path) -> None:
               "## Queries", "", *query_table(sizes), "",
               "Datasette = the page through the in-process client of the instance `msakb serve` runs (web/ metadata "
               "and canned queries); direct = the SQL such a page needs (rows, count, one GROUP BY per metadata "
-              "facet; the canned query's own SQL) on the same file with sqlite3.", ""]
+              "facet; the canned query's own SQL) on the same file with sqlite3. Stock Datasette = the floor: the same "
+              "page from Datasette as it comes, on the same file with the same settings but without web/'s metadata, "
+              "plugins and templates (so without facets and label columns; the canned query's SQL through its "
+              "arbitrary-SQL page).", ""]
     if any(r.get("filings") for r in sizes.values()):
         lines += ["## Filings", "", *filing_table(sizes), ""]
     lines += ["## Limits", ""]

@@ -1,0 +1,26 @@
+"""The latency figures of `python -m bench`: each page's direct SQL is what the page computes
+(rows, count, one GROUP BY per facet the metadata sets), and the stock-Datasette floor is
+measured for every page."""
+
+from __future__ import annotations
+
+from bench.queries import latency, pages
+from msakb.serve import load_metadata
+
+
+def test_each_page_runs_its_facets_directly(built_db):
+    meta = load_metadata()["databases"]["msakb"]["tables"]
+    by_name = {p["name"]: p for p in pages(built_db)}
+    table = by_name["table page (devices)"]
+    assert len(table["sql"]) == 2 + len(meta["devices"]["facets"]) == 6
+    assert [s.split(" AS value")[0] for s in table["sql"][2:]] == [
+        f"SELECT [{f}]" for f in meta["devices"]["facets"]]
+
+
+def test_latency_measures_the_stock_datasette_floor(built_db):
+    figures = latency(built_db, 1)
+    assert [f["name"].split(" (")[0] for f in figures] == ["table page", "faceted page", "search", "OEM canned query"]
+    for f in figures:
+        assert f["error"] is None
+        for side in ("html", "json"):
+            assert f["stock"][side].get("error") is None and f["stock"][side]["median_ms"] > 0
