@@ -9,6 +9,7 @@ resident memory of the process (ru_maxrss) and, for the load comparison, the tim
 
 from __future__ import annotations
 
+import functools
 import json
 import resource
 import sqlite3
@@ -26,6 +27,7 @@ TIMES: dict[str, float] = defaultdict(float)
 
 
 def timed(name: str, fn):
+    @functools.wraps(fn)  # the build still sees which step this is (db/patch.py knows its steps by name)
     def wrapper(*args, **kwargs):
         started = time.perf_counter()
         try:
@@ -45,6 +47,11 @@ def instrument() -> None:
     b.resolve = timed("resolve", b.resolve)
     b.write_database = timed("write", b.write_database)
     b.check_database = timed("check", b.check_database)
+    from db import patch, patch_steps  # an incremental build patches the previous database
+
+    patch.resolve = timed("resolve", patch.resolve)
+    patch_steps.apply = timed("patch", patch_steps.apply)
+    patch_steps.check = timed("check", patch_steps.check)
     hooks.DERIVERS[:] = [timed(f"derive:{f.__module__.split('.')[-1]}", f) for f in hooks.DERIVERS]
     hooks.POST_WRITE[:] = [timed(f"post_write:{f.__module__.split('.')[-1]}", f) for f in hooks.POST_WRITE]
 

@@ -178,8 +178,8 @@ def serve_during_rebuild(db: Path, kb: Path, progress) -> dict:
                 raise RuntimeError("the Datasette server did not start")
             time.sleep(0.2)
         cache = db.with_name(f"{db.name}.cache")
-        for p in cache.glob("*.pickle"):
-            p.unlink()  # a cold rebuild: the longest window
+        for p in cache.glob("*"):
+            p.unlink()  # a cold full rebuild, the longest window (no records, no index to patch from)
         progress("  serving while a full rebuild runs ...")
         rebuild = subprocess.Popen([sys.executable, "-m", "bench.child", str(kb), str(db)], cwd=REPO,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=child_env())

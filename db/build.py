@@ -78,29 +78,7 @@ def parse_sources(kb: Path, progress: Callable[[str], None],
     n = len(manifest.sources)
     for i, entry in enumerate(manifest.sources, 1):
         started = time.perf_counter()
-        text = read_source(entry, kb / "sources")
-        doc = SourceDoc(entry.id, text, entry)
-        parser = PARSERS.get(entry.kind)
-        if parser is None:
-            raise SourceError(entry.id, f"unknown kind {entry.kind!r}; known kinds: {', '.join(sorted(PARSERS))}")
-        recs = cache.get(entry, text) if cache is not None else None
-        if recs is None:
-            try:
-                recs = list(parser(doc, gaz))
-            except SourceError as e:
-                if e.source is None:
-                    raise SourceError(entry.id, e.args[0].split(": ", 1)[1] if ": " in e.args[0] else e.args[0], e.line) from None
-                raise
-            if cache is not None:
-                cache.put(entry, text, recs)
-        counts = Counter(r.table for r in recs if not r.mention)
-        for table, least in entry.expect.items():
-            if counts.get(table, 0) < least:
-                raise SourceError(
-                    entry.id,
-                    f"yielded {counts.get(table, 0)} {table} rows, the manifest expects at least {least}: "
-                    "has the source's format changed?",
-                )
+        doc, recs, counts = parse_one(entry, kb, gaz, cache)
         per_source[entry.id] = counts
         docs.append(doc)
         records.extend(recs)
@@ -109,12 +87,46 @@ def parse_sources(kb: Path, progress: Callable[[str], None],
     return docs, records, per_source
 
 
+def parse_one(entry, kb: Path, gaz, cache: RecordCache | None) -> tuple[SourceDoc, list[Record], Counter]:
+    """One source: its text (hash checked), its records (from the cache when unchanged) and
+    its rows per table, checked against the manifest's `expect`."""
+    text = read_source(entry, kb / "sources")
+    doc = SourceDoc(entry.id, text, entry)
+    parser = PARSERS.get(entry.kind)
+    if parser is None:
+        raise SourceError(entry.id, f"unknown kind {entry.kind!r}; known kinds: {', '.join(sorted(PARSERS))}")
+    recs = cache.get(entry, text) if cache is not None else None
+    if recs is None:
+        try:
+            recs = list(parser(doc, gaz))
+        except SourceError as e:
+            if e.source is None:
+                raise SourceError(entry.id, e.args[0].split(": ", 1)[1] if ": " in e.args[0] else e.args[0], e.line) from None
+            raise
+        if cache is not None:
+            cache.put(entry, text, recs)
+    counts = Counter(r.table for r in recs if not r.mention)
+    for table, least in entry.expect.items():
+        if counts.get(table, 0) < least:
+            raise SourceError(
+                entry.id,
+                f"yielded {counts.get(table, 0)} {table} rows, the manifest expects at least {least}: "
+                "has the source's format changed?",
+            )
+    return doc, recs, counts
+
+
 def build(db_path: Path, kb: Path = KB, progress: Callable[[str], None] = lambda s: None) -> BuildResult:
     """Build the knowledge base at `db_path` from `kb`. Atomic: the file at db_path is
     replaced only when everything succeeded."""
     started = time.perf_counter()
     db_path = Path(db_path)
     cache = RecordCache(db_path.with_name(f"{db_path.name}.cache"), code_fingerprint(), kb)
+    from .patch import try_patch, write_index  # an incremental build, when the previous one allows it
+
+    patched = try_patch(db_path, kb, progress, cache)
+    if patched is not None:
+        return BuildResult(db_path, patched[0], time.perf_counter() - started, patched[1])
     docs, records, per_source = parse_sources(kb, progress, cache)
     if cache.hits:
         progress(f"cache: {cache.hits} sources unchanged (not parsed again), {cache.misses} parsed")
@@ -143,6 +155,7 @@ def build(db_path: Path, kb: Path = KB, progress: Callable[[str], None] = lambda
                 conn.close()
         os.replace(tmp, db_path)
         cache.prune()
+        write_index(db_path, kb, docs, per_source, cache)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -182,28 +195,33 @@ def write_database(path: Path, docs: list[SourceDoc], rows: dict[str, list[dict]
     conn = sqlite3.connect(path)
     try:
         with conn:
-            _insert(conn, "sources", [
-                {
-                    "id": d.id, "title": d.entry.title, "publisher": d.entry.publisher,
-                    "jurisdiction": d.entry.jurisdiction, "url": d.entry.url,
-                    "as_of": d.entry.as_of.isoformat() if d.entry.as_of else None,
-                    "as_of_note": d.entry.as_of_note, "kind": d.entry.kind, "voice": d.entry.voice, "sha256": d.entry.sha256,
-                    "file": d.entry.file, "utility_id": d.entry.utility, "series": d.entry.series,
-                    "chars": len(d.text), "lines": d.text.count("\n") + 1, "text": d.text,
-                }
-                for d in docs
-            ])
+            _insert(conn, "sources", [source_row(d) for d in docs])
             for table, table_rows in rows.items():
                 _insert(conn, table, table_rows)
-            info = {
-                "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-                "code_fingerprint": code_fingerprint(),
-                "kb_fingerprint": kb_fingerprint(kb),
-                "sources": "; ".join(f"{d.id}={d.entry.sha256}" for d in docs),
-            }
-            _insert(conn, "build_info", [{"key": k, "value": v} for k, v in info.items()])
+            _insert(conn, "build_info", [{"key": k, "value": v} for k, v in build_info(docs, kb).items()])
     finally:
         conn.close()
+
+
+def source_row(d: SourceDoc) -> dict:
+    """The `sources` row of one source."""
+    return {
+        "id": d.id, "title": d.entry.title, "publisher": d.entry.publisher,
+        "jurisdiction": d.entry.jurisdiction, "url": d.entry.url,
+        "as_of": d.entry.as_of.isoformat() if d.entry.as_of else None,
+        "as_of_note": d.entry.as_of_note, "kind": d.entry.kind, "voice": d.entry.voice, "sha256": d.entry.sha256,
+        "file": d.entry.file, "utility_id": d.entry.utility, "series": d.entry.series,
+        "chars": len(d.text), "lines": d.text.count("\n") + 1, "text": d.text,
+    }
+
+
+def build_info(docs: list[SourceDoc], kb: Path) -> dict[str, str]:
+    return {
+        "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "code_fingerprint": code_fingerprint(),
+        "kb_fingerprint": kb_fingerprint(kb),
+        "sources": "; ".join(f"{d.id}={d.entry.sha256}" for d in docs),
+    }
 
 
 def _insert(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:

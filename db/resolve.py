@@ -41,9 +41,17 @@ def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
     origin: dict[tuple[str, str], Record] = {}
     citations: list[dict] = []
     conflicts: list[dict] = []
+    # Citations and conflicts are numbered per row key, not across the corpus: an id then
+    # depends only on the records of its key, so a change elsewhere never renumbers it (and
+    # an incremental build, db/patch.py, can re-resolve just the keys a change touches).
+    numbers: dict[tuple, int] = defaultdict(int)
+
+    def number(*key) -> int:
+        numbers[key] += 1
+        return numbers[key]
 
     def cite(table: str, key: str, r: Record) -> None:
-        citations.append({"id": f"{table}/{key}/{len(citations) + 1}", "table_name": table, "row_id": key, **provenance(r)})
+        citations.append({"id": f"{table}/{key}/{number('cite', table, key)}", "table_name": table, "row_id": key, **provenance(r)})
 
     # Facts first, mentions after: a mention never shadows a fact stated anywhere.
     for r in sorted(records, key=lambda r: r.mention):
@@ -70,7 +78,7 @@ def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
         if diffs and not r.mention and not (r.source_id == first.source_id and r.span == first.span):
             for col, (a, b) in diffs.items():
                 conflicts.append({
-                    "id": f"conflict/{r.table}/{key}/{col}/{len(conflicts) + 1}",
+                    "id": f"conflict/{r.table}/{key}/{col}/{number('conflict', r.table, key)}",
                     "kind": "within_source" if r.source_id == first.source_id else "across_sources",
                     "subject": f"{r.table} {key}: {col}",
                     "description": f"{col} is {a!r} in one passage and {b!r} in another",

@@ -74,9 +74,18 @@ def test_generator_is_deterministic(corpus, tmp_path):
 
 
 def _dump(db: Path) -> dict:
+    """Every table's rows, sorted (build_info aside); a full-text index as its vocabulary
+    (term, documents, occurrences): its shadow tables hold rowids, which a patched build
+    (db/patch.py) does not keep."""
     conn = sqlite3.connect(db)
     names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'build_info'")]
-    out = {n: sorted(map(repr, conn.execute(f"SELECT * FROM [{n}]"))) for n in names}
+    out = {"views": sorted(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))}
+    for n in names:
+        if n.endswith("_fts"):
+            conn.execute(f"CREATE VIRTUAL TABLE temp.[vocab_{n}] USING fts5vocab(main, [{n}], 'row')")
+            out[n] = sorted(conn.execute(f"SELECT * FROM temp.[vocab_{n}]"))
+        elif not re.search(r"_fts_(data|idx|docsize|config)$", n):
+            out[n] = sorted(map(repr, conn.execute(f"SELECT * FROM [{n}]")))
     conn.close()
     return out
 
@@ -94,11 +103,152 @@ def test_cached_rebuild_after_one_change_equals_a_cold_build(corpus, built, tmp_
     result = runner.invoke(cli, ["build", "--db", str(warm), "--kb", str(kb)])
     assert result.exit_code == 0, result.output
     assert f"cache: {N - 1} sources unchanged (not parsed again), 1 parsed" in result.output
+    assert "incremental build: patched the previous database (1 changed, 0 added, 0 removed; 0 row keys" in result.output
     cold = tmp_path / "cold.db"
     assert runner.invoke(cli, ["build", "--db", str(cold), "--kb", str(kb), "-q"]).exit_code == 0
     assert _dump(warm) == _dump(cold)
     # the entries of the source as it was are pruned; one records and one candidates entry per source remain
     assert len(list((tmp_path / "warm.db.cache").glob("*-records.pickle"))) == N
+
+
+def _manifest(kb: Path) -> dict:
+    return yaml.safe_load((kb / "sources" / "manifest.yaml").read_text(encoding="utf-8"))
+
+
+def _save(kb: Path, manifest: dict) -> None:
+    (kb / "sources" / "manifest.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+
+
+def _edit(kb: Path, sid: str, fn) -> None:
+    """Rewrite source `sid`'s text with fn(text) and update its sha256 (an edited edition)."""
+    import hashlib
+
+    manifest = _manifest(kb)
+    (entry,) = [e for e in manifest["sources"] if e["id"] == sid]
+    path = kb / "sources" / entry["file"]
+    path.write_text(fn(path.read_text(encoding="utf-8")), encoding="utf-8")
+    entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    _save(kb, manifest)
+
+
+def _incremental(tmp_path: Path, db: Path, kb: Path, change) -> tuple[str, Path]:
+    """Copy db (and its cache) and kb, change the kb copy, rebuild the db copy: (output, db)."""
+    import shutil
+
+    warm, kb2 = tmp_path / "warm.db", tmp_path / "kb"
+    shutil.copy(db, warm)
+    shutil.copytree(db.with_name(f"{db.name}.cache"), tmp_path / "warm.db.cache")
+    shutil.copytree(kb, kb2)
+    change(kb2)
+    result = CliRunner().invoke(cli, ["build", "--db", str(warm), "--kb", str(kb2)])
+    assert result.exit_code == 0, result.output
+    return result.output, warm
+
+
+def _cold(tmp_path: Path) -> Path:
+    cold = tmp_path / "cold.db"
+    result = CliRunner().invoke(cli, ["build", "--db", str(cold), "--kb", str(tmp_path / "kb"), "-q"])
+    assert result.exit_code == 0, result.output
+    return cold
+
+
+def _mid(text: str) -> str:
+    """A paragraph inserted a third of the way in: every passage after it moves."""
+    i = text.index("\n\n", len(text) // 3) + 1
+    return text[:i] + "\nA paragraph added by a later edition.\n" + text[i:]
+
+
+def test_patched_build_of_an_edited_source_equals_a_cold_build(corpus, built, tmp_path):
+    sid = _manifest(corpus.kb)["sources"][2]["id"]
+    out, warm = _incremental(tmp_path, built, corpus.kb, lambda kb: _edit(kb, sid, _mid))
+    assert re.search(r"incremental build: patched the previous database \(1 changed, 0 added, 0 removed; [1-9]\d* row keys", out)
+    assert _dump(warm) == _dump(_cold(tmp_path))
+
+
+def test_patched_build_of_a_removed_source_equals_a_cold_build(corpus, built, tmp_path):
+    def remove(kb):
+        manifest = _manifest(kb)
+        manifest["sources"].pop(3)
+        _save(kb, manifest)
+
+    out, warm = _incremental(tmp_path, built, corpus.kb, remove)
+    assert "incremental build: patched the previous database (0 changed, 0 added, 1 removed;" in out
+    assert _dump(warm) == _dump(_cold(tmp_path))
+    assert table_counts(warm)["sources"] == N - 1
+
+
+def test_patched_build_of_an_added_source_equals_a_cold_build(corpus, built, tmp_path):
+    """The database built without source 5, then source 5 added back: the full corpus's database."""
+    import shutil
+
+    kb = tmp_path / "without"
+    shutil.copytree(corpus.kb, kb)
+    manifest = _manifest(kb)
+    manifest["sources"].pop(5)
+    _save(kb, manifest)
+    db = tmp_path / "without.db"
+    assert CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb), "-q"]).exit_code == 0
+    (tmp_path / "next").mkdir()
+    out, warm = _incremental(tmp_path / "next", db, kb, lambda k: shutil.copy(corpus.kb / "sources" / "manifest.yaml",
+                                                                              k / "sources" / "manifest.yaml"))
+    assert "incremental build: patched the previous database (0 changed, 1 added, 0 removed;" in out
+    assert _dump(warm) == _dump(built)
+
+
+def test_patched_build_moves_a_shared_row_to_the_source_that_still_states_it(corpus, built, tmp_path):
+    """A device listed by two sources: its line dropped from the one whose passage was the
+    row, the row becomes the other's passage, and the citations follow."""
+    conn = sqlite3.connect(built)
+    did, sid, start = conn.execute(
+        "SELECT d.id, d.source_id, d.char_start FROM devices d WHERE EXISTS (SELECT 1 FROM citations c WHERE "
+        "c.table_name = 'devices' AND c.row_id = d.id AND c.source_id != d.source_id) ORDER BY d.id").fetchone()
+    conn.close()
+
+    def drop_line(text: str) -> str:
+        return text[:text.rfind("\n", 0, start) + 1] + text[text.index("\n", start) + 1:]
+
+    def change(kb):
+        _edit(kb, sid, drop_line)
+        manifest = _manifest(kb)
+        for e in manifest["sources"]:
+            e.pop("expect", None) if e["id"] == sid else None
+        _save(kb, manifest)
+
+    out, warm = _incremental(tmp_path, built, corpus.kb, change)
+    assert "incremental build: patched the previous database (1 changed," in out
+    cold = _cold(tmp_path)
+    assert _dump(warm) == _dump(cold)
+    conn = sqlite3.connect(warm)
+    (now,) = conn.execute("SELECT source_id FROM devices WHERE id = ?", (did,)).fetchone()
+    assert now != sid
+    assert sid not in {s for (s,) in conn.execute(
+        "SELECT source_id FROM citations WHERE table_name = 'devices' AND row_id = ?", (did,))}
+    conn.close()
+
+
+def test_patched_build_of_the_seed_corpus_equals_a_cold_build(built_db, tmp_path):
+    from msakb.paths import KB
+
+    out, warm = _incremental(tmp_path, built_db, KB, lambda kb: _edit(kb, "sce-approved-products-2026-04-12", _mid))
+    assert re.search(r"incremental build: patched the previous database \(1 changed, 0 added, 0 removed; [1-9]\d* row keys", out)
+    cold = tmp_path / "cold.db"
+    result = CliRunner().invoke(cli, ["build", "--db", str(cold), "--kb", str(tmp_path / "kb")])
+    assert result.exit_code == 0, result.output
+    assert _dump(warm) == _dump(cold)
+    summary = lambda text: [line for line in text.splitlines() if line.startswith("  ")]  # noqa: E731
+    assert summary(out) == summary(result.output)  # the rows per table, as a full build reports them
+    assert len(summary(out)) > 20
+
+
+def test_a_changed_annotation_or_step_gives_a_full_build(corpus, built, tmp_path):
+    def annotate(kb):
+        (kb / "annotations").mkdir(exist_ok=True)
+        (kb / "annotations" / "empty.yaml").write_text("records: []\n", encoding="utf-8")
+
+    out, warm = _incremental(tmp_path, built, corpus.kb, annotate)
+    assert "full build: kb/ changed beyond its sources (annotations, gazetteer, rules, conflicts, decisions)" in out
+    assert "incremental build" not in out
+    assert _dump(warm) == _dump(built)
 
 
 STALL = """
