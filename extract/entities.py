@@ -109,12 +109,115 @@ def find_entities(span: Span, labels: set[str] | None = None) -> list[Entity]:
 @lru_cache(maxsize=4096)
 def entities_of(raw: str) -> tuple[tuple[str, str, int, int], ...]:
     """(label, pattern id, start, end) of every entity in a string. Memoised: extractors ask
-    for different labels of the same cell in turn, and it is tokenised and matched once."""
-    return tuple(
-        (ent.label_, ent.ent_id_, ent.start_char, ent.end_char)
-        for ent in nlp_for()(raw).ents
-        if not _is_product_suffix(ent)
-    )
+    for different labels of the same cell in turn, and it is tokenised and matched once.
+
+    Matching costs several times tokenising (every token is tried against the first token of
+    every pattern, most of them regular expressions that need a digit), so the text is matched
+    in runs of whole lines, and a run without a digit by a ruler without those patterns
+    (_digit_free_ruler); see the note below for why the entities are the same."""
+    nlp = nlp_for()
+    free = _digit_free_ruler()
+    if free is None:
+        return _whole(nlp, raw)
+    out = []
+    for start, end, digits in _line_runs(raw):
+        ruler = nlp.get_pipe("entity_ruler") if digits else free
+        doc = nlp.make_doc(raw[start:end])
+        matches = ruler.match(doc)
+        if len({(s, e) for _, s, e in matches}) != len(matches):  # a tie: spaCy's order decides
+            return _whole(nlp, raw)
+        ruler.set_annotations(doc, matches)
+        out.extend((ent.label_, ent.ent_id_, ent.start_char + start, ent.end_char + start)
+                   for ent in doc.ents if not _is_product_suffix(ent))
+    return tuple(out)
+
+
+def _whole(nlp, raw: str) -> tuple[tuple[str, str, int, int], ...]:
+    return tuple((ent.label_, ent.ent_id_, ent.start_char, ent.end_char)
+                 for ent in nlp(raw).ents if not _is_product_suffix(ent))
+
+
+def _line_runs(raw: str) -> list[tuple[int, int, bool]]:
+    """(start, end, has a digit) of the runs of whole lines alike in having a digit or not."""
+    runs: list[list] = []
+    for m in _LINE.finditer(raw):
+        digits = _DIGIT.search(m.group()) is not None
+        if runs and runs[-1][2] == digits:
+            runs[-1][1] = m.end()
+        else:
+            runs.append([m.start(), m.end(), digits])
+    return [tuple(r) for r in runs]
+
+
+# Why matching runs of lines, some with fewer patterns, finds the same entities as matching
+# the whole text with every pattern:
+# - the tokenizer splits at whitespace first, so the words of a line are the same tokens
+#   either way, and no pattern matches a whitespace token (_digit_free_ruler checks), so no
+#   match spans a line end: the matches are the same;
+# - a pattern left out of the digit-free ruler has a token that must start with a digit (a
+#   regular expression beginning ^\d): it matches nothing in a run without a digit;
+# - the ruler keeps the longest, then the first, of overlapping matches, and matches in
+#   different lines do not overlap: the entities are the same -- unless two patterns match the
+#   very same tokens, when the one kept depends on the order spaCy lists them in: then the
+#   whole text is matched at once, as before;
+# - the token before a line's first word is whitespace, which _is_product_suffix treats as
+#   the start of the text.
+_DIGIT = re.compile(r"\d")  # the same \d as the patterns' regular expressions
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+_WHITESPACE_TOKENS = ("\n", "\n\n", " ", "  ", "\t", "\r\n", " \n", "\n ")
+_FLAGS = ("LIKE_NUM", "IS_DIGIT", "IS_ALPHA", "IS_UPPER", "IS_TITLE")
+_NEEDS_DIGIT = re.compile(r"(\(\?i\))?\^\\d(?![?*]|\{0|\{,)")
+
+
+def _needs_digit(pattern: dict) -> bool:
+    """Whether every match of the pattern holds a token that starts with a digit."""
+    for tok in pattern["pattern"]:
+        if tok.get("OP") not in (None, "1"):
+            continue
+        for attr in ("TEXT", "ORTH", "LOWER"):
+            v = tok.get(attr)
+            if isinstance(v, dict) and isinstance(v.get("REGEX"), str) and _NEEDS_DIGIT.match(v["REGEX"]):
+                return True
+    return False
+
+
+def _never_whitespace(tok: dict, vocab) -> bool:
+    """Whether a pattern token surely matches no whitespace token."""
+    if not tok or tok.get("OP") not in (None, "1", "?") or not set(tok) <= {"TEXT", "ORTH", "LOWER", "OP", *_FLAGS}:
+        return False
+    for flag in _FLAGS:
+        if flag in tok and (tok[flag] is not True or any(getattr(vocab[w], flag.lower()) for w in _WHITESPACE_TOKENS)):
+            return False
+    for attr in ("TEXT", "ORTH", "LOWER"):
+        v = tok.get(attr)
+        if v is None:
+            continue
+        if isinstance(v, str):
+            values = [v]
+        elif isinstance(v, dict) and set(v) == {"IN"} and all(isinstance(x, str) for x in v["IN"]):
+            values = v["IN"]
+        elif isinstance(v, dict) and set(v) == {"REGEX"} and isinstance(v["REGEX"], str):
+            values = [w for w in _WHITESPACE_TOKENS if re.search(v["REGEX"], w)]
+        else:
+            return False
+        if any(not x.strip() for x in values):
+            return False
+    return True
+
+
+@lru_cache(maxsize=None)
+def _digit_free_ruler():
+    """The entity ruler without the patterns that need a digit, on nlp_for()'s vocabulary; None
+    when matching line by line is not known to give the same entities (a pattern might match
+    whitespace, or the pipeline has more than the ruler)."""
+    nlp = nlp_for()
+    patterns = load_patterns(ENTITY_PATTERNS)
+    if nlp.pipe_names != ["entity_ruler"] or not all(_never_whitespace(t, nlp.vocab) for p in patterns for t in p["pattern"]):
+        return None  # another component, or a pattern might match across a line end: texts are matched whole
+    ruler = nlp.create_pipe("entity_ruler", name="entity_ruler_digit_free",
+                            config={"validate": True, "phrase_matcher_attr": None})
+    ruler.add_patterns([p for p in patterns if not _needs_digit(p)])
+    return ruler
 
 
 def first(span: Span, label: str) -> Entity | None:
