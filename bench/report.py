@@ -146,12 +146,12 @@ def where_time_goes(data: dict) -> list[str]:
 
 
 NOTES = [
-    "- The record cache makes an incremental build re-parse only the changed source (extraction falls to "
-    "0.01 s at every size) and re-run no per-source candidate proposal; what remains is whole-database work "
-    "that a build which writes a new file cannot skip: loading the cached records, resolution across sources, "
-    "the derivers, writing every row, checking every quote and the full-text indexes. Going under 5 % would "
-    "need the build to patch the previous file (copy it, then replace the changed sources' rows and the rows "
-    "resolution moves), with derivers made incremental too.",
+    "- An incremental build patches a copy of the previous database (db/patch.py): the changed source is "
+    "re-parsed, only the row keys whose records changed are resolved again, the derivers redo only what they "
+    "read that changed, the quotes of changed rows and every foreign key are checked, and the copy is renamed "
+    "into place. What remains grows with the corpus: reading and hashing every source and the manifest, "
+    "copying the file, the foreign-key check. A change to annotations, gazetteer, rules, decisions or the "
+    "code gives a full build (tests/test_bench.py checks a patched build equals a cold one).",
     "- The table page's ratio is Datasette's fixed cost of rendering 100 rows (HTML templates, the provenance "
     "plugin; 5 to 20 ms as JSON) against SQL that takes under a millisecond; on the pages whose SQL does real "
     "work (facets, search, the canned query) Datasette adds little at 10,000 documents.",

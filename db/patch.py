@@ -82,10 +82,14 @@ def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCa
         "series": {d.id: d.entry.series for d in docs},
         "counts": {sid: dict(c) for sid, c in per_source.items()},
     }
-    cache.folder.mkdir(parents=True, exist_ok=True)
     tmp = cache.folder / f".{INDEX}.{os.getpid()}"
-    tmp.write_text(json.dumps(index), encoding="utf-8")
-    os.replace(tmp, cache.folder / INDEX)
+    try:
+        cache.folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(index), encoding="utf-8")
+        os.replace(tmp, cache.folder / INDEX)
+    except OSError:  # no index: the next build is a full one, never a patch of the wrong file
+        (cache.folder / INDEX).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
 
 
 def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
@@ -119,7 +123,8 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
 
 def _old_records(cache: RecordCache, key: str, text: str) -> list:
     try:
-        return _Unpickler(open(cache.folder / f"{key}-records.pickle", "rb"), text).load()
+        with open(cache.folder / f"{key}-records.pickle", "rb") as f:
+            return _Unpickler(f, text).load()
     except Exception:
         raise NoPatch("the previous records of a changed source are not in the cache") from None
 
