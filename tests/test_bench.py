@@ -251,6 +251,26 @@ def test_a_changed_annotation_or_step_gives_a_full_build(corpus, built, tmp_path
     assert _dump(warm) == _dump(built)
 
 
+def test_a_failing_incremental_build_fails_as_a_full_build_and_keeps_the_old_file(corpus, built, tmp_path):
+    """A changed source that no longer yields what the manifest expects: the patch gives way
+    to a full build, whose error is the answer; the previous database stays as it was."""
+    import shutil
+
+    sid = _manifest(corpus.kb)["sources"][0]["id"]
+    warm, kb = tmp_path / "warm.db", tmp_path / "kb"
+    shutil.copy(built, warm)
+    shutil.copytree(built.with_name("kb.db.cache"), tmp_path / "warm.db.cache")
+    shutil.copytree(corpus.kb, kb)
+    _edit(kb, sid, lambda text: text.split("\n", 1)[0] + "\n")
+    result = CliRunner().invoke(cli, ["build", "--db", str(warm), "--kb", str(kb)])
+    assert result.exit_code == 1
+    assert "full build: the incremental build stopped (SourceError: " in result.output
+    error = result.output.strip().splitlines()[-1]
+    assert error.startswith(f"Error: {sid}: ") and "never names it" in error
+    assert f"(SourceError: {error[len('Error: '):][:150]}" in result.output  # the same error, from the full build
+    assert _dump(warm) == _dump(built)
+
+
 STALL = """
 import pathlib, sys, time
 from db import hooks
