@@ -4,6 +4,7 @@ throw-away copy of kb/ that a test may break."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,12 @@ def kb_copy(tmp_path) -> Path:
     dest = tmp_path / "kb"
     shutil.copytree(KB, dest)
     return dest
+
+
+@pytest.fixture(scope="module")
+def db(built_db):
+    """A connection to the built knowledge base, rows as sqlite3.Row."""
+    conn = sqlite3.connect(built_db)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()

@@ -50,3 +50,8 @@ def rewrite_source(kb: Path, source_id: str, data: bytes, repin: bool = True) ->
 def source_bytes(kb: Path, source_id: str) -> bytes:
     entry = next(s for s in manifest(kb)["sources"] if s["id"] == source_id)
     return (kb / "sources" / entry["file"]).read_bytes()
+
+
+def rows(db, sql: str, *args) -> list[dict]:
+    """A query's rows as dicts (on a connection whose row_factory is sqlite3.Row)."""
+    return [dict(r) for r in db.execute(sql, args)]

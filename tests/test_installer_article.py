@@ -6,25 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
 from click.testing import CliRunner
 
 from msakb.cli import cli
-from tests.kbtools import keep_sources, manifest, write_manifest
+from tests.kbtools import keep_sources, manifest, rows, write_manifest
 
 SRC = "kilowire-connectder-ev-article"
-
-
-@pytest.fixture(scope="module")
-def db(built_db):
-    conn = sqlite3.connect(built_db)
-    conn.row_factory = sqlite3.Row
-    yield conn
-    conn.close()
-
-
-def rows(db, sql, *args):
-    return [dict(r) for r in db.execute(sql, args)]
 
 
 def test_specs_of_the_connectder_ev_family(db):

@@ -7,27 +7,14 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
 from click.testing import CliRunner
 
 from extract.text import sentences, whole
 from msakb.cli import cli
-from tests.kbtools import keep_sources, rewrite_source, source_bytes
+from tests.kbtools import keep_sources, rewrite_source, rows, source_bytes
 
 SRC = "ct-pura-iwg-msa-subgroup-2025-02-06"
 D = f"{SRC}/directives/order-26-item-"
-
-
-@pytest.fixture(scope="module")
-def db(built_db):
-    conn = sqlite3.connect(built_db)
-    conn.row_factory = sqlite3.Row
-    yield conn
-    conn.close()
-
-
-def rows(db, sql, *args):
-    return [dict(r) for r in db.execute(sql, args)]
 
 
 def build_copy(kb, tmp_path) -> sqlite3.Connection:

@@ -3,7 +3,6 @@ exact rows, each quoting its passage; and a changed source format fails the buil
 
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -11,24 +10,12 @@ from click.testing import CliRunner
 from extract.common import split_justification
 from extract.text import whole
 from msakb.cli import cli
-from tests.kbtools import keep_sources, rewrite_source, source_bytes
+from tests.kbtools import keep_sources, rewrite_source, rows, source_bytes
 
 SRC = "sce-msa-program-guidelines-2025"
 R = f"{SRC}/restrictions/"
 TABLES = ("utilities", "restrictions", "panel_models", "fees", "timelines", "process_steps", "system_statuses", "faqs",
           "decisions", "conflicts", "citations")
-
-
-@pytest.fixture(scope="module")
-def db(built_db):
-    conn = sqlite3.connect(built_db)
-    conn.row_factory = sqlite3.Row
-    yield conn
-    conn.close()
-
-
-def rows(db, sql, *args):
-    return [dict(r) for r in db.execute(sql, args)]
 
 
 def test_every_quote_is_the_source_slice(db):
