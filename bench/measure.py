@@ -71,6 +71,33 @@ def touch_one_source(kb: Path) -> str:
     return entry["id"]
 
 
+# Status wordings of the generated lists, each replaced by another in an edited edition.
+_STATUS_SWAPS = [("Approved for MSA application", "Currently undergoing pilot phase."),
+                 ("Currently undergoing pilot phase.", "Approved for MSA application")]
+
+
+def edit_one_status(kb: Path) -> str:
+    """A real content edit: one approval's status changes in an approved list in the middle
+    of the corpus (the passage's length, and every later offset, change with it). Returns
+    the edited source's id. The blank line of touch_one_source changes no fact."""
+    path = kb / "sources" / "manifest.yaml"
+    manifest = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    entries = manifest["sources"]
+    for entry in entries[len(entries) // 2:] + entries[: len(entries) // 2]:
+        if entry["kind"] != "approved_product_list":
+            continue
+        src = kb / "sources" / entry["file"]
+        text = src.read_text(encoding="utf-8")
+        for old, new in _STATUS_SWAPS:
+            if old in text:
+                data = text.replace(old, new, 1).encode("utf-8")
+                src.write_bytes(data)
+                entry["sha256"] = hashlib.sha256(data).hexdigest()
+                write_yaml(path, manifest)
+                return entry["id"]
+    raise BenchError("no approved list with a status to edit")
+
+
 def table_counts(db: Path) -> dict[str, int]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
@@ -114,10 +141,17 @@ def measure_builds(corpus: Corpus, db: Path, progress) -> dict:
     lost_after = lost_rows(corpus, table_counts(db))
     if lost_after:
         raise BenchError(f"rows lost or added by the incremental build: {lost_after}")
-    progress(f"  incremental {incr['total']:.2f}s; bare tokenizer over the same text ...")
+    progress(f"  incremental {incr['total']:.2f}s; incremental build after one approval's status changed ...")
+    edited = edit_one_status(corpus.kb)
+    incr_edit = child_build(corpus.kb, db)
+    lost_after = lost_rows(corpus, table_counts(db))
+    if lost_after:
+        raise BenchError(f"rows lost or added by the incremental build after a status edit: {lost_after}")
+    progress(f"  incremental after a status edit {incr_edit['total']:.2f}s; bare tokenizer over the same text ...")
     tok, tokens = tokenizer_seconds(corpus.kb)
     return {
         "documents": corpus.documents, "chars": corpus.chars, "tokens": tokens, "full": full,
-        "incremental": incr, "changed_source": changed, "tokenizer": tok, "counts": counts,
+        "incremental": incr, "changed_source": changed, "incremental_edit": incr_edit, "edited_source": edited,
+        "tokenizer": tok, "counts": counts,
         "planted": corpus.planted, "db_bytes": db.stat().st_size,
     }

@@ -34,13 +34,17 @@ def _held(ok: bool) -> str:
 
 def build_table(sizes: dict) -> list[str]:
     out = ["| documents | MB of text | full build s | docs/s | extraction s | `make_doc` s | extraction / tokenizer "
-           "| incremental s | incremental / full | load s | bare `executemany` s | load / bare | peak RSS MB | CPU s full / incr. |",
-           "|---:" * 14 + "|"]
+           "| incremental s | incremental / full | incremental after a status edit s | status edit / full "
+           "| load s | bare `executemany` s | load / bare | peak RSS MB | CPU s full / incr. |",
+           "|---:" * 16 + "|"]
     for r in sizes.values():
         f, i = r["full"], r["incremental"]
         out.append(f"| {r['label']} | {r['chars'] / 1e6:.1f} | {f['total']:.1f} | {r['documents'] / f['total']:.0f} "
                    f"| {f.get('extract', 0):.2f} | {r['tokenizer']:.2f} | {f.get('extract', 0) / r['tokenizer']:.1f}x "
-                   f"| {i['total']:.2f} | {i['total'] / f['total']:.1%} | {f['write']:.2f} | {f['bare_executemany']:.2f} "
+                   f"| {i['total']:.2f} | {i['total'] / f['total']:.1%} "
+                   + (f"| {r['incremental_edit']['total']:.2f} | {r['incremental_edit']['total'] / f['total']:.1%} "
+                      if "incremental_edit" in r else "| not measured | – ")
+                   + f"| {f['write']:.2f} | {f['bare_executemany']:.2f} "
                    f"| {f['write'] / f['bare_executemany']:.1f}x | {f['peak_rss_mb']:.0f} | {f.get('cpu', 0):.1f} / {i.get('cpu', 0):.1f} |")
     return out
 
@@ -109,7 +113,16 @@ def verdicts(data: dict) -> list[str]:
         share = max(r["incremental"]["total"] / r["full"]["total"] for r in big)
         out.append(f"2. Incremental build under 5 % of a full build at 1,000 documents and more: worst {share:.1%}: "
                    f"{_held(share < TARGETS['incremental_share'])}"
-                   + each(lambda r: r["incremental"]["total"] / r["full"]["total"], "{:.1%}", big) + ".")
+                   + each(lambda r: r["incremental"]["total"] / r["full"]["total"], "{:.1%}", big)
+                   + " when the change is a blank line appended to one source.")
+        edited = [r for r in big if "incremental_edit" in r]
+        if edited:
+            share_e = max(r["incremental_edit"]["total"] / r["full"]["total"] for r in edited)
+            out.append(f"   After a real content edit (one approval's status changed in a list mid-corpus): worst "
+                       f"{share_e:.1%}: {_held(share_e < TARGETS['incremental_share'])}"
+                       + each(lambda r: r["incremental_edit"]["total"] / r["full"]["total"], "{:.1%}", edited) + ".")
+        else:
+            out.append("   After a real content edit: not measured in this run (an older run; rerun the benchmark).")
     else:
         out.append("2. Incremental build: no size of 1,000 documents or more was measured.")
     out.append(f"3. Load within 2x of a bare `executemany`: worst {load:.1f}x: {_held(load <= TARGETS['load_vs_executemany'])}"
