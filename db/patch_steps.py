@@ -80,6 +80,22 @@ class Writer:
                             f"WHERE {cond}")
 
 
+def _differing_sources(old_out: dict, new_out: dict) -> set:
+    """Sources whose rows differ before and after the keys were resolved again. A key resolved
+    again often gives the very same row (another source's record of a shared device, say):
+    its source's derived rows (candidates) need no redoing."""
+    out = set()
+    for table in set(old_out) | set(new_out):
+        k = _key(table)
+        old = {r[k]: r for r in old_out.get(table, [])}
+        new = {r[k]: r for r in new_out.get(table, [])}
+        for key in old.keys() | new.keys():
+            a, b = old.get(key), new.get(key)
+            if a != b:
+                out.update(r["source_id"] for r in (a, b) if r)
+    return out
+
+
 def apply(db, kb, docs, order, changed: set, removed: set, old_out: dict, new_out: dict, index: dict,
           texts: dict) -> dict[str, int]:
     """Patch `db` (a copy of the previous database) into what a full build gives; the rows
@@ -98,7 +114,7 @@ def apply(db, kb, docs, order, changed: set, removed: set, old_out: dict, new_ou
             raise BuildError(f"the previous database does not hold the {table} rows of its records")
     for table, rows in new_out.items():
         w.insert(table, rows)
-    written = {r["source_id"] for out in (old_out, new_out) for rows in out.values() for r in rows}
+    written = _differing_sources(old_out, new_out)
     tables = set(old_out) | set(new_out)
 
     # rules: every rule, against the rows it names
