@@ -121,6 +121,18 @@ def status_mismatch(corpus: Corpus, db: Path) -> dict:
     return {} if got == dict(corpus.statuses) else {"planted": dict(corpus.statuses), "built": got}
 
 
+def incremental_build(corpus: Corpus, db: Path, change, what: str, progress) -> tuple[str, dict]:
+    """Apply `change` to the corpus, rebuild, check no row was lost; (source changed, timings)."""
+    progress(f"  incremental build after {what} ...")
+    source = change(corpus.kb)
+    timings = child_build(corpus.kb, db)
+    lost = lost_rows(corpus, table_counts(db))
+    if lost:
+        raise BenchError(f"rows lost or added by the incremental build after {what}: {lost}")
+    progress(f"  incremental build {timings['total']:.2f}s")
+    return source, timings
+
+
 def measure_builds(corpus: Corpus, db: Path, progress) -> dict:
     """Full build (cold cache), then incremental build after one source changed."""
     cache = db.with_name(f"{db.name}.cache")
@@ -135,19 +147,10 @@ def measure_builds(corpus: Corpus, db: Path, progress) -> dict:
     mismatch = status_mismatch(corpus, db)
     if mismatch:
         raise BenchError(f"approval statuses differ from the planted ones: {mismatch}")
-    progress(f"  full build {full['total']:.1f}s; incremental build after one source changed ...")
-    changed = touch_one_source(corpus.kb)
-    incr = child_build(corpus.kb, db)
-    lost_after = lost_rows(corpus, table_counts(db))
-    if lost_after:
-        raise BenchError(f"rows lost or added by the incremental build: {lost_after}")
-    progress(f"  incremental {incr['total']:.2f}s; incremental build after one approval's status changed ...")
-    edited = edit_one_status(corpus.kb)
-    incr_edit = child_build(corpus.kb, db)
-    lost_after = lost_rows(corpus, table_counts(db))
-    if lost_after:
-        raise BenchError(f"rows lost or added by the incremental build after a status edit: {lost_after}")
-    progress(f"  incremental after a status edit {incr_edit['total']:.2f}s; bare tokenizer over the same text ...")
+    progress(f"  full build {full['total']:.1f}s ...")
+    changed, incr = incremental_build(corpus, db, touch_one_source, "one source changed (a blank line)", progress)
+    edited, incr_edit = incremental_build(corpus, db, edit_one_status, "one approval's status changed", progress)
+    progress("  bare tokenizer over the same text ...")
     tok, tokens = tokenizer_seconds(corpus.kb)
     return {
         "documents": corpus.documents, "chars": corpus.chars, "tokens": tokens, "full": full,
