@@ -47,35 +47,29 @@ class Kb:
 
     # -- the parties a filing names -------------------------------------------------------
 
-    def utility(self, uid: str) -> dict:
-        row = self.one("SELECT * FROM utilities WHERE id = ?", uid)
+    def _lookup(self, what: str, table: str, where: str, *params) -> dict:
+        """The row of `table` matching `where`, or an UnknownIdError listing the valid ids."""
+        row = self.one(f"SELECT * FROM {table} WHERE {where}", *params)
         if row is None:
-            raise UnknownIdError("utility", uid, [r["id"] for r in self.rows("SELECT id FROM utilities")])
+            key = "code" if table == "states" else "id"
+            raise UnknownIdError(what, params[0], [r[key] for r in self.rows(f"SELECT {key} FROM {table}")])
         return row
+
+    def utility(self, uid: str) -> dict:
+        return self._lookup("utility", "utilities", "id = ?", uid)
 
     def state(self, code: str) -> dict:
         row = self.one("SELECT * FROM states WHERE code = ?", code.upper())
-        if row is None:
-            raise UnknownIdError("state", code, [r["code"] for r in self.rows("SELECT code FROM states")])
-        return row
+        return row if row is not None else self._lookup("state", "states", "code = ?", code)
 
     def device(self, did: str) -> dict:
-        row = self.one("SELECT * FROM devices WHERE id = ?", did)
-        if row is None:
-            raise UnknownIdError("device", did, [r["id"] for r in self.rows("SELECT id FROM devices")])
-        return row
+        return self._lookup("device", "devices", "id = ?", did)
 
     def manufacturer(self, name: str) -> dict:
-        row = self.one("SELECT * FROM manufacturers WHERE id = ? OR lower(name) = lower(?)", name, name)
-        if row is None:
-            raise UnknownIdError("manufacturer (--oem)", name, [r["id"] for r in self.rows("SELECT id FROM manufacturers")])
-        return row
+        return self._lookup("manufacturer (--oem)", "manufacturers", "id = ? OR lower(name) = lower(?)", name, name)
 
     def source(self, sid: str) -> dict:
-        row = self.one("SELECT * FROM sources WHERE id = ?", sid)
-        if row is None:
-            raise UnknownIdError("source", sid, [r["id"] for r in self.rows("SELECT id FROM sources")])
-        return row
+        return self._lookup("source", "sources", "id = ?", sid)
 
     def build_info(self) -> dict:
         """The build a filing came from: when, fingerprints, and each source's sha256."""

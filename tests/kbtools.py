@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import yaml
@@ -55,3 +56,13 @@ def source_bytes(kb: Path, source_id: str) -> bytes:
 def rows(db, sql: str, *args) -> list[dict]:
     """A query's rows as dicts (on a connection whose row_factory is sqlite3.Row)."""
     return [dict(r) for r in db.execute(sql, args)]
+
+
+def db_rows(path: Path, sql: str, *args) -> list[dict]:
+    """A query's rows as dicts, from the database file at `path`."""
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, args)]
+    finally:
+        conn.close()

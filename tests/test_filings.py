@@ -4,7 +4,6 @@ the redline's tracked changes; strict rendering; escaping; clear errors for unkn
 from __future__ import annotations
 
 import re
-import sqlite3
 import zipfile
 
 import pytest
@@ -17,6 +16,7 @@ from filings.redline import read_paragraphs
 from filings.render import render, undeclared_variables
 from msakb.cli import cli
 from msakb.errors import FilingError
+from tests.kbtools import db_rows
 from tests.filings_fixtures import (GUIDELINES, GUIDELINES_FILE, HOSTILE, TESLA, docx_text, draft_all,
                                     edited_guidelines)
 
@@ -26,13 +26,7 @@ def drafts(built_db, tmp_path_factory):
     return draft_all(built_db, tmp_path_factory.mktemp("filings"))
 
 
-def rows(db, sql, *params):
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
+rows = db_rows
 
 
 def citation_of(text: str, statement: str) -> str:

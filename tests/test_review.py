@@ -6,13 +6,12 @@ reject one (not proposed again), edit one; bad requests get one clear error; and
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 import yaml
 
 from tests.intake_sources import add_all, invoke, rebuild
-from tests.kbtools import keep_sources
+from tests.kbtools import db_rows, keep_sources
 
 
 @pytest.fixture
@@ -33,13 +32,7 @@ def find(kb, db, source, kind, text):
     return next(c for c in listed(kb, db, source) if c["kind"] == kind and text in c["quote"])
 
 
-def rows(db, sql, *args):
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, args)]
-    finally:
-        conn.close()
+rows = db_rows
 
 
 def test_accept_round_trip(queue, tmp_path):
