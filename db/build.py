@@ -101,7 +101,7 @@ def parse_one(entry, kb: Path, gaz, cache: RecordCache | None) -> tuple[SourceDo
             recs = list(parser(doc, gaz))
         except SourceError as e:
             if e.source is None:
-                raise SourceError(entry.id, e.args[0].split(": ", 1)[1] if ": " in e.args[0] else e.args[0], e.line) from None
+                raise SourceError(entry.id, e.message, e.line) from None
             raise
         if cache is not None:
             cache.put(entry, text, recs)

@@ -21,6 +21,7 @@ class SourceError(MsakbError):
     def __init__(self, source, message, line=None):
         self.source = source
         self.line = line
+        self.message = message
         where = f"{source}" + (f", line {line}" if line else "")
         super().__init__(f"{where}: {message}")
 
