@@ -16,7 +16,7 @@ from .entities import find_entities
 from .gazetteer import Gazetteer
 from .records import Record, SourceDoc, slug
 from .tables import Table
-from .text import Span, clean_text, html_items, lines, trim
+from .text import Span, clean_text, lines, trim
 
 
 @lru_cache(maxsize=None)
@@ -205,10 +205,6 @@ def manifest_utility(doc: SourceDoc, gaz: Gazetteer, rule: str) -> tuple[str | N
         if found == uid:
             return uid, [utility_mention(doc, gaz, uid, span, rule)]
     raise SourceError(doc.id, f"the manifest says the source is {uid!r}'s, but the text never names it")
-
-
-def items_of(span: Span) -> list[Span]:
-    return html_items(span)
 
 
 @lru_cache(maxsize=None)

@@ -218,9 +218,3 @@ def _digit_free_ruler():
                             config={"validate": True, "phrase_matcher_attr": None})
     ruler.add_patterns([p for p in patterns if not _needs_digit(p)])
     return ruler
-
-
-def first(span: Span, label: str) -> Entity | None:
-    for e in find_entities(span, {label}):
-        return e
-    return None

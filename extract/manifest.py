@@ -109,7 +109,3 @@ def read_source(entry: SourceEntry, folder: Path) -> str:
     if text.startswith("\ufeff"):
         raise SourceError(entry.id, f"{path.name} starts with a byte-order mark; save it as UTF-8 without BOM", line=1)
     return text
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -71,9 +71,6 @@ class Span:
         for m in pattern.finditer(self.text, self.start, self.end):
             yield m, Span(self.text, m.start(), m.end())
 
-    def group(self, m: re.Match, g: int | str) -> "Span":
-        return Span(self.text, m.start(g), m.end(g))
-
     def cover(self, other: "Span") -> "Span":
         return Span(self.text, min(self.start, other.start), max(self.end, other.end))
 
@@ -146,15 +143,6 @@ def sections(span: Span, plain_headings: bool = True) -> list[Section]:
         body_end = ls[heads[k + 1][0]].start if k + 1 < len(heads) else span.end
         out.append(Section(head, Span(span.text, min(body_start, body_end), body_end), level))
     return out
-
-
-def section(span: Span, title: str, plain_headings: bool = True) -> Section | None:
-    """The first section whose heading, cleaned, equals `title` (case-insensitive)."""
-    want = title.lower()
-    for s in sections(span, plain_headings):
-        if s.heading.clean().lower() == want:
-            return s
-    return None
 
 
 # --- bullet and numbered lists -----------------------------------------------------------
