@@ -17,6 +17,7 @@ from pathlib import Path
 
 import spacy
 import yaml
+from spacy.schemas import validate_token_pattern
 from spacy.util import compile_infix_regex
 
 from msakb.errors import MsakbError
@@ -74,12 +75,75 @@ def make_tokenizer_nlp():
 @lru_cache(maxsize=None)
 def nlp_for(path: str = str(ENTITY_PATTERNS)):
     nlp = make_tokenizer_nlp()
-    ruler = nlp.add_pipe("entity_ruler", config={"validate": True, "phrase_matcher_attr": None})
-    try:
-        ruler.add_patterns(load_patterns(Path(path)))
-    except ValueError as e:  # spaCy names the index of the bad pattern
-        raise MsakbError(f"{path}: invalid entity pattern: {e}") from None
+    patterns = load_patterns(Path(path))
+    for p in patterns:  # validated as written (the ruler gets them on flags, which spaCy's schema does not know)
+        errors = validate_token_pattern(p["pattern"])
+        if errors:
+            raise MsakbError(f"{path}: invalid entity pattern {p['id']!r}: {'; '.join(errors)}")
+    ruler = nlp.add_pipe("entity_ruler", config={"validate": False, "phrase_matcher_attr": None})
+    ruler.add_patterns(on_flags(patterns, nlp.vocab))
     return nlp
+
+
+# A predicate (REGEX, IN) in a pattern is a Python call for every token at which a pattern
+# could start or go on: matching cost several times tokenising the text. Whether a word
+# matches a regular expression or is in a set depends on the word only, so such a predicate
+# on its text or lower case is made a lexeme flag: worked out once per distinct word, when it
+# enters the vocabulary, and tested in C while matching. The same expression or set, on the
+# same attribute, gives the same matches (tests/test_entities_runs.py compares with the
+# patterns as written). Other predicates, and those past spaCy's free flags, stay as written.
+_FLAG_ATTRS = {"TEXT": "ORTH", "ORTH": "ORTH", "LOWER": "LOWER"}  # TEXT is ORTH to the matcher
+_FLAG_IDS: dict[tuple[int, tuple], int] = {}  # (id of the vocab, predicate) -> its flag
+
+
+def on_flags(patterns: list[dict], vocab) -> list[dict]:
+    """The patterns with each REGEX or IN on TEXT, ORTH or LOWER replaced by a lexeme flag."""
+    # spaCy has 45 free flags and these patterns more predicates: those nearest the start of a
+    # pattern get flags first (a first token's predicate is tried at every token of the text;
+    # a later one only where the pattern has matched so far).
+    order = sorted(((i, attr, value) for p in patterns for i, tok in enumerate(p["pattern"])
+                    for attr, value in tok.items()), key=lambda t: t[0])
+    for _, attr, value in order:
+        _flag(vocab, attr, value)
+    out = []
+    for p in patterns:
+        tokens = []
+        for tok in p["pattern"]:
+            new: dict = {}
+            for attr, value in tok.items():
+                flag = _flag(vocab, attr, value)
+                if flag is None:
+                    new[attr] = value
+                else:
+                    new[flag] = True
+            tokens.append(new)
+        out.append({**p, "pattern": tokens})
+    return out
+
+
+def _flag(vocab, attr: str, value) -> int | None:
+    if attr not in _FLAG_ATTRS or not isinstance(value, dict) or len(value) != 1:
+        return None
+    (op, arg), = value.items()
+    if op == "REGEX" and isinstance(arg, str):
+        key = (_FLAG_ATTRS[attr], op, arg)
+    elif op == "IN" and isinstance(arg, list) and all(isinstance(x, str) for x in arg):
+        key = (_FLAG_ATTRS[attr], op, tuple(sorted(set(arg))))
+    else:
+        return None
+    if (id(vocab), key) not in _FLAG_IDS:
+        lower = key[0] == "LOWER"
+        if op == "REGEX":
+            rx = re.compile(arg)
+            getter = (lambda s: rx.search(s.lower()) is not None) if lower else (lambda s: rx.search(s) is not None)
+        else:
+            words = frozenset(arg)
+            getter = (lambda s: s.lower() in words) if lower else (lambda s: s in words)
+        try:
+            _FLAG_IDS[id(vocab), key] = vocab.add_flag(getter)
+        except ValueError:  # no free flag left: the predicate stays
+            return None
+    return _FLAG_IDS[id(vocab), key]
 
 
 @lru_cache(maxsize=None)
@@ -215,6 +279,6 @@ def _digit_free_ruler():
     if nlp.pipe_names != ["entity_ruler"] or not all(_never_whitespace(t, nlp.vocab) for p in patterns for t in p["pattern"]):
         return None  # another component, or a pattern might match across a line end: texts are matched whole
     ruler = nlp.create_pipe("entity_ruler", name="entity_ruler_digit_free",
-                            config={"validate": True, "phrase_matcher_attr": None})
-    ruler.add_patterns([p for p in patterns if not _needs_digit(p)])
+                            config={"validate": False, "phrase_matcher_attr": None})  # nlp_for validated them
+    ruler.add_patterns(on_flags([p for p in patterns if not _needs_digit(p)], nlp.vocab))
     return ruler

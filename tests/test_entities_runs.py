@@ -45,3 +45,38 @@ def test_the_digit_free_ruler_leaves_out_only_patterns_that_need_a_digit():
     assert "phase" in kept and "amps-suffix" not in kept
     raw = "a three phase service\n"
     assert E.entities_of.__wrapped__(raw) == whole(raw) == (("PHASE", "phase", 2, 13),)
+
+
+def written_nlp():
+    """The pipeline with the patterns as written (predicates, not lexeme flags)."""
+    nlp = E.make_tokenizer_nlp()
+    nlp.add_pipe("entity_ruler", config={"validate": True, "phrase_matcher_attr": None}).add_patterns(E.load_patterns())
+    return nlp
+
+
+@pytest.mark.parametrize("entry", load_manifest(KB / "sources" / "manifest.yaml").sources, ids=lambda e: e.id)
+def test_patterns_on_lexeme_flags_find_what_the_written_patterns_find(entry):
+    text = read_source(entry, KB / "sources")
+    assert E._whole(E.nlp_for(), text) == E._whole(written_nlp(), text)
+
+
+def test_predicates_on_a_words_text_become_flags_nearest_the_start_first():
+    ruler = E.nlp_for().get_pipe("entity_ruler")
+    flagged = {p["id"]: p["pattern"] for p in ruler.patterns}
+    assert all(isinstance(k, int) for k in flagged["amps-suffix"][0])  # TEXT REGEX: a flag
+    assert set(flagged["amps-rated"][1]) == {"LOWER"}  # a plain value stays as written
+    first_predicates = [v for pattern in flagged.values() for v in pattern[0].values() if isinstance(v, dict)]
+    assert first_predicates == []  # every first token's predicate got one of spaCy's free flags
+
+
+def test_a_flag_is_the_predicate_it_replaces():
+    nlp = E.nlp_for()
+    [flag] = E.on_flags([{"id": "x", "label": "X", "pattern": [{"LOWER": {"IN": ["amps", "amp"]}}]}], nlp.vocab)[0]["pattern"][0]
+    assert [t.check_flag(flag) for t in nlp.make_doc("200 AMPS amp ampere")] == [False, True, True, False]
+
+
+def test_an_invalid_pattern_is_named(tmp_path):
+    bad = tmp_path / "entities.jsonl"
+    bad.write_text('{"id": "amps-x", "label": "AMPS", "pattern": [{"TEXTX": "A"}]}\n', encoding="utf-8")
+    with pytest.raises(E.MsakbError, match=r"invalid entity pattern 'amps-x': .*TEXTX"):
+        E.nlp_for(str(bad))
