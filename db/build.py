@@ -20,9 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import create_engine
-from sqlmodel import SQLModel
-
 from extract import PARSERS
 from extract.annotations import load_annotations
 from extract.gazetteer import load_gazetteer
@@ -34,6 +31,7 @@ from msakb.paths import KB, REPO
 from . import hooks, models, steps  # noqa: F401  (steps registers the hooks)
 from .cache import RecordCache
 from .resolve import resolve
+from .schema import create_statements
 
 PROVENANCE_COLUMNS = ("source_id", "quote", "char_start", "char_end")
 
@@ -46,16 +44,24 @@ class BuildResult:
     per_source: dict[str, Counter] = field(default_factory=dict)
 
 
+_CODE_FINGERPRINTS: dict[tuple, str] = {}  # (path, mtime, size) of every file -> their hash
+
+
 def code_fingerprint() -> str:
     """Hash of the code and data that shape the output (for `serve`'s rebuild check and the
-    filings' footer)."""
-    h = hashlib.sha256()
-    for folder in ("extract", "db"):
-        for p in sorted((REPO / folder).rglob("*")):
-            if p.is_file() and p.suffix in {".py", ".jsonl", ".yaml", ".json"}:
-                h.update(str(p.relative_to(REPO)).encode())
-                h.update(p.read_bytes())
-    return h.hexdigest()
+    filings' footer). A build asks for it three times (cache, patch, build_info): the files are
+    read again only when one of them changed since the last time (mtime or size)."""
+    files = [p for folder in ("extract", "db") for p in sorted((REPO / folder).rglob("*"))
+             if p.suffix in {".py", ".jsonl", ".yaml", ".json"} and p.is_file()]
+    stamp = tuple((str(p), st.st_mtime_ns, st.st_size) for p in files for st in [p.stat()])
+    if stamp not in _CODE_FINGERPRINTS:
+        h = hashlib.sha256()
+        for p in files:
+            h.update(str(p.relative_to(REPO)).encode())
+            h.update(p.read_bytes())
+        _CODE_FINGERPRINTS.clear()
+        _CODE_FINGERPRINTS[stamp] = h.hexdigest()
+    return _CODE_FINGERPRINTS[stamp]
 
 
 def kb_fingerprint(kb: Path) -> str:
@@ -181,24 +187,21 @@ def remove_stale_temps(db_path: Path) -> None:
 
 
 def write_database(path: Path, docs: list[SourceDoc], rows: dict[str, list[dict]], kb: Path) -> None:
+    """Schema and rows into a new file at `path`, in one transaction."""
     if path.exists():
         path.unlink()
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.connect() as c:
-        # One fsync per CREATE statement made the schema cost a second; the file is a temporary
-        # one, discarded on failure, and the rows' transaction below syncs it whole.
-        c.exec_driver_sql("PRAGMA synchronous = OFF")
-        c.exec_driver_sql("PRAGMA journal_mode = MEMORY")
-        SQLModel.metadata.create_all(c)
-        c.commit()
-    engine.dispose()
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
-        with conn:
-            _insert(conn, "sources", [source_row(d) for d in docs])
-            for table, table_rows in rows.items():
-                _insert(conn, table, table_rows)
-            _insert(conn, "build_info", [{"key": k, "value": v} for k, v in build_info(docs, kb).items()])
+        # The file is a temporary one, discarded on failure: its journal need not be on disk.
+        conn.execute("PRAGMA journal_mode = MEMORY")
+        conn.execute("BEGIN")
+        for statement in create_statements():
+            conn.execute(statement)
+        _insert(conn, "sources", [source_row(d) for d in docs])
+        for table, table_rows in rows.items():
+            _insert(conn, table, table_rows)
+        _insert(conn, "build_info", [{"key": k, "value": v} for k, v in build_info(docs, kb).items()])
+        conn.execute("COMMIT")
     finally:
         conn.close()
 
