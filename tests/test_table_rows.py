@@ -1,20 +1,39 @@
-"""web/templates/_table.html renders a table's rows with the msakb_table_rows filter
-(web/plugins/table_rows.py) instead of Datasette's Jinja loop: the pages must be the very
-same HTML as with Datasette's own _table.html."""
+"""web/templates/_table.html and query.html render a page's rows with the msakb_table_rows and
+msakb_query_rows filters (web/plugins/table_rows.py), which also make the provenance links,
+instead of Datasette's Jinja loops and a render_cell hook: the pages must be the very same
+HTML as Datasette's own templates write with a render_cell hook giving the same links."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import shutil
+from urllib.parse import urlencode
 
 import pytest
 from datasette.utils import tilde_encode
 
 import msakb.serve as serve
+from datasette.plugins import pm
 
 PAGES = ["/msakb/devices", "/msakb/approvals", "/msakb/approvals?status=approved&_sort=utility_id",
-         "/msakb/specs?_size=1000", "/msakb/citations", "/msakb/conflicts", "/msakb/restrictions?_search=meter"]
+         "/msakb/specs?_size=1000", "/msakb/citations", "/msakb/conflicts", "/msakb/restrictions?_search=meter",
+         "/msakb/approvals?_labels=off", "/msakb/devices?_nocol=quote", "/msakb/current_approvals",
+         "/msakb/oem_matrix?device=Tesla&every_utility=yes", "/msakb/utility_allows?utility=sce",
+         "/msakb/conflicts_side_by_side", "/msakb/approval_history",
+         "/msakb?" + urlencode({"sql": "select c.*, 'CA' as state, 'sce' as utility_id from citations c"})]
+SCE_LIST = "sce-approved-products-2026-04-12"
+ENPHASE_SCE = f"{SCE_LIST}/approvals/4-enphase-mc-200-011-v01"
+# What web/plugins had before the links moved into the filters: a render_cell hook. With
+# Datasette's own templates, it is the reference the filters must match.
+RENDER_CELL_HOOK = """
+from datasette import hookimpl
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    return datasette.jinja_env.globals["msakb_cell_links"](row, value, column, table, database)
+"""
 
 
 def _pages(db, web, paths) -> dict[str, str]:
@@ -38,10 +57,14 @@ def _pages(db, web, paths) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def stock_web(tmp_path_factory):
-    """web/ without our _table.html: Datasette's own template renders the rows."""
+    """web/ without our _table.html and query.html (Datasette's own templates render the rows)
+    and with a render_cell hook making the provenance links."""
     web = tmp_path_factory.mktemp("web")
-    shutil.copytree(serve.WEB / "templates", web / "templates", ignore=shutil.ignore_patterns("_table.html"))
-    (web / "plugins").symlink_to(serve.WEB / "plugins")
+    shutil.copytree(serve.WEB / "templates", web / "templates", ignore=shutil.ignore_patterns("_table.html", "query.html"))
+    (web / "plugins").mkdir()
+    for plugin in (serve.WEB / "plugins").glob("*.py"):
+        (web / "plugins" / plugin.name).symlink_to(plugin)
+    (web / "plugins" / "render_cell_hook.py").write_text(RENDER_CELL_HOOK, encoding="utf-8")
     (web / "static").symlink_to(serve.WEB / "static")
     return web
 
@@ -51,10 +74,24 @@ def test_table_and_row_pages_are_the_html_datasette_writes(built_db, stock_web):
 
     conn = sqlite3.connect(built_db)
     device = conn.execute("SELECT id FROM devices ORDER BY id LIMIT 1").fetchone()[0]
+    start, end = conn.execute("SELECT char_start, char_end FROM approvals WHERE id = ?", [ENPHASE_SCE]).fetchone()
     conn.close()
-    paths = PAGES + [f"/msakb/devices/{tilde_encode(device)}"]
-    ours, stock = _pages(built_db, serve.WEB, paths), _pages(built_db, stock_web, paths)
+    paths = PAGES + [f"/msakb/devices/{tilde_encode(device)}", f"/msakb/approvals/{tilde_encode(ENPHASE_SCE)}"]
+    ours = _pages(built_db, serve.WEB, paths)
+    try:
+        stock = _pages(built_db, stock_web, paths)
+    finally:
+        pm.unregister(name="render_cell_hook.py")  # Datasette registers plugins process-wide
     for p in paths:
         assert ours[p] == stock[p], p
     assert ours["/msakb/devices"].count('<td class="col-quote type-str"><a class="msakb-passage"') > 5
-    assert "<tr>" in ours[paths[-1]]
+    assert "<tr>" in ours[paths[-2]]
+    # the links the filters made, exactly: a quote (passage page) and an id (its row) ...
+    quote = re.search(r'<td class="col-quote type-str">(<a class="msakb-passage" href="[^"]+"[^>]*>)', ours[paths[-1]])
+    assert quote.group(1) == (f'<a class="msakb-passage" href="/msakb/passage?source_id={SCE_LIST}&amp;start={start}'
+                              f'&amp;end={end}" title="Read this passage in its source">')
+    assert (f'<td class="col-utility_id"><a href="/msakb/utilities/sce">sce</a></td>'
+            in ours["/msakb?" + urlencode({"sql": "select c.*, 'CA' as state, 'sce' as utility_id from citations c"})])
+    # ... and a canned query's quote cell
+    assert re.search(r'<td class="col-quote"><a class="msakb-passage" href="/msakb/passage\?source_id=[^"&]+&amp;start=\d+&amp;end=\d+" '
+                     r'title="Read this passage in its source">', ours["/msakb/utility_allows?utility=sce"])

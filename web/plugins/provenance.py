@@ -7,6 +7,13 @@
 - `/<database>/passage?source_id=..&start=..&end=..` is that passage page; it also lists the
   fact rows that quote exactly this passage.
 
+The links are made while the rows are written (web/plugins/table_rows.py's filters, from
+web/templates/_table.html and query.html), not by a render_cell hook: Datasette calls
+render_cell through pluggy for each of a table page's 2,000 cells, and that call alone cost
+about as much as all the rest of the cell's rendering (4 to 7 ms of a 35 ms page at 10,000
+documents). cell_link keeps render_cell's arguments and answers, so the pages are the very HTML
+a render_cell hook wrote (tests/test_table_rows.py compares them).
+
 Loaded by `msakb serve` (or `datasette --plugins-dir web/plugins`).
 """
 
@@ -36,7 +43,7 @@ QUOTE_SHOWN = 180  # characters of a quote shown in a table cell; the passage pa
 CONTEXT = 700  # characters shown either side of a passage
 
 
-# A table page renders 100 rows of about 20 cells, and every cell passes through render_cell:
+# A table page renders 100 rows of about 20 cells, and every cell is offered to cell_link:
 # the cell links are built with plain string operations (urlencode, datasette.urls and
 # Markup.format cost several times more per call), and the database URL is looked up once.
 _DATABASE_URLS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -55,6 +62,18 @@ def passage_url(datasette, database: str, source_id: str, start: int, end: int) 
             f"&start={quote_plus(str(start))}&end={quote_plus(str(end))}")
 
 
+_LAST_HREF: list = [None, None]  # [key, href]: a row's quote and char_start cells link the same passage
+
+
+def _passage_href(datasette, database, source_id, start, end) -> str:
+    """passage_url, HTML-escaped for an href; the last one is kept, since the cells of one row
+    ask for the same passage one after the other."""
+    key = (id(datasette), database, source_id, start, end)
+    if _LAST_HREF[0] != key:
+        _LAST_HREF[:] = [key, str(escape(passage_url(datasette, database, source_id, start, end)))]
+    return _LAST_HREF[1]
+
+
 def _get(row, key):
     """row[key]; table views hand over foreign keys expanded as {"value", "label"}."""
     try:
@@ -64,18 +83,28 @@ def _get(row, key):
     return value["value"] if isinstance(value, dict) and "value" in value else value
 
 
-@hookimpl
-def render_cell(row, value, column, table, database, datasette):
+def may_link(column: str) -> bool:
+    """Whether cell_link can answer anything but None for this column (the filters skip the
+    other columns' cells without calling it)."""
+    return column in PASSAGES or column in ID_LINKS or column.endswith("_id") or column == "state"
+
+
+def cell_link(row, value, column, table, database, datasette):
+    """A cell's link (Markup), or None to leave the cell as Datasette renders it; may return a
+    coroutine. The arguments and answers of Datasette's render_cell hook: row is the row as
+    the page has it (sqlite3.Row or Datasette's CustomRow), value the cell's value (a table
+    view's expanded foreign key is {"value", "label"}), table None on a query page."""
     if value is None or value == "":
         return None
     if column in PASSAGES:
-        source_id, start, end = (_get(row, k) for k in PASSAGES[column])
+        source, start, end = PASSAGES[column]
+        source_id, start, end = _get(row, source), _get(row, start), _get(row, end)
         if source_id is None or not isinstance(start, int) or not isinstance(end, int):
             return None
         shown = str(value)
         if len(shown) > QUOTE_SHOWN:
             shown = shown[:QUOTE_SHOWN].rstrip() + "…"
-        url = escape(passage_url(datasette, database, source_id, start, end))
+        url = _passage_href(datasette, database, source_id, start, end)
         return Markup(f'<a class="msakb-passage" href="{url}" title="Read this passage in its source">{escape(shown)}</a>')
     if table == "citations" and column == "row_id":
         other = _get(row, "table_name")
@@ -84,6 +113,8 @@ def render_cell(row, value, column, table, database, datasette):
     # A plain id (table views hand expanded foreign keys over as dicts and link them
     # themselves; row pages, views and canned queries do not): link it to its row.
     if isinstance(value, str) and (column in ID_LINKS or column.endswith("_id") or column == "state"):
+        if table is not None and (database, table) not in _FOREIGN_KEYS:
+            return _load_foreign_keys_then_link(datasette, database, table, column, value)
         return _id_link(datasette, database, table, column, value)
     return None
 
@@ -91,19 +122,39 @@ def render_cell(row, value, column, table, database, datasette):
 _FOREIGN_KEYS: dict[tuple[str, str], dict[str, str]] = {}  # the database is immutable: cache
 
 
-async def _id_link(datasette, database, table, column, value):
-    other = None
-    if table is not None:
-        key = (database, table)
-        if key not in _FOREIGN_KEYS:
-            fks = await datasette.get_database(database).foreign_keys_for_table(table)
-            _FOREIGN_KEYS[key] = {fk["column"]: fk["other_table"] for fk in fks}
-        other = _FOREIGN_KEYS[key].get(column)
+async def _load_foreign_keys_then_link(datasette, database, table, column, value):
+    fks = await datasette.get_database(database).foreign_keys_for_table(table)
+    _FOREIGN_KEYS[database, table] = {fk["column"]: fk["other_table"] for fk in fks}
+    return _id_link(datasette, database, table, column, value)
+
+
+def _id_link(datasette, database, table, column, value):
+    """The link of a plain id to its row (the table's foreign keys, loaded before, name it)."""
+    other = _FOREIGN_KEYS[database, table].get(column) if table is not None else None
     other = other or ID_LINKS.get(column)
     if other is None:
         return None
     url = datasette.urls.row(database, other, tilde_encode(value))
     return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+
+
+class CellLinks:
+    """cell_link and may_link for one Datasette instance: what table_rows.py's filters use."""
+
+    may_link = staticmethod(may_link)
+
+    def __init__(self, datasette):
+        self.datasette = datasette
+
+    def __call__(self, row, value, column, table, database):
+        return cell_link(row, value, column, table, database, self.datasette)
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    # table_rows.py's filters find the links here (Datasette loads each plugin file as its own
+    # module, so the filters cannot import this one).
+    env.globals["msakb_cell_links"] = CellLinks(datasette)
 
 
 @hookimpl
