@@ -5,8 +5,9 @@ sources (their text or manifest entry changed, or they were added or removed), a
 is patched and renamed into place (atomic, like a full build):
 
 - `sources` rows of the changed sources are replaced;
+- rows quoting a changed source after its edited stretch move with the text (db/shift.py);
 - the row keys whose records changed (compared record by record, old records from the
-  record cache) are resolved again from every record of those keys, of every source, in
+  record cache, at the offsets their passages moved to) are resolved again from every record of those keys, of every source, in
   build order; citations and conflicts are numbered per key (db/resolve.py), so the rows of
   the keys before and after are exactly what a full build gives them;
 - the derivers run again on what they read that changed (db/patch_steps.py);
@@ -35,6 +36,7 @@ from extract.records import SourceDoc
 from . import hooks, patch_steps
 from .cache import RecordCache, _Unpickler
 from .resolve import resolve
+from .shift import TextEdit, move_rows
 
 INDEX = "last-build.json"
 
@@ -129,17 +131,21 @@ def _old_records(cache: RecordCache, key: str, text: str) -> list:
         raise NoPatch("the previous records of a changed source are not in the cache") from None
 
 
-def _sig(recs) -> dict:
-    """(table, key) -> what the records of that key say, in order."""
+def _sig(recs, edits: dict[str, TextEdit] | None = None) -> dict:
+    """(table, key) -> what the records of that key say, in order; with `edits`, at the
+    offsets their passages have after the edits of their sources."""
     out: dict = {}
     for r in recs:
-        out.setdefault((r.table, r.key), []).append(
-            (r.mention, r.values, r.span.start, r.span.end, r.span.raw, r.rule, r.source_id))
+        edit = edits.get(r.source_id) if edits else None
+        at = edit.move(r.span.start, r.span.end) if edit else (r.span.start, r.span.end)
+        out.setdefault((r.table, r.key), []).append((r.mention, r.values, at, r.span.raw, r.rule, r.source_id))
     return out
 
 
-def _changed_keys(old, new) -> set:
-    a, b = _sig(old), _sig(new)
+def _changed_keys(old, new, edits: dict[str, TextEdit] | None = None) -> set:
+    """The keys whose records say something else, or stand elsewhere than their passages
+    moved to (the rows of keys whose passages only moved are moved in place: db/shift.py)."""
+    a, b = _sig(old, edits), _sig(new)
     return {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
 
 
@@ -189,9 +195,10 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     old_texts_all = {**{s: t for s, t in texts.items() if s not in added}, **old_texts}
     old_ann = load_annotations(kb / "annotations", old_texts_all)
 
-    touched = set(_changed_keys(old_ann, ann))
+    edits = {sid: TextEdit.between(old_texts[sid], texts[sid]) for sid in changed}
+    touched = set(_changed_keys(old_ann, ann, edits))
     for sid in changed:
-        touched |= _changed_keys(old_recs[sid], new_recs[sid])
+        touched |= _changed_keys(old_recs[sid], new_recs[sid], edits)
     for sid in added:
         touched |= set(_sig(new_recs[sid]))
     for sid in removed:
@@ -205,6 +212,7 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
         try:
             db.execute("PRAGMA journal_mode = MEMORY")  # a temporary file: discarded on failure, synced whole below
             db.execute("PRAGMA synchronous = OFF")
+            moved = sum(move_rows(db, sid, edit) for sid, edit in edits.items())
             old_out, new_out = _resolve_touched(db, touched, gaz, cache, docs, entries, order, old_order,
                                                 new_recs, old_recs, ann, old_ann)
             changed_src = set(changed) | set(added)
@@ -224,7 +232,7 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
         if ann:
             progress(f"annotations: {len(ann)} reviewed rows, quotes verified")
         progress(f"incremental build: patched the previous database ({len(changed)} changed, {len(added)} added, "
-                 f"{len(removed)} removed; {len(touched)} row keys resolved again) in {time.perf_counter() - started:.1f}s")
+                 f"{len(removed)} removed; {len(touched)} row keys resolved again, {moved} rows moved) in {time.perf_counter() - started:.1f}s")
         os.replace(tmp, db_path)
     finally:
         if tmp.exists():

@@ -153,11 +153,14 @@ def apply(db, kb, docs, order, changed: set, removed: set, old_out: dict, new_ou
     all_docs = [docs[s] for s in order]
     dated = any(meta.get(s) != (docs[s].entry.series, docs[s].entry.as_of.isoformat() if docs[s].entry.as_of else None)
                 for s in changed if s in meta)
-    if removed or (changed - set(meta)) or dated or tables & (checked | {"devices"}):
+    family_of = lambda out: {d["id"]: d.get("family_id") for d in out.get("devices", [])}  # noqa: E731
+    if removed or (changed - set(meta)) or dated or family_of(old_out) != family_of(new_out):
         w.delete("conflicts", "rule LIKE 'cross_conflicts:%' AND id LIKE 'conflict/across/%'")
         rows = {t: w.select(t) for t in checked}
         rows["devices"] = w.select("devices")
         w.insert("conflicts", cross_conflicts.derive_conflicts(rows, all_docs, kb).get("conflicts", []))
+    elif tables & checked:  # only the facts of the rows resolved again
+        _redo_cross_conflicts(w, old_out, new_out, all_docs, kb)
     w.delete("conflicts", "rule LIKE 'kb/conflicts/%' AND id LIKE 'conflict/reviewed/%'")
     w.insert("conflicts", reviewed_conflicts.derive_reviewed({}, all_docs, kb).get("conflicts", []))
 
@@ -177,6 +180,33 @@ def apply(db, kb, docs, order, changed: set, removed: set, old_out: dict, new_ou
         if n or table == "candidates":
             counts[table] = n
     return counts
+
+
+def _redo_cross_conflicts(w: Writer, old_out: dict, new_out: dict, all_docs, kb) -> None:
+    """The cross-source conflicts of the facts whose rows were resolved again (before or
+    after), from every row stating those facts; a conflict's id depends on its fact alone."""
+    checks = cross_conflicts.checks()
+    devices = w.select("devices", "family_id IS NOT NULL")
+    members = cross_conflicts.family_members(devices)
+    family_of = {d["id"]: d["family_id"] for d in devices}
+    only = {t: {k for out in (old_out, new_out) for r in out.get(t, []) for k in cross_conflicts.group_keys(r, spec, members)}
+            for t, spec in checks.items()}
+    subjects, rows = [], {"devices": devices}
+    for table, facts in only.items():
+        if not facts:
+            continue
+        spec = checks[table]
+        subjects += [cross_conflicts.subject(table, spec, k, col) for k in facts for col in spec["compare"]]
+        conds, params = [], []
+        for i, col in enumerate(spec["key"]):  # rows agreeing with a fact on each column (a superset)
+            values = {k[i] for k in facts}
+            if col == spec.get("families"):
+                values |= {family_of[v] for v in values if v in family_of}
+            conds.append(f"[{col}] IN ({','.join('?' * len(values))})")
+            params += sorted(values, key=str)
+        rows[table] = w.select(table, " AND ".join(conds), params)
+    w.delete("conflicts", f"rule LIKE 'cross_conflicts:%' AND {w.where('conflicts', 'subject', subjects)}")
+    w.insert("conflicts", cross_conflicts.derive_conflicts(rows, all_docs, kb, only).get("conflicts", []))
 
 
 def check(w: Writer, changed: set) -> None:

@@ -19,7 +19,7 @@ import yaml
 from click.testing import CliRunner
 
 from bench.generate import generate
-from bench.measure import table_counts, touch_one_source
+from bench.measure import _STATUS_SWAPS, table_counts, touch_one_source
 from msakb.cli import cli
 from msakb.paths import REPO
 
@@ -158,10 +158,28 @@ def _mid(text: str) -> str:
     return text[:i] + "\nA paragraph added by a later edition.\n" + text[i:]
 
 
+def _mid_and_last_status(text: str) -> str:
+    """_mid, and the last approval status of the list changed: passages move, one fact changes."""
+    text = _mid(text)
+    old, new = max(((text.rindex(a), a, b) for a, b in _STATUS_SWAPS if a in text))[1:]
+    i = text.rindex(old)
+    return text[:i] + new + text[i + len(old):]
+
+
 def test_patched_build_of_an_edited_source_equals_a_cold_build(corpus, built, tmp_path):
     sid = _manifest(corpus.kb)["sources"][2]["id"]
     out, warm = _incremental(tmp_path, built, corpus.kb, lambda kb: _edit(kb, sid, _mid))
-    assert re.search(r"incremental build: patched the previous database \(1 changed, 0 added, 0 removed; [1-9]\d* row keys", out)
+    # a paragraph inserted: every passage after it moves, no fact changes
+    assert re.search(r"incremental build: patched the previous database \(1 changed, 0 added, 0 removed; "
+                     r"0 row keys resolved again, [1-9]\d* rows moved\)", out)
+    assert _dump(warm) == _dump(_cold(tmp_path))
+
+
+def test_patched_build_of_a_moved_and_changed_source_equals_a_cold_build(corpus, built, tmp_path):
+    sid = next(e["id"] for e in _manifest(corpus.kb)["sources"][3:] if e["kind"] == "approved_product_list")
+    out, warm = _incremental(tmp_path, built, corpus.kb, lambda kb: _edit(kb, sid, _mid_and_last_status))
+    assert re.search(r"incremental build: patched the previous database \(1 changed, 0 added, 0 removed; "
+                     r"[1-9]\d* row keys resolved again, [1-9]\d* rows moved\)", out)
     assert _dump(warm) == _dump(_cold(tmp_path))
 
 
@@ -229,8 +247,9 @@ def test_patched_build_moves_a_shared_row_to_the_source_that_still_states_it(cor
 def test_patched_build_of_the_seed_corpus_equals_a_cold_build(built_db, tmp_path):
     from msakb.paths import KB
 
-    out, warm = _incremental(tmp_path, built_db, KB, lambda kb: _edit(kb, "sce-approved-products-2026-04-12", _mid))
-    assert re.search(r"incremental build: patched the previous database \(1 changed, 0 added, 0 removed; [1-9]\d* row keys", out)
+    out, warm = _incremental(tmp_path, built_db, KB, lambda kb: _edit(kb, "sce-approved-products-2026-04-12", _mid_and_last_status))
+    assert re.search(r"incremental build: patched the previous database \(1 changed, 0 added, 0 removed; "
+                     r"[1-9]\d* row keys resolved again, [1-9]\d* rows moved\)", out)
     cold = tmp_path / "cold.db"
     result = CliRunner().invoke(cli, ["build", "--db", str(cold), "--kb", str(tmp_path / "kb")])
     assert result.exit_code == 0, result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 
 from click.testing import CliRunner
@@ -189,3 +190,38 @@ def test_cross_source_comparisons_are_data(tmp_path):
     assert found[1]["description"] == (
         "decision_date is '2025-06-12' in a (as of 2025-01-01) and '2025-06-26' in b (as of 2025-01-02)")
     assert {c["kind"] for c in found} == {"across_sources"}
+
+
+def test_an_incremental_build_redoes_the_conflicts_of_the_facts_it_changed(kb_copy, tmp_path):
+    """A line added at the top of a list moves all its passages (a conflict's other side with
+    them) and one of its facts changes (its conflict goes): the patched database equals a
+    cold build's, conflict ids included."""
+    from tests.test_bench import _dump, _edit
+
+    keep_sources(kb_copy, [SCE_LIST])
+    pilot, approved = "Currently undergoing pilot phase.", "Approved for MSA application"
+    bulletin = _rows_of(kb_copy, "NeWorld").replace(pilot, approved) + _rows_of(kb_copy, "Enphase").split("\n", 1)[1].replace(approved, pilot)
+    _add_list(kb_copy, "installer-bulletin-2026-05-01", "Example Installers Association", "sce",
+              "MSAs approved by SCE (installer bulletin)", bulletin)
+    db = tmp_path / "kb.db"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["build", "--db", str(db), "--kb", str(kb_copy), "-q"])
+    assert result.exit_code == 0, result.output
+    subjects = lambda: [s for (s,) in sqlite3.connect(db).execute(  # noqa: E731
+        "SELECT subject FROM conflicts WHERE kind = 'across_sources' ORDER BY id")]
+    assert subjects() == ["approvals (utility_id=sce, device_id=enphase-mc-200-011-v01): status",
+                          "approvals (utility_id=sce, device_id=neworld-eqb-mim-200-plus-pe): status"]
+
+    def edit(text: str) -> str:
+        first = text.index("\n") + 1
+        neworld = text.index("NeWorld\t<b>")
+        return text[:first] + "\nA note added by a later edition.\n" + text[first:neworld] + text[neworld:].replace(pilot, approved, 1)
+
+    _edit(kb_copy, SCE_LIST, edit)
+    result = runner.invoke(cli, ["build", "--db", str(db), "--kb", str(kb_copy)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\(1 changed, 0 added, 0 removed; [1-9]\d* row keys resolved again, [1-9]\d* rows moved\)", result.output)
+    assert subjects() == ["approvals (utility_id=sce, device_id=enphase-mc-200-011-v01): status"]
+    cold = tmp_path / "cold.db"
+    assert runner.invoke(cli, ["build", "--db", str(cold), "--kb", str(kb_copy), "-q"]).exit_code == 0
+    assert _dump(db) == _dump(cold)
