@@ -95,3 +95,20 @@ def test_table_and_row_pages_are_the_html_datasette_writes(built_db, stock_web):
     # ... and a canned query's quote cell
     assert re.search(r'<td class="col-quote"><a class="msakb-passage" href="/msakb/passage\?source_id=[^"&]+&amp;start=\d+&amp;end=\d+" '
                      r'title="Read this passage in its source">', ours["/msakb/utility_allows?utility=sce"])
+
+
+def test_cell_text_is_escaped_as_jinja_escapes_it():
+    """The filters escape plain text with their own replacements (no Markup per cell): the
+    very text markupsafe (Jinja's autoescape) writes."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("msakb_table_rows", serve.WEB / "plugins" / "table_rows.py")
+    table_rows = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table_rows)
+    from markupsafe import Markup, escape
+
+    for text in ["plain", "A & B <b>'x'</b> \"y\"", "&amp; already", "120/240 V — 200A", ""]:
+        assert table_rows.escape_text(text) == str(escape(text))
+    assert table_rows.html(Markup("<a href='x'>x</a>")) == "<a href='x'>x</a>"
+    assert table_rows.html(None) == "None"
+    assert table_rows.html(12) == "12"

@@ -84,7 +84,8 @@ async def table_rows(context, display_rows) -> Markup:
                     if link is not None and not isinstance(link, str):
                         link = await link  # the table's first id link loads its foreign keys
                     value = link or value
-            append(html(value))
+            # html(value), inlined: this line runs 2,000 times a page
+            append(value.__html__() if hasattr(value, "__html__") else escape_text(str(value)))
             append(CELL_END)
         append(ROW_END)
     return Markup("".join(out))
