@@ -41,20 +41,21 @@ def child_build(kb: Path, db: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def tokenizer_seconds(kb: Path, repeat: int = 1) -> tuple[float, int]:
-    """Best time of spaCy's bare tokenizer (`nlp.make_doc`, the field's tokenizer, no
-    components) over every source text of kb; and the number of tokens."""
-    from extract.entities import make_tokenizer_nlp
+def extraction_rounds(corpus: Corpus) -> int:
+    """Rounds of the side-by-side extraction measurement: more on a small corpus, where one
+    round is short and noise large; one on a national-size corpus (a round is a minute)."""
+    return 10 if corpus.chars < 1e6 else 3 if corpus.chars < 1e7 else 1
 
-    nlp = make_tokenizer_nlp()
-    manifest = yaml.load((kb / "sources" / "manifest.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    texts = [(kb / "sources" / s["file"]).read_text(encoding="utf-8") for s in manifest["sources"]]
-    best, tokens = float("inf"), 0
-    for _ in range(max(1, repeat)):
-        started = time.perf_counter()
-        tokens = sum(len(nlp.make_doc(t)) for t in texts)
-        best = min(best, time.perf_counter() - started)
-    return best, tokens
+
+def extraction_vs_tokenizer(kb: Path, rounds: int) -> dict:
+    """bench/extraction.py in a fresh process: the seconds of each round of extraction and of
+    `make_doc` over the same texts, and the best of each."""
+    proc = subprocess.run([sys.executable, "-m", "bench.extraction", str(kb), str(rounds)], cwd=REPO,
+                          capture_output=True, text=True, env=child_env())
+    if proc.returncode != 0:
+        raise BenchError(f"extraction measurement of {kb} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    rounds_ = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {**rounds_, "extract_best": min(rounds_["extract"]), "tokenizer_best": min(rounds_["tokenizer"])}
 
 
 def touch_one_source(kb: Path) -> str:
@@ -150,11 +151,12 @@ def measure_builds(corpus: Corpus, db: Path, progress) -> dict:
     progress(f"  full build {full['total']:.1f}s ...")
     changed, incr = incremental_build(corpus, db, touch_one_source, "one source changed (a blank line)", progress)
     edited, incr_edit = incremental_build(corpus, db, edit_one_status, "one approval's status changed", progress)
-    progress("  bare tokenizer over the same text ...")
-    tok, tokens = tokenizer_seconds(corpus.kb)
+    rounds = extraction_rounds(corpus)
+    progress(f"  extraction against the bare tokenizer over the same text ({rounds} rounds) ...")
+    side = extraction_vs_tokenizer(corpus.kb, rounds)
     return {
-        "documents": corpus.documents, "chars": corpus.chars, "tokens": tokens, "full": full,
+        "documents": corpus.documents, "chars": corpus.chars, "full": full,
         "incremental": incr, "changed_source": changed, "incremental_edit": incr_edit, "edited_source": edited,
-        "tokenizer": tok, "counts": counts,
+        "extraction": side, "tokenizer": side["tokenizer_best"], "counts": counts,
         "planted": corpus.planted, "db_bytes": db.stat().st_size,
     }

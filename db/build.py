@@ -149,7 +149,7 @@ def build(db_path: Path, kb: Path = KB, progress: Callable[[str], None] = lambda
     db_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(db_path)
     try:
-        write_database(tmp, docs, rows, kb)
+        write_database(tmp, docs, rows, build_info(docs, kb))
         check_database(tmp)
         if hooks.POST_WRITE:
             conn = sqlite3.connect(tmp)
@@ -186,8 +186,8 @@ def remove_stale_temps(db_path: Path) -> None:
             pass  # alive, another user's
 
 
-def write_database(path: Path, docs: list[SourceDoc], rows: dict[str, list[dict]], kb: Path) -> None:
-    """Schema and rows into a new file at `path`, in one transaction."""
+def write_database(path: Path, docs: list[SourceDoc], rows: dict[str, list[dict]], info: dict[str, str]) -> None:
+    """Schema, sources, rows and the build's `info` into a new file at `path`, in one transaction."""
     if path.exists():
         path.unlink()
     conn = sqlite3.connect(path, isolation_level=None)
@@ -200,7 +200,7 @@ def write_database(path: Path, docs: list[SourceDoc], rows: dict[str, list[dict]
         _insert(conn, "sources", [source_row(d) for d in docs])
         for table, table_rows in rows.items():
             _insert(conn, table, table_rows)
-        _insert(conn, "build_info", [{"key": k, "value": v} for k, v in build_info(docs, kb).items()])
+        _insert(conn, "build_info", [{"key": k, "value": v} for k, v in info.items()])
         conn.execute("COMMIT")
     finally:
         conn.close()

@@ -85,6 +85,14 @@ def nlp_for(path: str = str(ENTITY_PATTERNS)):
     return nlp
 
 
+def reset() -> None:
+    """Forget the pipeline and the memoised entities: the next call builds them anew, with a
+    new vocabulary (bench/extraction.py measures extraction from a fresh pipeline each time)."""
+    for cached in (nlp_for, _digit_free_ruler, entities_of):
+        cached.cache_clear()
+    _FLAG_IDS.clear()
+
+
 # A predicate (REGEX, IN) in a pattern is a Python call for every token at which a pattern
 # could start or go on: matching cost several times tokenising the text. Whether a word
 # matches a regular expression or is in a set depends on the word only, so such a predicate

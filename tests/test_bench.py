@@ -343,3 +343,12 @@ def test_bench_command_rejects_a_bad_size():
     result = CliRunner().invoke(cli, ["bench", "--sizes", "seeds,ten"])
     assert result.exit_code == 2
     assert "--sizes: 'ten' is not a number of documents (or 'seeds')" in result.output
+
+
+def test_extraction_is_measured_against_the_tokenizer_round_by_round():
+    from bench.measure import extraction_vs_tokenizer
+    from msakb.paths import KB
+
+    got = extraction_vs_tokenizer(KB, 2)
+    assert len(got["extract"]) == len(got["tokenizer"]) == 2
+    assert got["extract_best"] == min(got["extract"]) > 0 and got["tokenizer_best"] == min(got["tokenizer"]) > 0

@@ -80,3 +80,13 @@ def test_an_invalid_pattern_is_named(tmp_path):
     bad.write_text('{"id": "amps-x", "label": "AMPS", "pattern": [{"TEXTX": "A"}]}\n', encoding="utf-8")
     with pytest.raises(E.MsakbError, match=r"invalid entity pattern 'amps-x': .*TEXTX"):
         E.nlp_for(str(bad))
+
+
+def test_a_fresh_pipeline_finds_the_same_entities():
+    """bench/extraction.py times extraction from a fresh pipeline (entities.reset): new
+    vocabulary, new flags, nothing memoised; the entities are the same."""
+    text = read_source(load_manifest(KB / "sources" / "manifest.yaml").sources[2], KB / "sources")
+    before, vocab = E.entities_of(text), E.nlp_for().vocab
+    E.reset()
+    assert E.nlp_for().vocab is not vocab and E.entities_of.cache_info().currsize == 0
+    assert E.entities_of(text) == before
