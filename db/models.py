@@ -296,7 +296,7 @@ class Citation(Provenance, table=True):
     __tablename__ = "citations"
     id: str = Field(primary_key=True)
     table_name: str
-    row_id: str
+    row_id: str = Field(index=True)  # a row's citations are looked up by it (filings, incremental builds)
 
 
 class Conflict(Provenance, table=True):

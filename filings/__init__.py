@@ -41,10 +41,7 @@ def closing(kb: Kb, cites: Citations) -> list[tuple[str, dict]]:
     """The closing sections every filing carries: citations, then the build it came from.
     The build section lists the sources the document cites, with their sha256 (a national
     corpus has thousands: the kb fingerprint stands for all of them)."""
-    build = kb.build_info()
-    cited = {e["source_id"] for e in cites.entries}
-    build["source_count"] = len(build["sources"])
-    build["sources"] = [s for s in build["sources"] if s["id"] in cited]
+    build = kb.build_info({e["source_id"] for e in cites.entries})
     return [("_citations.html.j2", {"citations": cites.entries}), ("_build.html.j2", {"build": build})]
 
 
@@ -79,7 +76,7 @@ def draft(kind: str, db_path: Path, out: Path, fmt: str = "docx", **options) -> 
     kb = Kb(db_path)
     try:
         blocks = blocks_for(kind, kb, opts)
-        build = kb.build_info()
+        build = kb.build_info(set())  # the footer names the build, not its sources
     finally:
         kb.close()
     if fmt == "md":

@@ -6,6 +6,8 @@ All functions read the knowledge base and return plain dicts and lists; none wri
 
 from __future__ import annotations
 
+import json
+
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,12 +47,10 @@ def scope(kb: Kb, utility: str | None, state: str | None, need: bool = True) -> 
     return {"utility": u, "state": s}
 
 
-def utility_names(kb: Kb) -> dict[str, str]:
-    return {r["id"]: r["name"] for r in kb.rows("SELECT id, name FROM utilities")}
-
-
-def device_names(kb: Kb) -> dict[str, str]:
-    return {r["id"]: r["name"] for r in kb.rows("SELECT id, name FROM devices")}
+def names(kb: Kb, table: str, ids) -> dict[str, str]:
+    """id -> name of the rows of `table` (utilities, devices) with those ids."""
+    wanted = json.dumps(sorted({i for i in ids if i}))
+    return {r["id"]: r["name"] for r in kb.rows(f"SELECT id, name FROM {table} WHERE id IN (SELECT value FROM json_each(?))", wanted)}
 
 
 def applies(row: dict, where: dict, device_id: str | None = None) -> bool:
@@ -70,19 +70,27 @@ def applies(row: dict, where: dict, device_id: str | None = None) -> bool:
 def restrictions(kb: Kb, cites: Citations, where: dict, categories: list[str] | None = None,
                  device_id: str | None = None) -> list[dict]:
     """The restrictions in scope, in settings order of category, each with its citation(s)."""
-    rows = kb.rows(
-        "SELECT r.*, u.state AS _utility_state FROM restrictions r "
-        "LEFT JOIN utilities u ON u.id = r.utility_id ORDER BY r.source_id, r.char_start, r.id"
-    )
+    u_id, s_code = where["utility"] and where["utility"]["id"], where["state"] and where["state"]["code"]
+    # The SQL keeps the rows that can apply (the utility's or its state's, and those of no
+    # utility); `applies` decides. Reading every restriction of a national corpus (126,000)
+    # to keep a utility's few hundred took most of a filing's time.
+    # Three index look-ups, not one OR that SQLite answers by scanning the table (80 ms).
+    rows = [r for r in kb.rows(
+        "SELECT r.*, u.state AS _utility_state FROM restrictions r LEFT JOIN utilities u ON u.id = r.utility_id "
+        "WHERE r.id IN (SELECT id FROM restrictions WHERE utility_id = ?1 "
+        "UNION ALL SELECT id FROM restrictions WHERE ?1 IS NULL AND utility_id IN (SELECT id FROM utilities WHERE state = ?2) "
+        "UNION ALL SELECT id FROM restrictions WHERE (utility_id IS NULL OR utility_id = '') AND coalesce(state, '') IN ('', ?2)) "
+        "ORDER BY r.source_id, r.char_start, r.id", u_id, s_code)
+        if applies(r, where, device_id) and not (categories and r["category"] not in categories)]
     order = list(settings().get("categories", {}))
-    unames, dnames = utility_names(kb), device_names(kb)
+    unames = names(kb, "utilities", (r["utility_id"] for r in rows))
+    dnames = names(kb, "devices", (r["device_id"] for r in rows))
     also = {}
-    for c in kb.rows("SELECT * FROM citations WHERE table_name = 'restrictions' ORDER BY id"):
+    for c in kb.rows("SELECT * FROM citations WHERE table_name = 'restrictions' "
+                     "AND row_id IN (SELECT value FROM json_each(?)) ORDER BY id", json.dumps([r["id"] for r in rows])):
         also.setdefault(c["row_id"], []).append(c)
     out = []
     for r in rows:
-        if not applies(r, where, device_id) or (categories and r["category"] not in categories):
-            continue
         item = cites.cite(r)
         item["also_cited"] = [cites.add(c) for c in also.get(r["id"], [])]
         item["utility_name"] = unames.get(r["utility_id"]) if r["utility_id"] else None
@@ -120,7 +128,8 @@ def statements(kb: Kb, cites: Citations, where: dict, topics: list[str], device_
         "SELECT s.*, u.state AS _utility_state FROM statements s "
         "LEFT JOIN utilities u ON u.id = s.utility_id ORDER BY s.source_id, s.char_start, s.id"
     )
-    unames, dnames = utility_names(kb), device_names(kb)
+    unames = names(kb, "utilities", (r["utility_id"] for r in rows))
+    dnames = names(kb, "devices", (r["device_id"] for r in rows))
     out = {t: {"topic": t, "here": [], "elsewhere": []} for t in topics}
     for r in rows:
         if r["topic"] not in out:

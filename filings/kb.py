@@ -8,6 +8,8 @@ as-of date and the exact quote in the filing's citations section.
 
 from __future__ import annotations
 
+import json
+
 import sqlite3
 from pathlib import Path
 
@@ -71,21 +73,25 @@ class Kb:
     def source(self, sid: str) -> dict:
         return self._lookup("source", "sources", "id = ?", sid)
 
-    def build_info(self) -> dict:
-        """The build a filing came from: when, fingerprints, and each source's sha256."""
+    def build_info(self, sources: set[str] | None = None) -> dict:
+        """The build a filing came from: when, fingerprints, how many sources, and the sha256
+        of each of `sources` (all when None; a filing lists those it cites)."""
         info = {r["key"]: r["value"] for r in self.rows("SELECT key, value FROM build_info")}
         for key in ("built_at", "kb_fingerprint"):
             if key not in info:
                 raise FilingError(f"{self.path}: build_info has no {key!r}; rebuild the knowledge base")
-        sources = [
+        only = "" if sources is None else "WHERE id IN (SELECT value FROM json_each(?))"
+        listed = [
             {"id": r["id"], "title": r["title"], "as_of": r["as_of"] or "undated", "sha256": r["sha256"]}
-            for r in self.rows("SELECT id, title, as_of, sha256 FROM sources ORDER BY id")
+            for r in self.rows(f"SELECT id, title, as_of, sha256 FROM sources {only} ORDER BY id",
+                               *([] if sources is None else [json.dumps(sorted(sources))]))
         ]
         return {
             "built_at": info["built_at"],
             "kb_fingerprint": info["kb_fingerprint"],
             "code_fingerprint": info.get("code_fingerprint", "not recorded"),
-            "sources": sources,
+            "source_count": self.one("SELECT count(*) AS n FROM sources")["n"],
+            "sources": listed,
         }
 
 

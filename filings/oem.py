@@ -38,8 +38,9 @@ def application(kb: Kb, cites: Citations, o) -> dict:
     if device is not None:
         specs = [cites.cite(s) for s in kb.rows(
             "SELECT * FROM specs WHERE device_id = ? ORDER BY source_id, char_start, id", device["id"])]
-        names = c.utility_names(kb)
-        for a in kb.rows("SELECT * FROM approvals WHERE device_id = ? ORDER BY utility_id, id", device["id"]):
+        rows = kb.rows("SELECT * FROM approvals WHERE device_id = ? ORDER BY utility_id, id", device["id"])
+        names = c.names(kb, "utilities", (a["utility_id"] for a in rows))
+        for a in rows:
             approvals.append({**cites.cite(a), "utility_name": names.get(a["utility_id"], a["utility_id"])})
             for r in kb.rows("SELECT * FROM required_devices WHERE approval_id = ? ORDER BY option, id", a["id"]):
                 required.append({**cites.cite(r), "utility_name": names.get(a["utility_id"], a["utility_id"])})

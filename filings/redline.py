@@ -246,7 +246,7 @@ def draft_redline(db_path: Path, out: Path, fmt: str, old: str | None, new: str 
 
         kb = Kb(db_path)
         try:
-            build = kb.build_info()
+            build = kb.build_info(set())  # its date and fingerprint, not its sources
         finally:
             kb.close()
         date = build["built_at"].replace("+00:00", "Z")

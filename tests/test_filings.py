@@ -309,3 +309,43 @@ def test_redline_between_two_docx_files(drafts, tmp_path):
     assert read_paragraphs(out) == new
     footer = Document(str(out)).sections[0].footer.paragraphs[0].text
     assert footer.startswith("Redline by msakb from no knowledge base. old: redline.docx, sha256 ")
+
+
+def test_each_block_kind_gets_its_word_style(tmp_path):
+    """filings/writers.py looks each style's id up once and sets it on the paragraph's XML:
+    every paragraph still has the style python-docx's own setter would give it."""
+    from docx import Document
+
+    from filings.layout import Block, Run
+    from filings.writers import write_docx
+
+    kinds = [("title", 0, None), ("h1", 0, None), ("h2", 0, None), ("h3", 0, None), ("p", 0, None), ("quote", 0, None),
+             ("li", 0, None), ("li", 1, None), ("li", 2, None), ("li", 0, 1), ("li", 1, 2), ("h1", 0, None), ("p", 0, None)]
+    blocks = [Block(kind, [Run(f"{kind} {level} {number}")], level=level, number=number) for kind, level, number in kinds]
+    out = write_docx(blocks, tmp_path / "styles.docx", "footer", "title")
+    got = [(p.text, p.style.name) for p in Document(str(out)).paragraphs]
+    assert got == [
+        ("title 0 None", "Title"), ("h1 0 None", "Heading 1"), ("h2 0 None", "Heading 2"), ("h3 0 None", "Heading 3"),
+        ("p 0 None", "Normal"), ("quote 0 None", "Quote"), ("li 0 None", "List Bullet"), ("li 1 None", "List Bullet 2"),
+        ("li 2 None", "List Bullet 3"), ("1. li 0 1", "List"), ("2. li 1 2", "List 2"), ("h1 0 None", "Heading 1"),
+        ("p 0 None", "Normal"),
+    ]
+
+
+def test_restrictions_in_scope_are_those_applies_keeps_of_every_row(built_db):
+    """context.restrictions narrows in SQL before `applies` decides: for every scope, the rows
+    kept are those `applies` keeps of all the restrictions."""
+    from filings import context as c
+    from filings.kb import Citations, Kb
+
+    kb = Kb(built_db)
+    every = kb.rows("SELECT r.*, u.state AS _utility_state FROM restrictions r LEFT JOIN utilities u ON u.id = r.utility_id")
+    scopes = [("sce", None), ("eversource-ct", None), ("pseg", None), (None, "NJ"), (None, "CA"), (None, "CT")]
+    sizes = []
+    for utility, state in scopes:
+        where = c.scope(kb, utility, state)
+        got = sorted(r["id"] for r in c.restrictions(kb, Citations(kb), where))
+        assert got == sorted(r["id"] for r in every if c.applies(r, where)), (utility, state)
+        sizes.append(len(got))
+    assert sorted(set(sizes)) == [0, 21, 55, 57]  # SCE, PSE&G and NJ, CA: different sets; none in CT
+    kb.close()
