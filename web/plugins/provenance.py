@@ -62,16 +62,18 @@ def passage_url(datasette, database: str, source_id: str, start: int, end: int) 
             f"&start={quote_plus(str(start))}&end={quote_plus(str(end))}")
 
 
-_LAST_HREF: list = [None, None]  # [key, href]: a row's quote and char_start cells link the same passage
+# Datasette instance -> [key, href] of the last passage link: a row's quote and char_start
+# cells link the same passage, one after the other.
+_LAST_HREF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _passage_href(datasette, database, source_id, start, end) -> str:
-    """passage_url, HTML-escaped for an href; the last one is kept, since the cells of one row
-    ask for the same passage one after the other."""
-    key = (id(datasette), database, source_id, start, end)
-    if _LAST_HREF[0] != key:
-        _LAST_HREF[:] = [key, str(escape(passage_url(datasette, database, source_id, start, end)))]
-    return _LAST_HREF[1]
+    """passage_url, HTML-escaped for an href (the last one kept)."""
+    last = _LAST_HREF.get(datasette)
+    key = (database, source_id, start, end)
+    if last is None or last[0] != key:
+        last = _LAST_HREF[datasette] = [key, str(escape(passage_url(datasette, database, source_id, start, end)))]
+    return last[1]
 
 
 def _get(row, key):
