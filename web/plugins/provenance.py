@@ -114,7 +114,7 @@ def cell_link(row, value, column, table, database, datasette):
             return Markup(f'<a href="{escape(datasette.urls.row(database, other, tilde_encode(value)))}">{escape(value)}</a>')
     # A plain id (table views hand expanded foreign keys over as dicts and link them
     # themselves; row pages, views and canned queries do not): link it to its row.
-    if isinstance(value, str) and (column in ID_LINKS or column.endswith("_id") or column == "state"):
+    if isinstance(value, str) and may_link(column):  # (a passage column has returned above)
         if table is not None and (database, table) not in _FOREIGN_KEYS:
             return _load_foreign_keys_then_link(datasette, database, table, column, value)
         return _id_link(datasette, database, table, column, value)
