@@ -9,6 +9,7 @@ import shutil
 
 import msakb.serve as serve
 from datasette.database import Database
+from datasette.plugins import pm
 from tests.test_table_rows import PAGES
 
 import importlib.util
@@ -54,8 +55,12 @@ def test_pages_are_the_same_with_the_schema_read_once(built_db, tmp_path):
     web = tmp_path / "web"
     shutil.copytree(serve.WEB, web, ignore=shutil.ignore_patterns("schema_cache.py", "__pycache__"))
     paths = PAGES + ["/msakb", "/", "/msakb/devices?_facet=technology"]
+    if pm.get_plugin("schema_cache.py") is not None:  # Datasette registers plugins process-wide
+        pm.unregister(name="schema_cache.py")
     without, ran_without = _pages(built_db, web, paths)
-    ours, ran = _pages(built_db, serve.WEB, paths)
+    assert pm.get_plugin("schema_cache.py") is None
+    ours, ran = _pages(built_db, serve.WEB, paths)  # registers it again
+    assert pm.get_plugin("schema_cache.py") is not None
     assert ours == without
     schema = lambda sqls: [s for s in sqls if "sqlite_master" in s or s.lower().startswith("pragma table")]  # noqa: E731
     assert len(schema(ran_without)) > len(schema(ran)) and len(ran) < len(ran_without)
