@@ -122,16 +122,27 @@ def status_mismatch(corpus: Corpus, db: Path) -> dict:
     return {} if got == dict(corpus.statuses) else {"planted": dict(corpus.statuses), "built": got}
 
 
-def incremental_build(corpus: Corpus, db: Path, change, what: str, progress) -> tuple[str, dict]:
-    """Apply `change` to the corpus, rebuild, check no row was lost; (source changed, timings)."""
-    progress(f"  incremental build after {what} ...")
-    source = change(corpus.kb)
-    timings = child_build(corpus.kb, db)
-    lost = lost_rows(corpus, table_counts(db))
-    if lost:
-        raise BenchError(f"rows lost or added by the incremental build after {what}: {lost}")
-    progress(f"  incremental build {timings['total']:.2f}s")
-    return source, timings
+INCREMENTAL_ROUNDS = 3
+
+
+def incremental_build(corpus: Corpus, db: Path, change, what: str, progress,
+                      rounds: int = INCREMENTAL_ROUNDS) -> tuple[str, dict]:
+    """`rounds` times: apply `change` to the corpus (a new change each time), rebuild, check
+    no row was lost. One incremental build is a second or two at 1,000 documents, where a
+    moment of other work on the machine shows: the fastest round is the figure, and every
+    round's total is kept. Returns (source changed, timings of the fastest round)."""
+    progress(f"  incremental builds after {what} ({rounds} rounds) ...")
+    runs = []
+    for _ in range(max(1, rounds)):
+        source = change(corpus.kb)
+        timings = child_build(corpus.kb, db)
+        lost = lost_rows(corpus, table_counts(db))
+        if lost:
+            raise BenchError(f"rows lost or added by the incremental build after {what}: {lost}")
+        runs.append((timings["total"], source, timings))
+    total, source, best = min(runs, key=lambda r: r[0])
+    progress(f"  incremental build {total:.2f}s (rounds: {', '.join(f'{r[0]:.2f}' for r in runs)})")
+    return source, {**best, "rounds": [r[0] for r in runs]}
 
 
 def measure_builds(corpus: Corpus, db: Path, progress) -> dict:

@@ -57,7 +57,7 @@ def build_table(sizes: dict) -> list[str]:
 
 
 def phase_table(sizes: dict, which: str) -> list[str]:
-    phases = sorted({k for r in sizes.values() for k in r[which] if k not in ("counts", "peak_rss_mb", "bare_executemany", "cpu")},
+    phases = sorted({k for r in sizes.values() for k in r[which] if k not in ("counts", "peak_rss_mb", "bare_executemany", "cpu", "rounds")},
                     key=lambda k: (k != "total", k))
     out = ["| phase | " + " | ".join(r["label"] for r in sizes.values()) + " |", "|---" + "|---:" * len(sizes) + "|"]
     for ph in phases:
@@ -158,7 +158,7 @@ def where_time_goes(data: dict) -> list[str]:
     for which in ("full", "incremental"):
         b = last[which]
         phases = {k: v for k, v in b.items() if isinstance(v, float) and k not in
-                  ("total", "peak_rss_mb", "bare_executemany", "cpu", "extract")}
+                  ("total", "peak_rss_mb", "bare_executemany", "cpu", "extract", "rounds")}
         top = sorted(phases.items(), key=lambda kv: -kv[1])[:4]
         out.append(f"- {which} build at {last['label']} documents ({b['total']:.1f} s): "
                    + ", ".join(f"{k} {v:.1f} s ({v / b['total']:.0%})" for k, v in top) + ".")
@@ -233,8 +233,9 @@ def write_report(data: dict, path: Path, png: Path) -> None:
               "process; each round from a fresh entity pipeline, then `make_doc`, spaCy's bare tokenizer with the field's "
               "rules and no components, from a fresh pipeline over the same texts: 10 rounds under 1 MB of text, 3 under "
               "10 MB, else 1); extraction in the build = the same parsers timed once inside the full build, the first "
-              "work of its process. Incremental = a rebuild after one source changed (a line appended, its sha256 "
-              "updated): unchanged sources come from the record cache (`<db>.cache/`). Load = `write_database` "
+              "work of its process. Incremental = the fastest of three rebuilds, each after a change of its own to one "
+              "source (its sha256 updated): a blank line appended, or an approval's status changed in a list in the "
+              "middle of the corpus; unchanged sources come from the record cache (`<db>.cache/`). Load = `write_database` "
               "(schema + rows); bare = the same rows, read back as tuples, `executemany` into the same schema in one "
               "transaction. Peak RSS = `ru_maxrss` of the build's own process.", "",
               "### Where the time goes at the largest size", "", *where_time_goes(data), "",
