@@ -73,17 +73,6 @@ def cell_status(cell: Span) -> tuple[str, str] | None:
     return (cue[0], cue[1]) if cue else None
 
 
-def _alias_index(gaz: Gazetteer) -> list[tuple[re.Pattern, str]]:
-    names = {a: d for a, d in gaz.device_aliases.items()}
-    for fam in gaz.families:
-        for a in fam.get("aliases", []):
-            names.setdefault(a.lower(), fam["id"])
-    return [(re.compile(rf"(?i)(?<![\w-]){re.escape(a)}(?![\w-])"), d) for a, d in sorted(names.items(), key=lambda t: -len(t[0]))]
-
-
-_ALIAS_CACHE: dict[int, list] = {}
-
-
 @lru_cache(maxsize=None)
 def _makers() -> re.Pattern:
     names = sorted(config().get("manufacturers", []), key=len, reverse=True)
@@ -150,7 +139,7 @@ def _from_columns(cells: list[Span], cols: dict[str, int], gaz: Gazetteer) -> li
 
 def _named(unit: Span, gaz: Gazetteer, entities: list[Entity]) -> list[NamedDevice]:
     """Devices a passage names by alias, or by a maker and a model number."""
-    index = _ALIAS_CACHE.setdefault(id(gaz), _alias_index(gaz))
+    index = gaz.device_alias_patterns
     out: list[NamedDevice] = []
     taken: list[tuple[int, int]] = []
     for rx, did in index:

@@ -37,6 +37,18 @@ class Gazetteer:
         return self.utility_alias.get(name.strip())
 
     @cached_property
+    def device_alias_patterns(self) -> list[tuple[re.Pattern, str]]:
+        """(pattern, device or family id) of every device alias and family alias, longest
+        first, each matching the alias as a whole word in any case. Compiled once per
+        gazetteer: extract/devices_named.py runs them over every passage."""
+        names = dict(self.device_aliases)
+        for fam in self.families:
+            for a in fam.get("aliases", []):
+                names.setdefault(a.lower(), fam["id"])
+        return [(re.compile(rf"(?i)(?<![\w-]){re.escape(a)}(?![\w-])"), d)
+                for a, d in sorted(names.items(), key=lambda t: -len(t[0]))]
+
+    @cached_property
     def _alias_index(self) -> tuple[dict[str, list[tuple[int, str]]], list[tuple[int, str]]]:
         """Aliases by rank (longest first) and by their first word run: a whole-word alias
         can only start where the text's word run is exactly that run."""
