@@ -1,4 +1,5 @@
-"""Helpers for tests that edit a copy of kb/: keep some sources, rewrite one, re-pin hashes."""
+"""Helpers for tests that edit a copy of kb/ (keep some sources, rewrite one, re-pin hashes),
+read rows of a database, and fetch pages from the Datasette `msakb serve` runs."""
 
 from __future__ import annotations
 
@@ -66,3 +67,29 @@ def db_rows(path: Path, sql: str, *args) -> list[dict]:
         return [dict(r) for r in conn.execute(sql, args)]
     finally:
         conn.close()
+
+
+def datasette_pages(db: Path, web: Path, paths: list[str], then=None):
+    """The HTML of each page (its query time left out) from the Datasette `msakb serve` makes
+    of `db` with the web/ folder `web`; with `then`, also what `await then(datasette)` gives."""
+    import asyncio
+    import re
+
+    import msakb.serve as serve
+
+    async def run():
+        ds = serve.make_datasette(db)
+        await ds.invoke_startup()
+        out = {}
+        for p in paths:
+            r = await ds.client.get(p)
+            assert r.status_code == 200, p
+            out[p] = re.sub(r"Queries took [0-9.]+ms", "", r.text)
+        return out if then is None else (out, await then(ds))
+
+    before = serve.WEB
+    serve.WEB = web
+    try:
+        return asyncio.run(run())
+    finally:
+        serve.WEB = before

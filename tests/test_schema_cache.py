@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
 
 import msakb.serve as serve
 from datasette.database import Database
 from datasette.plugins import pm
+from tests.kbtools import datasette_pages
 from tests.test_table_rows import PAGES
 
 import importlib.util
@@ -19,36 +19,21 @@ schema_cache = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(schema_cache)
 
 
-def _pages(db, web, paths):
-    """Each page's HTML (the query time aside), and the SQL statements the last table page ran."""
-    async def run():
-        ds = serve.make_datasette(db)
-        await ds.invoke_startup()
-        out = {}
-        for p in paths:
-            r = await ds.client.get(p)
-            assert r.status_code == 200, p
-            out[p] = re.sub(r"Queries took [0-9.]+ms", "", r.text)
-        ran = []
-        execute = Database.execute
+async def _statements_of_a_table_page(ds) -> list[str]:
+    """The SQL statements one table page runs (after the pages before it)."""
+    ran = []
+    execute = Database.execute
 
-        async def counting(self, sql, *args, **kwargs):
-            ran.append(sql)
-            return await execute(self, sql, *args, **kwargs)
+    async def counting(self, sql, *args, **kwargs):
+        ran.append(sql)
+        return await execute(self, sql, *args, **kwargs)
 
-        Database.execute = counting
-        try:
-            await ds.client.get("/msakb/devices")
-        finally:
-            Database.execute = execute
-        return out, ran
-
-    before = serve.WEB
-    serve.WEB = web
+    Database.execute = counting
     try:
-        return asyncio.run(run())
+        await ds.client.get("/msakb/devices")
     finally:
-        serve.WEB = before
+        Database.execute = execute
+    return ran
 
 
 def test_pages_are_the_same_with_the_schema_read_once(built_db, tmp_path):
@@ -57,9 +42,9 @@ def test_pages_are_the_same_with_the_schema_read_once(built_db, tmp_path):
     paths = PAGES + ["/msakb", "/", "/msakb/devices?_facet=technology"]
     if pm.get_plugin("schema_cache.py") is not None:  # Datasette registers plugins process-wide
         pm.unregister(name="schema_cache.py")
-    without, ran_without = _pages(built_db, web, paths)
+    without, ran_without = datasette_pages(built_db, web, paths, _statements_of_a_table_page)
     assert pm.get_plugin("schema_cache.py") is None
-    ours, ran = _pages(built_db, serve.WEB, paths)  # registers it again
+    ours, ran = datasette_pages(built_db, serve.WEB, paths, _statements_of_a_table_page)  # registers it again
     assert pm.get_plugin("schema_cache.py") is not None
     assert ours == without
     schema = lambda sqls: [s for s in sqls if "sqlite_master" in s or s.lower().startswith("pragma table")]  # noqa: E731

@@ -5,7 +5,6 @@ HTML as Datasette's own templates write with a render_cell hook giving the same 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 from urllib.parse import urlencode
@@ -14,6 +13,7 @@ import pytest
 from datasette.utils import tilde_encode
 
 import msakb.serve as serve
+from tests.kbtools import datasette_pages
 from datasette.plugins import pm
 
 PAGES = ["/msakb/devices", "/msakb/approvals", "/msakb/approvals?status=approved&_sort=utility_id",
@@ -34,25 +34,6 @@ from datasette import hookimpl
 def render_cell(row, value, column, table, database, datasette):
     return datasette.jinja_env.globals["msakb_cell_links"](row, value, column, table, database)
 """
-
-
-def _pages(db, web, paths) -> dict[str, str]:
-    async def run():
-        ds = serve.make_datasette(db)
-        await ds.invoke_startup()
-        out = {}
-        for p in paths:
-            r = await ds.client.get(p)
-            assert r.status_code == 200, p
-            out[p] = re.sub(r"Queries took [0-9.]+ms", "", r.text)
-        return out
-
-    before = serve.WEB
-    serve.WEB = web
-    try:
-        return asyncio.run(run())
-    finally:
-        serve.WEB = before
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +58,9 @@ def test_table_and_row_pages_are_the_html_datasette_writes(built_db, stock_web):
     start, end = conn.execute("SELECT char_start, char_end FROM approvals WHERE id = ?", [ENPHASE_SCE]).fetchone()
     conn.close()
     paths = PAGES + [f"/msakb/devices/{tilde_encode(device)}", f"/msakb/approvals/{tilde_encode(ENPHASE_SCE)}"]
-    ours = _pages(built_db, serve.WEB, paths)
+    ours = datasette_pages(built_db, serve.WEB, paths)
     try:
-        stock = _pages(built_db, stock_web, paths)
+        stock = datasette_pages(built_db, stock_web, paths)
     finally:
         pm.unregister(name="render_cell_hook.py")  # Datasette registers plugins process-wide
     for p in paths:
