@@ -10,7 +10,7 @@ a conflict: the utility is part of the key. Each conflict quotes both passages.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,13 +75,13 @@ def derive_conflicts(rows: dict[str, list[dict]], docs, kb: Path,
 def _numbered(found: list[dict]) -> list[dict]:
     """One row per pair of passages, numbered within its subject (one fact's column), so a
     conflict's id does not depend on the conflicts of other facts."""
-    seen, out = set(), []
+    seen, numbers, out = set(), Counter(), []
     for c in found:
         ident = (c["subject"], c["source_id"], c["char_start"], c["other_source_id"], c["other_char_start"])
         if ident not in seen:
             seen.add(ident)
-            n = sum(1 for o in out if o["subject"] == c["subject"]) + 1
-            out.append({**c, "id": f"conflict/across/{c['subject']}/{n}"})
+            numbers[c["subject"]] += 1
+            out.append({**c, "id": f"conflict/across/{c['subject']}/{numbers[c['subject']]}"})
     return out
 
 

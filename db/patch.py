@@ -7,9 +7,10 @@ is patched and renamed into place (atomic, like a full build):
 - `sources` rows of the changed sources are replaced;
 - rows quoting a changed source after its edited stretch move with the text (db/shift.py);
 - the row keys whose records changed (compared record by record, old records from the
-  record cache, at the offsets their passages moved to) are resolved again from every record of those keys, of every source, in
-  build order; citations and conflicts are numbered per key (db/resolve.py), so the rows of
-  the keys before and after are exactly what a full build gives them;
+  record cache, at the offsets their passages moved to) are resolved again from every
+  record of those keys, of every source, in build order; citations and conflicts are
+  numbered per key (db/resolve.py), so the rows of the keys before and after are exactly
+  what a full build gives them;
 - the derivers run again on what they read that changed (db/patch_steps.py);
 - the quotes of every changed or written row and every foreign key are checked.
 

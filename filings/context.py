@@ -7,7 +7,6 @@ All functions read the knowledge base and return plain dicts and lists; none wri
 from __future__ import annotations
 
 import json
-
 from functools import lru_cache
 from pathlib import Path
 
