@@ -11,6 +11,7 @@ templates, so no facets; the canned query's SQL through its arbitrary-SQL page).
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import socket
 import sqlite3
@@ -84,9 +85,13 @@ def stock_datasette(db: Path):
     """Datasette as it comes, for the floor: the same file (as /msakb) and settings, without
     web/'s metadata (no facets, labels or canned queries), plugins or templates."""
     from datasette.app import Datasette
+    from datasette.plugins import pm
 
-    from msakb.serve import DATABASE_NAME, load_settings
+    from msakb.serve import DATABASE_NAME, WEB, load_settings
 
+    for plugin in (WEB / "plugins").glob("*.py"):  # Datasette registers plugins process-wide:
+        if pm.get_plugin(plugin.name) is not None:  # those of an earlier msakb instance go
+            pm.unregister(name=plugin.name)  # (make_datasette registers them again)
     ds = Datasette(immutables=[str(Path(db).resolve())], settings=load_settings())
     (stem, database), = ((k, v) for k, v in ds.databases.items() if k != "_internal")
     if stem != DATABASE_NAME:
@@ -163,6 +168,24 @@ def _get(url: str) -> bool:
         return False
 
 
+def _served_build(port: int) -> str | None:
+    """When the build the server answers from was made (its build_info)."""
+    url = f"http://127.0.0.1:{port}/msakb/build_info.json?key=built_at&_shape=array"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return json.loads(r.read())[0]["value"]
+    except Exception:
+        return None
+
+
+def _built_at(db: Path) -> str:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT value FROM build_info WHERE key = 'built_at'").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def serve_during_rebuild(db: Path, kb: Path, progress) -> dict:
     """Serve db with `msakb serve --no-build` on a loopback port, rebuild it from scratch in
     another process, and request a page every 50 ms until the rebuild is done."""
@@ -194,7 +217,8 @@ def serve_during_rebuild(db: Path, kb: Path, progress) -> dict:
         took = time.time() - started
         after = _get(url)
         return {"rebuild_exit": rebuild.returncode, "rebuild_s": took, "requests_ok": ok,
-                "requests_failed": failed, "answers_after_rename": after}
+                "requests_failed": failed, "answers_after_rename": after,
+                "serves_the_new_build": _served_build(port) == _built_at(db)}
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -260,7 +260,10 @@ def write_report(data: dict, path: Path, png: Path) -> None:
         lines.append(f"- Served while rebuilt ({s['size']} documents, `msakb serve --no-build` on 127.0.0.1, one request "
                      f"every 50 ms during a cold rebuild of {s['rebuild_s']:.0f} s): {s['requests_ok']} answered, "
                      f"{s['requests_failed']} failed; rebuild exit {s['rebuild_exit']}; answers after the rename: "
-                     f"{s['answers_after_rename']}; rows lost after the rebuild: {s['lost_after_rebuild'] or 'none'}.")
+                     f"{s['answers_after_rename']}"
+                     + (f"; serves the new build (its build_info.built_at): {s['serves_the_new_build']}"
+                        if "serves_the_new_build" in s else "")
+                     + f"; rows lost after the rebuild: {s['lost_after_rebuild'] or 'none'}.")
     lines += ["", "## Notes", "", *NOTES, "", f"![time against corpus size]({png.name})", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     plot(data, png)
