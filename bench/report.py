@@ -185,7 +185,7 @@ NOTES = [
     "that takes a few milliseconds: per cell, a render_cell hook call and a display dict; per page, some twenty "
     "queries through its thread pool and a deep copy of the metadata for each permission check. Ours adds "
     "little to it now: the rows are written by one filter (web/plugins/table_rows.py) and the schema of the "
-    "immutable database is read once (web/plugins/schema_cache.py); the stock Datasette column shows the floor. "
+    "immutable database is read once (web/plugins/immutable_file.py); the stock Datasette column shows the floor. "
     "On the pages whose SQL does real work (facets, search, the canned query) Datasette adds little at 10,000 "
     "documents.",
     "- The OEM canned query's SQL grows with the corpus (it reads every current edition); it stays under "
