@@ -19,9 +19,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from db import build as b
-from db import hooks
-from extract import PARSERS
+from msakb.db.build import builder as b
+from msakb.db.build import hooks
+from msakb.extract import PARSERS
 
 TIMES: dict[str, float] = defaultdict(float)
 
@@ -47,7 +47,10 @@ def instrument() -> None:
     b.resolve = timed("resolve", b.resolve)
     b.write_database = timed("write", b.write_database)
     b.check_database = timed("check", b.check_database)
-    from db import patch, patch_steps  # an incremental build patches the previous database
+    from msakb.db.build import (
+        patch,  # an incremental build patches the previous database
+        patch_steps,
+    )
 
     patch.resolve = timed("resolve", patch.resolve)
     patch_steps.apply = timed("patch", patch_steps.apply)
@@ -83,7 +86,7 @@ def bare_executemany(db_path: Path) -> float:
 
 
 def main(kb: str, db: str) -> None:
-    from extract.entities import nlp_for
+    from msakb.extract.shared.entities import nlp_for
 
     started = time.perf_counter()
     nlp_for()  # the pipeline's construction is timed apart (the tokenizer baseline excludes it too)

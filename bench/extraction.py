@@ -14,10 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-from extract import PARSERS, entities
-from extract.gazetteer import load_gazetteer
-from extract.manifest import load_manifest, read_source
-from extract.records import SourceDoc
+from msakb.extract import PARSERS
+from msakb.extract.shared import entities
+from msakb.extract.shared.records import SourceDoc
+from msakb.knowledge.gazetteer import load_gazetteer
+from msakb.knowledge.manifest import load_manifest, read_source
 
 
 def measure(kb: Path, repeat: int) -> dict[str, list[float]]:

@@ -54,8 +54,8 @@ def _bare_docx(texts: list[str], out: Path) -> None:
 
 
 def measure(db: Path, runs: list[tuple[str, dict]], repeat: int) -> list[dict]:
-    from filings import draft
     from msakb.errors import MsakbError
+    from msakb.filings import draft
 
     out = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import yaml
 
-from extract import PARSERS
-from extract.records import slug
-from msakb.paths import KB
+from msakb.extract import PARSERS
+from msakb.extract.shared.records import slug
+from msakb.knowledge.folder import KB
 
 from .orders import meeting_summary
 

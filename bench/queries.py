@@ -23,10 +23,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-from msakb.paths import REPO
+from msakb.knowledge.folder import REPO
+from msakb.web.serve import load_metadata
 
 from .measure import child_env
-from msakb.serve import load_metadata
 
 
 def _facets(meta: dict, table: str) -> list[str]:
@@ -87,7 +87,7 @@ def stock_datasette(db: Path):
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from msakb.serve import DATABASE_NAME, WEB, load_settings
+    from msakb.web.serve import DATABASE_NAME, WEB, load_settings
 
     for plugin in (WEB / "plugins").glob("*.py"):  # Datasette registers plugins process-wide:
         if pm.get_plugin(plugin.name) is not None:  # those of an earlier msakb instance go
@@ -102,7 +102,7 @@ def stock_datasette(db: Path):
 
 async def _datasette_times(db: Path, specs: list[dict], repeat: int, as_json: bool = False,
                            stock: bool = False) -> list[dict]:
-    from msakb.serve import make_datasette
+    from msakb.web.serve import make_datasette
 
     ds = stock_datasette(db) if stock else make_datasette(db)
     await ds.invoke_startup()

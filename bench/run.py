@@ -35,8 +35,8 @@ def parse_sizes(text: str) -> list[str]:
 def filings_available() -> str | None:
     """None when `msakb file` exists, else why the filing figures are skipped."""
     try:
-        import filings  # noqa: F401
-        from filings import draft  # noqa: F401
+        import msakb.filings  # noqa: F401
+        from msakb.filings import draft  # noqa: F401
     except ImportError as e:
         return f"`msakb file` is not available ({e}); filing generation not measured"
     return None

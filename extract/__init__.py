@@ -4,12 +4,12 @@ One parser per kind of source, looked up by the manifest's `kind`. A parser is a
 function `parse(doc: SourceDoc, gazetteer: Gazetteer) -> Iterator[Record]`: no I/O.
 """
 
-from . import approved_list
-from . import generic
-from . import installer_article
-from . import meeting_summary
-from . import program_guidelines
-from . import slide_deck
+from msakb.extract.kinds.approved_product_list import parser as approved_list
+from msakb.extract.kinds.generic import parser as generic
+from msakb.extract.kinds.installer_article import parser as installer_article
+from msakb.extract.kinds.meeting_summary import parser as meeting_summary
+from msakb.extract.kinds.program_guidelines import parser as program_guidelines
+from msakb.extract.kinds.slide_deck import parser as slide_deck
 
 PARSERS = {
     "approved_product_list": approved_list.parse,

@@ -13,12 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from msakb.errors import FilingError, UnknownIdError
-
-from .kb import Citations, Kb
-from .kinds import ALL_KINDS, KINDS, Options
-from .layout import Block, parse
-from .writers import to_markdown, write_docx, write_text
-from .render import render
+from msakb.filings.kb import Citations, Kb
+from msakb.filings.kinds import ALL_KINDS, KINDS, Options
+from msakb.filings.layout import Block, parse
+from msakb.filings.render import render
+from msakb.filings.writers import to_markdown, write_docx, write_text
 
 FORMATS = ("docx", "md")
 
@@ -67,7 +66,7 @@ def draft(kind: str, db_path: Path, out: Path, fmt: str = "docx", **options) -> 
     if fmt not in FORMATS:
         raise FilingError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     if kind == "program-redline":
-        from .redline import draft_redline
+        from msakb.filings.redline import draft_redline
 
         return draft_redline(db_path, out, fmt=fmt, old=options.get("old"), new=options.get("new"))
     if kind not in KINDS:

@@ -13,8 +13,7 @@ from pathlib import Path
 import yaml
 
 from msakb.errors import FilingError
-
-from .kb import Citations, Kb
+from msakb.filings.kb import Citations, Kb
 
 SETTINGS = Path(__file__).resolve().parent / "templates" / "filings.yaml"
 

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from msakb.errors import FilingError
-
-from . import context as c
-from .kb import Citations, Kb
+from msakb.filings import context as c
+from msakb.filings.kb import Citations, Kb
 
 
 @dataclass(frozen=True)
@@ -92,14 +91,14 @@ def installer_conditions(kb: Kb, cites: Citations, o: Options) -> dict:
 
 def oem_application(kb: Kb, cites: Citations, o: Options) -> dict:
     """An MSA allowance application an OEM submits to an EDC, prefilled for a known device."""
-    from .oem import application
+    from msakb.filings.oem import application
 
     return application(kb, cites, o)
 
 
 def order_26(kb: Kb, cites: Citations, o: Options) -> dict:
     """The cover letter of CT PURA Order 26's compliance package; its parts are the other kinds."""
-    from .order26 import cover
+    from msakb.filings.order26 import cover
 
     return cover(kb, cites, o)
 

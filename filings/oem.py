@@ -6,8 +6,8 @@ fill is a blank (a field with value None), and every blank is listed again at th
 
 from __future__ import annotations
 
-from . import context as c
-from .kb import Citations, Kb
+from msakb.filings import context as c
+from msakb.filings.kb import Citations, Kb
 
 
 def _field(label: str, value, cite: int | None = None) -> dict:

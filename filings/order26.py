@@ -7,9 +7,8 @@ filings/templates/filings.yaml says which document of the package answers each i
 from __future__ import annotations
 
 from msakb.errors import FilingError
-
-from . import context as c
-from .kb import Citations, Kb
+from msakb.filings import context as c
+from msakb.filings.kb import Citations, Kb
 
 
 def directives(kb: Kb, state: str | None, docket: str | None) -> list[dict]:

@@ -18,8 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from msakb.errors import FilingError
-
-from .writers import save_atomically
+from msakb.filings.writers import save_atomically
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -89,7 +88,7 @@ def load_version(spec: str | None, role: str, kb_path: Path | None) -> Version:
         if not path.is_file():
             raise FilingError(f"--{role} {spec}: no such .docx file")
         return Version(path.name, hashlib.sha256(path.read_bytes()).hexdigest(), read_paragraphs(path))
-    from .kb import Kb
+    from msakb.filings.kb import Kb
 
     kb = Kb(kb_path)
     try:
@@ -242,7 +241,7 @@ def draft_redline(db_path: Path, out: Path, fmt: str, old: str | None, new: str 
         raise FilingError("internal error: the redline does not reproduce the new version; please report it")
     build, date = None, None
     if db_path and Path(db_path).is_file():
-        from .kb import Kb
+        from msakb.filings.kb import Kb
 
         kb = Kb(db_path)
         try:

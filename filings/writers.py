@@ -10,7 +10,8 @@ import os
 import re
 from pathlib import Path
 
-from .layout import Block, Run, shown
+from msakb.filings.layout import Block, Run, shown
+
 
 def write_docx(blocks: list[Block], path: Path, footer: str, title: str) -> Path:
     """Lay the blocks out with python-docx; the file appears only when complete."""

@@ -9,7 +9,7 @@ import click
 
 from msakb import __version__
 from msakb.errors import MsakbError
-from msakb.paths import DEFAULT_DB, KB
+from msakb.knowledge.folder import DEFAULT_DB, KB
 
 
 class CliError(click.ClickException):

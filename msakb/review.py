@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from db.models import FACT_TABLES
-from extract.decisions import Decision, ReviewError, load_decisions, save_decisions, write_yaml
+from msakb.db.store.models import FACT_TABLES
 from msakb.errors import UnknownIdError
+from msakb.knowledge.decisions import Decision, ReviewError, load_decisions, save_decisions, write_yaml
 
 NOT_TARGETS = {"candidates", "citations", "conflicts", "approval_changes"}
 _PROVENANCE = {"source_id", "quote", "char_start", "char_end", "rule"}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from db.build import build
-from msakb.paths import KB
+from msakb.db.build.builder import build
+from msakb.knowledge.folder import KB
 
 
 @pytest.fixture(scope="session")

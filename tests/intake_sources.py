@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from db.build import build
 from msakb.cli import cli
+from msakb.db.build.builder import build
 
 DEVICE_TABLE = """# Meter Collar Adapters accepted by Xcel Energy (Colorado)
 

@@ -75,7 +75,7 @@ def datasette_pages(db: Path, web: Path, paths: list[str], then=None):
     import asyncio
     import re
 
-    import msakb.serve as serve
+    import msakb.web.serve as serve
 
     async def run():
         ds = serve.make_datasette(db)

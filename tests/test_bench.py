@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from bench.generate import generate
 from bench.measure import _STATUS_SWAPS, table_counts, touch_one_source
 from msakb.cli import cli
-from msakb.paths import REPO
+from msakb.knowledge.folder import REPO
 
 N = 20
 
@@ -245,7 +245,7 @@ def test_patched_build_moves_a_shared_row_to_the_source_that_still_states_it(cor
 
 
 def test_patched_build_of_the_seed_corpus_equals_a_cold_build(built_db, tmp_path):
-    from msakb.paths import KB
+    from msakb.knowledge.folder import KB
 
     out, warm = _incremental(tmp_path, built_db, KB, lambda kb: _edit(kb, "sce-approved-products-2026-04-12", _mid_and_last_status))
     assert re.search(r"incremental build: patched the previous database \(1 changed, 0 added, 0 removed; "
@@ -292,8 +292,8 @@ def test_a_failing_incremental_build_fails_as_a_full_build_and_keeps_the_old_fil
 
 STALL = """
 import pathlib, sys, time
-from db import hooks
-from db.build import build
+from msakb.db.build import hooks
+from msakb.db.build.builder import build
 def stall(conn):
     pathlib.Path(sys.argv[3]).write_text("in post-write")
     time.sleep(120)
@@ -347,7 +347,7 @@ def test_bench_command_rejects_a_bad_size():
 
 def test_extraction_is_measured_against_the_tokenizer_round_by_round():
     from bench.measure import extraction_vs_tokenizer
-    from msakb.paths import KB
+    from msakb.knowledge.folder import KB
 
     got = extraction_vs_tokenizer(KB, 2)
     assert len(got["extract"]) == len(got["tokenizer"]) == 2

@@ -5,7 +5,7 @@ measured for every page."""
 from __future__ import annotations
 
 from bench.queries import latency, pages
-from msakb.serve import load_metadata
+from msakb.web.serve import load_metadata
 
 
 def test_each_page_runs_its_facets_directly(built_db):

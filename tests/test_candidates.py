@@ -11,9 +11,9 @@ import shutil
 
 import pytest
 
-from db.candidates import overlap
-from extract.candidates import candidate_id
-from msakb.paths import KB
+from msakb.db.derive.candidates import overlap
+from msakb.extract.candidates.extractor import candidate_id
+from msakb.knowledge.folder import KB
 from tests.intake_sources import add_all, invoke, rebuild
 from tests.kbtools import keep_sources
 
@@ -186,8 +186,8 @@ def test_generic_extractor_recovers_the_parsers_facts(built_db):
 
 
 def test_the_words_for_one_thing_map_to_one_term():
-    from extract.cues import canonical_term, field_terms
-    from extract.text import whole
+    from msakb.extract.candidates.cues import canonical_term, field_terms
+    from msakb.extract.shared.text import whole
 
     text = ("A meter collar, a meter collar adapter, a meter socket adapter, a socket-mounted transfer switch, "
             "a backup power transfer meter and an MCD are one thing; an msa in lower case is not an acronym.")

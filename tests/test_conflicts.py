@@ -152,7 +152,7 @@ def test_cross_source_comparisons_are_data(tmp_path):
     import datetime as dt
     from types import SimpleNamespace
 
-    from db.cross_conflicts import derive_conflicts
+    from msakb.db.derive.cross_conflicts import derive_conflicts
 
     def doc(id_, series, day):
         return SimpleNamespace(id=id_, entry=SimpleNamespace(series=series, as_of=dt.date(2025, 1, day)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from extract import entities as E
-from extract.manifest import load_manifest, read_source
-from msakb.paths import REPO
+from msakb.extract.shared import entities as E
+from msakb.knowledge.folder import REPO
+from msakb.knowledge.manifest import load_manifest, read_source
 
 KB = REPO / "kb"
 

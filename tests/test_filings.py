@@ -10,15 +10,22 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
-from filings import ALL_KINDS, KINDS, Options, closing, contexts
-from filings.kb import Kb
-from filings.redline import read_paragraphs
-from filings.render import render, undeclared_variables
 from msakb.cli import cli
 from msakb.errors import FilingError
+from msakb.filings import ALL_KINDS, KINDS, Options, closing, contexts
+from msakb.filings.kb import Kb
+from msakb.filings.redline import read_paragraphs
+from msakb.filings.render import render, undeclared_variables
+from tests.filings_fixtures import (
+    GUIDELINES,
+    GUIDELINES_FILE,
+    HOSTILE,
+    TESLA,
+    docx_text,
+    draft_all,
+    edited_guidelines,
+)
 from tests.kbtools import db_rows
-from tests.filings_fixtures import (GUIDELINES, GUIDELINES_FILE, HOSTILE, TESLA, docx_text, draft_all,
-                                    edited_guidelines)
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +204,7 @@ def test_redline_between_two_sources(kb_copy, tmp_path):
     """A source and an edited copy of it in one test kb: compared by source id."""
     import hashlib
 
-    from db.build import build
+    from msakb.db.build.builder import build
     from tests.kbtools import keep_sources, manifest, write_manifest
 
     keep_sources(kb_copy, [GUIDELINES])
@@ -316,8 +323,8 @@ def test_each_block_kind_gets_its_word_style(tmp_path):
     every paragraph still has the style python-docx's own setter would give it."""
     from docx import Document
 
-    from filings.layout import Block, Run
-    from filings.writers import write_docx
+    from msakb.filings.layout import Block, Run
+    from msakb.filings.writers import write_docx
 
     kinds = [("title", 0, None), ("h1", 0, None), ("h2", 0, None), ("h3", 0, None), ("p", 0, None), ("quote", 0, None),
              ("li", 0, None), ("li", 1, None), ("li", 2, None), ("li", 0, 1), ("li", 1, 2), ("h1", 0, None), ("p", 0, None)]
@@ -335,8 +342,8 @@ def test_each_block_kind_gets_its_word_style(tmp_path):
 def test_restrictions_in_scope_are_those_applies_keeps_of_every_row(built_db):
     """context.restrictions narrows in SQL before `applies` decides: for every scope, the rows
     kept are those `applies` keeps of all the restrictions."""
-    from filings import context as c
-    from filings.kb import Citations, Kb
+    from msakb.filings import context as c
+    from msakb.filings.kb import Citations, Kb
 
     kb = Kb(built_db)
     every = kb.rows("SELECT r.*, u.state AS _utility_state FROM restrictions r LEFT JOIN utilities u ON u.id = r.utility_id")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from datasette.database import Database
 from datasette.plugins import pm
 
-import msakb.serve as serve
+import msakb.web.serve as serve
 from msakb.cli import cli
 from tests.kbtools import datasette_pages, keep_sources
 from tests.test_table_rows import PAGES

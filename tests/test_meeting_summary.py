@@ -9,8 +9,8 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from extract.text import sentences, whole
 from msakb.cli import cli
+from msakb.extract.shared.text import sentences, whole
 from tests.kbtools import keep_sources, rewrite_source, rows, source_bytes
 
 SRC = "ct-pura-iwg-msa-subgroup-2025-02-06"

@@ -3,13 +3,12 @@ exact rows, each quoting its passage; and a changed source format fails the buil
 
 from __future__ import annotations
 
-
 import pytest
 from click.testing import CliRunner
 
-from extract.common import split_justification
-from extract.text import whole
 from msakb.cli import cli
+from msakb.extract.shared.common import split_justification
+from msakb.extract.shared.text import whole
 from tests.kbtools import keep_sources, rewrite_source, rows, source_bytes
 
 SRC = "sce-msa-program-guidelines-2025"

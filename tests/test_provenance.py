@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from db.build import check_database
-from db.models import FACT_TABLES
+from msakb.db.build.builder import check_database
+from msakb.db.store.models import FACT_TABLES
 from msakb.errors import ProvenanceError
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-from db.schema import SQL_TYPES, create_statements
+from msakb.db.store.schema import SQL_TYPES, create_statements
 from msakb.errors import BuildError
 
 

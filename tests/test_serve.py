@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from datasette.utils import tilde_encode
 
-from db.build import build
 from msakb.cli import cli
-from msakb.serve import METADATA, load_metadata, stale_reason
+from msakb.db.build.builder import build
+from msakb.web.serve import METADATA, load_metadata, stale_reason
 from tests.site_server import MSAKB, Server, free_port
 
 SCE_LIST = "sce-approved-products-2026-04-12"

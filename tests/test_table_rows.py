@@ -10,11 +10,11 @@ import shutil
 from urllib.parse import urlencode
 
 import pytest
+from datasette.plugins import pm
 from datasette.utils import tilde_encode
 
-import msakb.serve as serve
+import msakb.web.serve as serve
 from tests.kbtools import datasette_pages
-from datasette.plugins import pm
 
 PAGES = ["/msakb/devices", "/msakb/approvals", "/msakb/approvals?status=approved&_sort=utility_id",
          "/msakb/specs?_size=1000", "/msakb/citations", "/msakb/conflicts", "/msakb/restrictions?_search=meter",

@@ -29,7 +29,7 @@ def add(file: Path, publisher, jurisdiction, kind, as_of, url, title, utility, s
 
         msakb add nj-bpu-page.txt --publisher "NJ BPU" --jurisdiction NJ --kind generic --as-of 2026-05-01
     """
-    from msakb.intake import add_source
+    from msakb.knowledge.intake import add_source
 
     added = run(add_source, file, kb_dir, publisher=publisher, jurisdiction=jurisdiction, kind=kind,
                 as_of=as_of.date() if as_of else None, url=url, title=title, utility=utility, source_id=source_id)

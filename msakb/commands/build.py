@@ -25,7 +25,8 @@ def build(db_path: Path, kb_dir: Path, quiet: bool, report: bool):
         msakb build --db msakb.db
         msakb build --db msakb.db --report   # facts per source: parser, accepted candidates, pending
     """
-    from db.build import build as do_build, summary
+    from msakb.db.build.builder import build as do_build
+    from msakb.db.build.builder import summary
 
     progress = (lambda s: None) if quiet else (lambda s: click.echo(s, err=True))
     result = run(do_build, db_path, kb_dir, progress)
@@ -33,6 +34,6 @@ def build(db_path: Path, kb_dir: Path, quiet: bool, report: bool):
         click.echo(f"built {result.db_path} in {result.seconds:.1f}s", err=True)
         click.echo(summary(result.counts))
     if report:
-        from db.candidates import report as candidates_report
+        from msakb.db.derive.candidates import report as candidates_report
 
         click.echo(candidates_report(result.db_path))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from db.conditions import site_fields
 from msakb.cli import CliError, cli, db_option, run
+from msakb.db.query.conditions import site_fields
 
 VERDICT = {"eligible": "eligible", "not_eligible": "NOT eligible", "unknown": "unknown"}
 
@@ -50,7 +50,8 @@ def check(db_path: Path, utility, state, device, conduits, as_json, **fields):
           --der-kind battery --der-amps 40 --connection load \\
           --conduit power=liquid-tight --conduit comm=none --panel "Eaton BR2040B200"
     """
-    from db.eligibility import check as do_check, parse_site
+    from msakb.db.query.eligibility import check as do_check
+    from msakb.db.query.eligibility import parse_site
 
     raw = dict(fields)
     for c in conduits:

@@ -33,7 +33,7 @@ def file(kind, db_path, out, utility, state, device, oem, docket, old, new, fmt)
 
         msakb file waiver --db msakb.db --utility sce --out waiver-sce.docx
     """
-    from filings import draft
+    from msakb.filings import draft
 
     written = run(draft, kind, db_path, out, fmt=fmt, utility=utility, state=state, device=device,
                   oem=oem, docket=docket, old=old, new=new)

@@ -27,7 +27,7 @@ def serve(db_path: Path, kb_dir: Path, host: str, port: int, sql_time_limit_ms, 
 
         msakb serve --db msakb.db --port 8001
     """
-    from msakb.serve import serve as do_serve
+    from msakb.web.serve import serve as do_serve
 
     run(do_serve, db_path, kb_dir, host=host, port=port, build=not no_build,
         sql_time_limit_ms=sql_time_limit_ms, progress=lambda s: click.echo(s, err=True))

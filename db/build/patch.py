@@ -1,0 +1,299 @@
+"""Incremental build: patch a copy of the previous database instead of writing a new one.
+
+When the previous database was built by the same code, from the same kb/ but for some
+sources (their text or manifest entry changed, or they were added or removed), a copy of it
+is patched and renamed into place (atomic, like a full build):
+
+- `sources` rows of the changed sources are replaced;
+- rows quoting a changed source after its edited stretch move with the text (db/shift.py);
+- the row keys whose records changed (compared record by record, old records from the
+  record cache, at the offsets their passages moved to) are resolved again from every
+  record of those keys, of every source, in build order; citations and conflicts are
+  numbered per key (db/resolve.py), so the rows of the keys before and after are exactly
+  what a full build gives them;
+- the derivers run again on what they read that changed (db/patch_steps.py);
+- the quotes of every changed or written row and every foreign key are checked.
+
+Anything else (annotations, gazetteer, rules, review decisions, the code, a build step this
+module does not know, the manifest's order) gives a full build, and so does any doubt: an
+error here is never the build's answer; the full build gives it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections import Counter
+from pathlib import Path
+
+from msakb.db.build import hooks, patch_steps
+from msakb.db.build.cache import RecordCache, _Unpickler
+from msakb.db.build.resolve import resolve
+from msakb.db.build.shift import TextEdit, move_rows
+from msakb.extract.shared.records import SourceDoc
+from msakb.knowledge.annotations import load_annotations
+from msakb.knowledge.gazetteer import load_gazetteer
+from msakb.knowledge.manifest import load_manifest, read_source
+
+INDEX = "last-build.json"
+
+
+class NoPatch(Exception):
+    """Why this build cannot patch the previous database (a full build follows)."""
+
+
+def rest_fingerprint(kb: Path) -> str:
+    """Hash of kb/ but its sources (annotations, gazetteer, rules, conflicts, decisions)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted(kb.rglob("*")):
+        rel = p.relative_to(kb)
+        if p.is_file() and rel.parts[0] != "sources":
+            h.update(str(rel).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _steps() -> list[str]:
+    import inspect
+
+    return [f"{f.__module__}.{f.__qualname__}" for f in map(inspect.unwrap, hooks.DERIVERS + hooks.POST_WRITE)]
+
+
+def _info(db_path: Path) -> dict:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return dict(conn.execute("SELECT key, value FROM build_info"))
+    finally:
+        conn.close()
+
+
+def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCache,
+                keys: dict | None = None, rest: str | None = None) -> None:
+    """After a build: what the next one needs to patch this database (its sources' cache
+    keys, order, series and row counts)."""
+    info = _info(db_path)
+    index = {
+        "built_at": info["built_at"], "sources": info["sources"], "code": info["code_fingerprint"],
+        "rest": rest or rest_fingerprint(kb), "steps": _steps(),
+        "order": [d.id for d in docs], "keys": keys or {d.id: cache.key(d.entry) for d in docs},
+        "series": {d.id: d.entry.series for d in docs},
+        "counts": {sid: dict(c) for sid, c in per_source.items()},
+    }
+    tmp = cache.folder / f".{INDEX}.{os.getpid()}"
+    try:
+        cache.folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(index), encoding="utf-8")
+        os.replace(tmp, cache.folder / INDEX)
+    except OSError:  # no index: the next build is a full one, never a patch of the wrong file
+        (cache.folder / INDEX).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+
+
+def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
+    """(counts, per_source) of a patched build, or None (said in a progress line) when a
+    full build must run."""
+    from msakb.db.build.builder import code_fingerprint
+
+    try:
+        if not db_path.exists():
+            raise NoPatch("no previous database")
+        try:
+            index = json.loads((cache.folder / INDEX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise NoPatch("no record of the previous build") from None
+        info = _info(db_path)
+        if (info.get("built_at"), info.get("sources")) != (index["built_at"], index["sources"]):
+            raise NoPatch("the previous database is not the one the cache describes")
+        if info.get("code_fingerprint") != code_fingerprint() or index["steps"] != _steps():
+            raise NoPatch("the code changed")
+        rest = rest_fingerprint(kb)
+        if index["rest"] != rest or set(index["steps"]) != patch_steps.KNOWN:
+            raise NoPatch("kb/ changed beyond its sources (annotations, gazetteer, rules, conflicts, decisions)")
+        return _patch(db_path, kb, progress, cache, index, rest)
+    except NoPatch as why:
+        progress(f"full build: {why}")
+    except Exception as e:  # noqa: BLE001  any doubt: the full build decides, and gives any error
+        progress(f"full build: the incremental build stopped ({type(e).__name__}: {str(e)[:200]})")
+    cache.hits = cache.misses = 0  # the full build counts its own
+    return None
+
+
+def _old_records(cache: RecordCache, key: str, text: str) -> list:
+    try:
+        with open(cache.folder / f"{key}-records.pickle", "rb") as f:
+            return _Unpickler(f, text).load()
+    except Exception:
+        raise NoPatch("the previous records of a changed source are not in the cache") from None
+
+
+def _sig(recs, edits: dict[str, TextEdit] | None = None) -> dict:
+    """(table, key) -> what the records of that key say, in order; with `edits`, at the
+    offsets their passages have after the edits of their sources."""
+    out: dict = {}
+    for r in recs:
+        edit = edits.get(r.source_id) if edits else None
+        at = edit.move(r.span.start, r.span.end) if edit else (r.span.start, r.span.end)
+        out.setdefault((r.table, r.key), []).append((r.mention, r.values, at, r.span.raw, r.rule, r.source_id))
+    return out
+
+
+def _changed_keys(old, new, edits: dict[str, TextEdit] | None = None) -> set:
+    """The keys whose records say something else, or stand elsewhere than their passages
+    moved to (the rows of keys whose passages only moved are moved in place: db/shift.py)."""
+    a, b = _sig(old, edits), _sig(new)
+    return {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
+
+
+def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, rest: str):
+    from msakb.db.build.builder import parse_one, remove_stale_temps
+
+    started = time.perf_counter()
+    lines: list[str] = []
+    manifest = load_manifest(kb / "sources" / "manifest.yaml")
+    gaz = load_gazetteer(str(kb / "gazetteer"))
+    entries = {e.id: e for e in manifest.sources}
+    order = [e.id for e in manifest.sources]
+    old_order = index["order"]
+    keys = {sid: cache.key(e) for sid, e in entries.items()}
+    added = [s for s in order if s not in index["keys"]]
+    removed = [s for s in old_order if s not in entries]
+    changed = [s for s in order if s in index["keys"] and keys[s] != index["keys"][s]]
+    common = set(order) & set(old_order)
+    if [s for s in order if s in common] != [s for s in old_order if s in common]:
+        raise NoPatch("the manifest's order changed")
+    if 2 * (len(added) + len(removed) + len(changed)) > max(len(order), 1):
+        raise NoPatch("most sources changed")
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        old_texts = dict(conn.execute(
+            f"SELECT id, text FROM sources WHERE id IN ({','.join('?' * len(changed + removed))})", changed + removed))
+    finally:
+        conn.close()
+
+    # every source's text, hash-checked as a full build does; records of the changed ones
+    docs, new_recs, per_source, parsed = {}, {}, {}, 0
+    for i, sid in enumerate(order, 1):
+        t0 = time.perf_counter()
+        e = entries[sid]
+        if sid in added or sid in changed:
+            misses = cache.misses
+            docs[sid], new_recs[sid], per_source[sid] = parse_one(e, kb, gaz, cache)
+            parsed += cache.misses - misses
+        else:
+            docs[sid] = SourceDoc(sid, read_source(e, kb / "sources"), e)
+            per_source[sid] = Counter(index["counts"][sid])
+        lines.append(f"[{i}/{len(order)}] {sid} ({e.kind}): {sum(per_source[sid].values())} rows in "
+                     f"{time.perf_counter() - t0:.2f}s")
+    old_recs = {sid: _old_records(cache, index["keys"][sid], old_texts[sid]) for sid in changed + removed}
+    texts = {sid: d.text for sid, d in docs.items()}
+    ann = load_annotations(kb / "annotations", texts)
+    old_texts_all = {**{s: t for s, t in texts.items() if s not in added}, **old_texts}
+    old_ann = load_annotations(kb / "annotations", old_texts_all)
+
+    edits = {sid: TextEdit.between(old_texts[sid], texts[sid]) for sid in changed}
+    touched = set(_changed_keys(old_ann, ann, edits))
+    for sid in changed:
+        touched |= _changed_keys(old_recs[sid], new_recs[sid], edits)
+    for sid in added:
+        touched |= set(_sig(new_recs[sid]))
+    for sid in removed:
+        touched |= set(_sig(old_recs[sid]))
+
+    tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
+    remove_stale_temps(db_path)
+    shutil.copyfile(db_path, tmp)
+    try:
+        db = sqlite3.connect(tmp)
+        try:
+            db.execute("PRAGMA journal_mode = MEMORY")  # a temporary file: discarded on failure, synced whole below
+            db.execute("PRAGMA synchronous = OFF")
+            moved = sum(move_rows(db, sid, edit) for sid, edit in edits.items())
+            old_out, new_out = _resolve_touched(db, touched, gaz, cache, docs, entries, order, old_order,
+                                                new_recs, old_recs, ann, old_ann)
+            changed_src = set(changed) | set(added)
+            counts = patch_steps.apply(db, kb, docs, order, changed_src, set(removed), old_out, new_out,
+                                       index, texts)
+            db.commit()
+        finally:
+            db.close()
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        for line in lines:
+            progress(line)
+        progress(f"cache: {len(order) - parsed} sources unchanged (not parsed again), {parsed} parsed")
+        if ann:
+            progress(f"annotations: {len(ann)} reviewed rows, quotes verified")
+        progress(f"incremental build: patched the previous database ({len(changed)} changed, {len(added)} added, "
+                 f"{len(removed)} removed; {len(touched)} row keys resolved again, {moved} rows moved) in {time.perf_counter() - started:.1f}s")
+        os.replace(tmp, db_path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    current = set(keys.values())
+    if cache.folder.is_dir():
+        cache.used |= {p.stem for p in cache.folder.iterdir() if p.suffix == ".pickle" and p.stem.split("-")[0] in current}
+    cache.prune()
+    write_index(db_path, kb, [docs[s] for s in order], per_source, cache, keys, rest)
+    counts["sources"] = len(order)
+    return counts, per_source
+
+
+def _sources_of(db: sqlite3.Connection, keys: set) -> set[str]:
+    """Every source that stated one of the keys (its row, or a citation of it)."""
+    from msakb.db.store.models import FACT_TABLES
+
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS patch_keys (t TEXT, k TEXT)")
+    db.execute("DELETE FROM patch_keys")
+    db.executemany("INSERT INTO patch_keys VALUES (?, ?)", [(t, str(k)) for t, k in keys])
+    out = {s for (s,) in db.execute(
+        "SELECT c.source_id FROM citations c JOIN patch_keys p ON c.table_name = p.t AND c.row_id = p.k")}
+    for table in {t for t, _ in keys}:
+        if table not in FACT_TABLES:
+            continue
+        col = "code" if table == "states" else "id"
+        out |= {s for (s,) in db.execute(
+            f"SELECT source_id FROM [{table}] WHERE [{col}] IN (SELECT k FROM patch_keys WHERE t = ?)", (table,))}
+    return out
+
+
+def _resolve_touched(db, touched, gaz, cache, docs, entries, order, old_order, new_recs, old_recs, ann, old_ann):
+    """The rows of the touched keys before and after the change (resolve over just their
+    records, in build order); a utility's state and the utilities of a state go together."""
+    loaded: dict[str, list] = {}
+    while True:
+        for sid in _sources_of(db, touched):
+            if sid not in loaded and sid not in new_recs and sid not in old_recs and sid in docs:
+                recs = cache.get(entries[sid], docs[sid].text)
+                if recs is None:
+                    raise NoPatch(f"the records of {sid} are not in the cache")
+                loaded[sid] = recs
+
+        def subset(seq, recs_of, annotations):
+            out = []
+            for sid in seq:
+                out += [r for r in recs_of(sid) if (r.table, r.key) in touched]
+            return out + [r for r in annotations if (r.table, r.key) in touched]
+
+        new = subset(order, lambda s: new_recs.get(s) or loaded.get(s, []), ann)
+        old = subset(old_order, lambda s: old_recs.get(s) or loaded.get(s, []), old_ann)
+        old_out, new_out = resolve(old, gaz), resolve(new, gaz)
+        more = set()
+        for out in (old_out, new_out):
+            more |= {("states", u["state"]) for u in out.get("utilities", []) if u.get("state")}
+        codes = {k for t, k in touched | more if t == "states"}
+        if codes:
+            q = f"SELECT id FROM utilities WHERE state IN ({','.join('?' * len(codes))})"
+            more |= {("utilities", u) for (u,) in db.execute(q, sorted(codes))}
+            more |= {("utilities", r.key) for recs in new_recs.values() for r in recs
+                     if r.table == "utilities" and r.values.get("state") in codes}
+        if more <= touched:
+            return old_out, new_out
+        touched |= more

@@ -1,0 +1,156 @@
+"""The history of approved lists: editions, what changed between them, and "current" views.
+
+Editions are sources with the same `series` (publisher, kind, utility) and different
+`as_of`. Between consecutive editions the DERIVER writes `approval_changes` rows: a device
+added, removed, or whose status changed, with the quotes of both editions. A POST_WRITE step
+creates views over the newest edition of every series (`current_sources`,
+`current_approvals`, ...) and checks the older side's quotes of every change.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from pathlib import Path
+
+from msakb.db.build import hooks
+from msakb.errors import MsakbError, ProvenanceError, UnknownIdError
+from msakb.extract.shared.records import slug
+
+PROV = ("source_id", "quote", "char_start", "char_end", "rule")
+CURRENT_TABLES = ("approvals", "restrictions", "specs", "required_devices", "panel_models", "fees", "faqs")
+
+
+def _key(a: dict) -> tuple:
+    return a["utility_id"], a["device_id"], a.get("technology")
+
+
+def _pair(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict, dict]], list[dict], list[dict]]:
+    """Match approvals of two editions: by (utility, device, technology), then by (utility,
+    device) where each side has exactly one left. Returns (pairs, only_old, only_new)."""
+    old_by, new_by = {_key(a): a for a in old}, {_key(a): a for a in new}
+    pairs = [(old_by.pop(k), new_by.pop(k)) for k in list(old_by) if k in new_by]
+    by_dev_old, by_dev_new = defaultdict(list), defaultdict(list)
+    for k, a in old_by.items():
+        by_dev_old[k[:2]].append(k)
+    for k, a in new_by.items():
+        by_dev_new[k[:2]].append(k)
+    for dev, ks in by_dev_old.items():
+        if len(ks) == 1 and len(by_dev_new.get(dev, [])) == 1:
+            pairs.append((old_by.pop(ks[0]), new_by.pop(by_dev_new[dev][0])))
+    return pairs, list(old_by.values()), list(new_by.values())
+
+
+def compare(old: list[dict], new: list[dict], old_src: dict, new_src: dict, series: str) -> list[dict]:
+    """The approval_changes rows between two editions (`old`/`new`: their approval rows;
+    `*_src`: {id, as_of})."""
+    pairs, removed, added = _pair(old, new)
+    out = []
+
+    def row(change: str, a: dict, mine: dict, other: dict | None, old_a: dict | None, new_a: dict | None) -> dict:
+        return {
+            "id": f"approval_changes/{new_src['id']}/{change}/{slug(a['device_id'], a.get('technology') or '')}",
+            "series": series, "change": change, "device_id": a["device_id"], "utility_id": a["utility_id"],
+            "technology": a.get("technology"), "old_source_id": old_src["id"], "new_source_id": new_src["id"],
+            "old_as_of": old_src["as_of"], "new_as_of": new_src["as_of"],
+            "old_status": old_a and old_a["status"], "new_status": new_a and new_a["status"],
+            "old_status_text": old_a and old_a["status_text"], "new_status_text": new_a and new_a["status_text"],
+            **{k: mine[k] for k in PROV},
+            "other_source_id": other and other["source_id"], "other_quote": other and other["quote"],
+            "other_char_start": other and other["char_start"], "other_char_end": other and other["char_end"],
+        }
+
+    for a in added:
+        out.append(row("added", a, a, None, None, a))
+    for a in removed:
+        out.append(row("removed", a, a, None, a, None))
+    for o, n in pairs:
+        if o["status"] != n["status"]:
+            out.append(row("status_changed", n, n, o, o, n))
+    order = {"added": 0, "removed": 1, "status_changed": 2}
+    return sorted(out, key=lambda r: (order[r["change"]], r["device_id"], r["technology"] or ""))
+
+
+def editions(docs) -> dict[str, list]:
+    """Series with two or more dated editions -> their docs, oldest first. Undated sources
+    cannot be ordered and take no part in a history."""
+    by_series = defaultdict(list)
+    for d in docs:
+        if d.entry.as_of is not None:
+            by_series[d.entry.series].append(d)
+    return {s: sorted(ds, key=lambda d: d.entry.as_of) for s, ds in by_series.items() if len(ds) > 1}
+
+
+def derive_changes(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]:
+    """DERIVER: approval_changes between consecutive editions of every series."""
+    by_source = defaultdict(list)
+    for a in rows.get("approvals", []):
+        by_source[a["source_id"]].append(a)
+    out = []
+    for series, ds in editions(docs).items():
+        for old, new in zip(ds, ds[1:]):
+            src = lambda d: {"id": d.id, "as_of": d.entry.as_of.isoformat()}  # noqa: E731
+            out += compare(by_source[old.id], by_source[new.id], src(old), src(new), series)
+    return {"approval_changes": out} if out else {}
+
+
+_CURRENT_SOURCES = """
+CREATE VIEW current_sources AS
+SELECT s.id, s.title, s.publisher, s.kind, s.utility_id, s.series, s.as_of, s.url
+FROM sources s
+WHERE NOT EXISTS (
+  SELECT 1 FROM sources n
+  WHERE n.series = s.series AND n.id != s.id AND n.as_of IS NOT NULL
+    AND (s.as_of IS NULL OR n.as_of > s.as_of)
+)"""
+
+
+def current_views(conn: sqlite3.Connection) -> None:
+    """POST_WRITE: views over the newest edition of each series; the older side of every
+    approval change checked against its source."""
+    conn.execute(_CURRENT_SOURCES)
+    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table in CURRENT_TABLES:
+        if table in have:
+            conn.execute(
+                f"CREATE VIEW current_{table} AS SELECT t.* FROM [{table}] t "
+                f"WHERE t.source_id IN (SELECT id FROM current_sources)"
+            )
+    texts = dict(conn.execute("SELECT id, text FROM sources"))
+    for rid, sid, quote, a, b in conn.execute(
+        "SELECT id, other_source_id, other_quote, other_char_start, other_char_end FROM approval_changes "
+        "WHERE other_source_id IS NOT NULL"
+    ):
+        if texts.get(sid, "")[a:b] != quote:
+            raise ProvenanceError(f"approval_changes row {rid!r}: other_quote is not source {sid!r}[{a}:{b}]")
+
+
+def diff(db_path: Path, source_a: str, source_b: str) -> list[dict]:
+    """What changed from edition `source_a` (older) to `source_b` (newer), as approval_changes
+    rows (not stored: any two lists may be compared)."""
+    if not Path(db_path).exists():
+        raise MsakbError(f"{db_path}: no knowledge base there; run `msakb build --db {db_path}` first")
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        srcs = {r["id"]: dict(r) for r in conn.execute("SELECT id, as_of, series FROM sources")}
+        for s in (source_a, source_b):
+            if s not in srcs:
+                raise UnknownIdError("source", s, list(srcs))
+        if source_a == source_b:
+            raise MsakbError(f"diff: SOURCE_A and SOURCE_B are both {source_a!r}; name two editions")
+        approvals = {}
+        for s in (source_a, source_b):
+            approvals[s] = [dict(r) for r in conn.execute("SELECT * FROM approvals WHERE source_id = ?", (s,))]
+            if not approvals[s]:
+                with_lists = sorted({r[0] for r in conn.execute("SELECT DISTINCT source_id FROM approvals")})
+                raise MsakbError(f"diff: source {s!r} states no approvals; sources with approvals: {', '.join(with_lists)}")
+    finally:
+        conn.close()
+    a, b = srcs[source_a], srcs[source_b]
+    series = a["series"] if a["series"] == b["series"] else f"{a['series']} | {b['series']}"
+    return compare(approvals[source_a], approvals[source_b], a, b, series)
+
+
+hooks.DERIVERS.append(derive_changes)
+hooks.POST_WRITE.append(current_views)

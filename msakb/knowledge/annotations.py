@@ -1,0 +1,74 @@
+"""Reviewed annotations (kb/annotations/*.yaml): facts no pattern can fairly extract,
+each naming its source and an exact quote. The build finds the quote in the source (it must
+occur there, once, or `occurrence` must say which) and takes the offsets from there.
+
+File format:
+
+    source: sce-msa-program-guidelines-2025       # default source for the records below
+    reviewed_by: who checked it
+    records:
+      - table: restrictions
+        quote: "Is there an MSA available for a 400-amp service?\\n\\nNo."
+        occurrence: 1          # optional, when the quote occurs more than once
+        rule: generic:...      # optional: the rule that proposed it (default: file and number)
+        mention: true          # optional: only names the row (created if no fact states it)
+        values: {id: ..., utility_id: sce, category: eligibility, text: ...}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from msakb.errors import AnnotationError
+from msakb.extract.shared.records import Record
+from msakb.extract.shared.text import Span
+
+
+def _occurrences(text: str, quote: str) -> list[int]:
+    out, i = [], text.find(quote)
+    while i >= 0:
+        out.append(i)
+        i = text.find(quote, i + 1)
+    return out
+
+
+def load_annotations(folder: Path, texts: dict[str, str]) -> list[Record]:
+    if not folder.exists():
+        return []
+    out: list[Record] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise AnnotationError(f"{path}: not valid YAML: {e}") from None
+        for n, item in enumerate(data.get("records", []), 1):
+            where = f"{path.name}, record {n}"
+            source = item.get("source", data.get("source"))
+            if source not in texts:
+                raise AnnotationError(f"{where}: unknown source {source!r}; sources: {', '.join(sorted(texts))}")
+            quote = item.get("quote")
+            table = item.get("table")
+            values = item.get("values")
+            if not quote or not table or not isinstance(values, dict):
+                raise AnnotationError(f"{where}: needs 'table', 'quote' and 'values'")
+            found = _occurrences(texts[source], quote)
+            if not found:
+                raise AnnotationError(f"{where}: quote {quote[:70]!r} is not in source {source!r}")
+            occ = item.get("occurrence")
+            if occ is None and len(found) > 1:
+                raise AnnotationError(
+                    f"{where}: quote {quote[:50]!r} occurs {len(found)} times in {source!r}; "
+                    "say which with 'occurrence: N'"
+                )
+            idx = (occ or 1) - 1
+            if not 0 <= idx < len(found):
+                raise AnnotationError(f"{where}: occurrence {occ} asked, the quote occurs {len(found)} times")
+            start = found[idx]
+            span = Span(texts[source], start, start + len(quote))
+            rule = item.get("rule") or f"annotation:{path.name}#{n}"
+            # `mention: true` only names a thing (a device, a utility): it creates the row if
+            # no fact does, else it is a citation (accepted review candidates use it).
+            out.append(Record(table, dict(values), span, rule, source, bool(item.get("mention"))))
+    return out

@@ -1,0 +1,134 @@
+"""`msakb add`: take a new source document into kb/sources/.
+
+The file is copied byte for byte (it must be UTF-8, without a byte-order mark) under a name
+made of its number and hash, like the seeds; its entry, with the sha256, is appended to the
+manifest as text (so the manifest's comments stay), and the new manifest is validated
+before anything is written. A file whose bytes are already a source, or an id already
+taken, is refused, naming the source that has it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from msakb.errors import ManifestError, MsakbError
+from msakb.extract import PARSERS
+from msakb.extract.shared.records import slug
+from msakb.knowledge.gazetteer import load_gazetteer
+from msakb.knowledge.manifest import SourceEntry, load_manifest
+
+
+class IntakeError(MsakbError):
+    """A file cannot be added as a source."""
+
+
+@dataclass
+class Added:
+    entry: SourceEntry
+    path: Path
+
+
+def read_text_strict(path: Path) -> tuple[bytes, str]:
+    """The file's bytes and text; refuses what is not UTF-8, naming the byte and line."""
+    if not path.is_file():
+        raise IntakeError(f"{path}: no such file")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise IntakeError(
+            f"{path}: not valid UTF-8 at byte {e.start} (line {line}, byte 0x{data[e.start]:02x}); "
+            "convert it to UTF-8 (e.g. iconv -f windows-1252 -t utf-8) and add it again"
+        ) from None
+    if text.startswith("\ufeff"):
+        raise IntakeError(f"{path}: starts with a byte-order mark; save it as UTF-8 without BOM")
+    if not text.strip():
+        raise IntakeError(f"{path}: the file is empty")
+    return data, text
+
+
+def _title(text: str, fallback: str) -> str:
+    for line in text.splitlines():
+        t = re.sub(r"^#+\s*|<[^>]+>", "", line).strip()
+        if t:
+            return t[:120]
+    return fallback
+
+
+def add_source(file: Path, kb: Path, *, publisher: str, jurisdiction: str, kind: str,
+               as_of: dt.date | None = None, url: str | None = None, title: str | None = None,
+               utility: str | None = None, source_id: str | None = None) -> Added:
+    """Copy `file` into kb/sources/ and append its manifest entry. Nothing is written unless
+    the file, the entry and the resulting manifest are all valid."""
+    file, kb = Path(file), Path(kb)
+    folder = kb / "sources"
+    manifest_path = folder / "manifest.yaml"
+    data, text = read_text_strict(file)
+    digest = hashlib.sha256(data).hexdigest()
+    manifest = load_manifest(manifest_path)
+    for s in manifest.sources:
+        if s.sha256 == digest:
+            raise IntakeError(f"{file}: already in the knowledge base as source {s.id!r} (kb/sources/{s.file}, same sha256)")
+    if kind not in PARSERS:
+        raise IntakeError(f"--kind {kind!r} is not a known kind; known kinds: {', '.join(sorted(PARSERS))} "
+                          "(use generic for a source no dedicated parser reads)")
+    if utility is not None:
+        gaz = load_gazetteer(str(kb / "gazetteer"))
+        if utility not in gaz.utilities:
+            raise IntakeError(f"--utility {utility!r} is not in kb/gazetteer/utilities.yaml; "
+                              f"known: {', '.join(sorted(gaz.utilities))}")
+    sid = source_id or slug(file.stem, as_of.isoformat() if as_of else "")
+    for s in manifest.sources:
+        if s.id == sid:
+            raise IntakeError(f"source id {sid!r} is already used by {s.title!r} (kb/sources/{s.file}); "
+                              "choose another with --id")
+    name = f"{len(manifest.sources):03d}_{digest[:16]}.txt"
+    n = len(manifest.sources)
+    while (folder / name).exists():
+        n += 1
+        name = f"{n:03d}_{digest[:16]}.txt"
+    fields = {"id": sid, "file": name, "title": title or _title(text, file.stem), "publisher": publisher,
+              "jurisdiction": jurisdiction, "utility": utility, "url": url, "as_of": as_of, "kind": kind,
+              "sha256": digest}
+    try:
+        entry = SourceEntry.model_validate(fields)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise IntakeError(f"--{'.'.join(map(str, err['loc'])).replace('_', '-')}: {err['msg']}") from None
+    old = manifest_path.read_text(encoding="utf-8")
+    indent = re.search(r"(?m)^([ \t]*)- ", old)
+    new = old + ("" if old.endswith("\n") else "\n") + "\n" + entry_yaml(entry, indent.group(1) if indent else "  ")
+    tmp_manifest = manifest_path.with_name(f".{manifest_path.name}.tmp")
+    tmp_source = folder / f".{name}.tmp"
+    try:
+        tmp_manifest.write_text(new, encoding="utf-8")
+        try:
+            load_manifest(tmp_manifest)
+        except ManifestError as e:
+            raise IntakeError(f"the manifest would not be valid after adding {file.name}: {e}") from None
+        tmp_source.write_bytes(data)
+        tmp_source.replace(folder / name)
+        tmp_manifest.replace(manifest_path)
+    finally:
+        for t in (tmp_manifest, tmp_source):
+            if t.exists():
+                t.unlink()
+    return Added(entry, folder / name)
+
+
+def entry_yaml(entry: SourceEntry, indent: str = "  ") -> str:
+    """The entry as a block of the manifest's `sources:` list, indented like its others."""
+    d = entry.model_dump(mode="python", exclude_none=True)
+    d = {k: v for k, v in d.items() if v not in ({}, None)}
+    if entry.as_of is None:
+        d["as_of"] = None  # required field: null says "undated"
+    body = yaml.safe_dump([d], sort_keys=False, allow_unicode=True, width=1000)
+    return "".join((indent + ln if ln.strip() else ln) + "\n" for ln in body.splitlines())
