@@ -26,7 +26,7 @@ import yaml
 
 from msakb.extract import PARSERS
 from msakb.extract.shared.records import slug
-from msakb.knowledge.folder import KB
+from bench import KB
 
 from .orders import meeting_summary
 

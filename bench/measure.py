@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from msakb.knowledge.folder import REPO
+from bench import REPO
 
 from .generate import Corpus, write_yaml
 

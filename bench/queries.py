@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-from msakb.knowledge.folder import REPO
+from bench import REPO
 from msakb.web.serve import load_metadata
 
 from .measure import child_env

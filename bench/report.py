@@ -11,7 +11,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from msakb.knowledge.folder import REPO
+from bench import REPO
 
 TARGETS = {"extract_vs_tokenizer": 3.0, "incremental_share": 0.05, "load_vs_executemany": 2.0, "query_vs_sql": 5.0}
 

@@ -21,15 +21,15 @@ import asyncio
 import json
 import socket
 import sqlite3
+from importlib.resources import files
 from pathlib import Path
 from typing import Callable
 
 import yaml
 
 from msakb.errors import MsakbError
-from msakb.knowledge.folder import REPO
 
-WEB = REPO / "web"
+WEB = Path(str(files("msakb.web")))
 METADATA = WEB / "metadata.yaml"
 SETTINGS = WEB / "settings.json"
 DATABASE_NAME = "msakb"
@@ -46,7 +46,7 @@ def stale_reason(db_path: Path, kb: Path) -> str | None:
     Current means: built from the same kb/ (sources, manifest, annotations, gazetteer) and by
     the same code, as recorded in its build_info table at build time.
     """
-    from msakb.db.build.builder import code_fingerprint, kb_fingerprint
+    from msakb.db.build.fingerprints import code_fingerprint, kb_fingerprint
 
     db_path = Path(db_path)
     if not db_path.exists():

@@ -18,7 +18,7 @@ import os
 import pickle
 from pathlib import Path
 
-from msakb.extract.shared.records import Record
+from msakb.db.build.fingerprints import folder_fingerprint
 from msakb.knowledge.manifest import SourceEntry
 
 _TEXT = "source-text"
@@ -44,15 +44,6 @@ class _Unpickler(pickle.Unpickler):
         if pid != _TEXT:
             raise pickle.UnpicklingError(f"unknown reference {pid!r}")
         return self.text
-
-
-def folder_fingerprint(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(folder)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 class RecordCache:

@@ -31,8 +31,11 @@ from pathlib import Path
 
 from msakb.db.build import hooks, patch_steps
 from msakb.db.build.cache import RecordCache, _Unpickler
+from msakb.db.build.fingerprints import code_fingerprint, rest_fingerprint
 from msakb.db.build.resolve import resolve
 from msakb.db.build.shift import TextEdit, move_rows
+from msakb.db.build.sources import parse_one
+from msakb.db.store.write import remove_stale_temps, temp_path
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.annotations import load_annotations
 from msakb.knowledge.gazetteer import load_gazetteer
@@ -43,19 +46,6 @@ INDEX = "last-build.json"
 
 class NoPatch(Exception):
     """Why this build cannot patch the previous database (a full build follows)."""
-
-
-def rest_fingerprint(kb: Path) -> str:
-    """Hash of kb/ but its sources (annotations, gazetteer, rules, conflicts, decisions)."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for p in sorted(kb.rglob("*")):
-        rel = p.relative_to(kb)
-        if p.is_file() and rel.parts[0] != "sources":
-            h.update(str(rel).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
 
 
 def _steps() -> list[str]:
@@ -97,8 +87,6 @@ def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCa
 def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
     """(counts, per_source) of a patched build, or None (said in a progress line) when a
     full build must run."""
-    from msakb.db.build.builder import code_fingerprint
-
     try:
         if not db_path.exists():
             raise NoPatch("no previous database")
@@ -150,8 +138,6 @@ def _changed_keys(old, new, edits: dict[str, TextEdit] | None = None) -> set:
 
 
 def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, rest: str):
-    from msakb.db.build.builder import parse_one, remove_stale_temps
-
     started = time.perf_counter()
     lines: list[str] = []
     manifest = load_manifest(kb / "sources" / "manifest.yaml")
@@ -204,7 +190,7 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     for sid in removed:
         touched |= set(_sig(old_recs[sid]))
 
-    tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
+    tmp = temp_path(db_path)
     remove_stale_temps(db_path)
     shutil.copyfile(db_path, tmp)
     try:

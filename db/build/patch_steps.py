@@ -11,10 +11,12 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 
-from msakb.db.build.builder import _insert, build_info, source_row, verify_quote
+from msakb.db.build.checks import verify_quote
+from msakb.db.build.fingerprints import build_info
 from msakb.db.derive import candidates, cross_conflicts, history, labels, reviewed_conflicts, rules
 from msakb.db.derive.fts import SEARCHABLE, fts_table
 from msakb.db.store import models
+from msakb.db.store.write import insert_rows, source_row
 from msakb.errors import BuildError
 
 KNOWN = {
@@ -63,7 +65,7 @@ class Writer:
                              r.get("char_end"), self.texts)
                 if r.get("other_source_id") is not None:
                     verify_quote(f"{table} (other side)", r.get("id"), *(r.get(c) for c in OTHER_SIDE), self.texts)
-        _insert(self.db, table, rows)
+        insert_rows(self.db, table, rows)
         if table in SEARCHABLE:
             self.inserted[table] |= {r["id"] for r in rows}
 
@@ -173,7 +175,7 @@ def apply(db, kb, docs, order, changed: set, removed: set, old_out: dict, new_ou
     w.index_inserted()
     check(w, changed)
     db.execute("DELETE FROM build_info")
-    _insert(db, "build_info", [{"key": k, "value": v} for k, v in build_info(all_docs, kb).items()])
+    insert_rows(db, "build_info", [{"key": k, "value": v} for k, v in build_info(all_docs, kb).items()])
     counts = {}
     for table in models.FACT_TABLES:
         n = db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]

@@ -1,0 +1,49 @@
+"""The checks a build makes before its file is used: every fact row's quote is the slice of
+its source that its offsets name (both sides of a conflict), and every foreign key resolves."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from msakb.db.store import models
+from msakb.errors import BuildError, ProvenanceError
+
+
+def check_database(path: Path) -> None:
+    """Every fact row's quote is its source's slice; every foreign key resolves."""
+    conn = sqlite3.connect(path)
+    try:
+        texts = dict(conn.execute("SELECT id, text FROM sources"))
+        for table, model in models.FACT_TABLES.items():
+            key = "code" if table == "states" else "id"
+            for row in conn.execute(f"SELECT [{key}], source_id, quote, char_start, char_end FROM [{table}]"):
+                verify_quote(table, *row, texts)
+            if table == "conflicts":
+                for row in conn.execute("SELECT id, other_source_id, other_quote, other_char_start, other_char_end FROM conflicts"):
+                    verify_quote("conflicts (other side)", *row, texts)
+        bad = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if bad:
+            table, rowid, parent, _ = bad[0]
+            key = "code" if table == "states" else "id"
+            rid = conn.execute(f"SELECT [{key}] FROM [{table}] WHERE rowid = ?", (rowid,)).fetchone()
+            raise BuildError(
+                f"{len(bad)} broken reference(s); first: {table} row {rid[0] if rid else rowid!r} "
+                f"points at a missing {parent} row"
+            )
+    finally:
+        conn.close()
+
+
+def verify_quote(table: str, row_id, source_id, quote, start, end, texts: dict[str, str]) -> None:
+    """A ProvenanceError naming the row unless `quote == texts[source_id][start:end]`."""
+    text = texts.get(source_id)
+    if text is None:
+        raise ProvenanceError(f"{table} row {row_id!r}: source {source_id!r} is not in sources")
+    if start is None or end is None or not (0 <= start <= end <= len(text)):
+        raise ProvenanceError(f"{table} row {row_id!r}: offsets {start}..{end} lie outside source {source_id!r}")
+    if text[start:end] != quote or not quote:
+        raise ProvenanceError(
+            f"{table} row {row_id!r}: quote {quote[:60]!r} is not source {source_id!r}[{start}:{end}] "
+            f"({text[start:end][:60]!r})"
+        )

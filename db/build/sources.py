@@ -1,0 +1,64 @@
+"""Read and parse the sources of a knowledge folder: each file's text (hash and encoding
+checked) and its kind's parser's records, from the record cache when nothing changed."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+from msakb.db.build.cache import RecordCache
+from msakb.errors import SourceError
+from msakb.extract import PARSERS
+from msakb.extract.shared.records import Record, SourceDoc
+from msakb.knowledge.gazetteer import load_gazetteer
+from msakb.knowledge.manifest import load_manifest, read_source
+
+
+def parse_sources(kb: Path, progress: Callable[[str], None],
+                  cache: RecordCache | None = None) -> tuple[list[SourceDoc], list[Record], dict]:
+    """Parse every source of the manifest; with a `cache`, a source whose text, entry,
+    gazetteer and code are unchanged since the last build is not parsed again."""
+    manifest = load_manifest(kb / "sources" / "manifest.yaml")
+    gaz = load_gazetteer(str(kb / "gazetteer"))
+    docs, records, per_source = [], [], {}
+    n = len(manifest.sources)
+    for i, entry in enumerate(manifest.sources, 1):
+        started = time.perf_counter()
+        doc, recs, counts = parse_one(entry, kb, gaz, cache)
+        per_source[entry.id] = counts
+        docs.append(doc)
+        records.extend(recs)
+        took = time.perf_counter() - started
+        progress(f"[{i}/{n}] {entry.id} ({entry.kind}): {sum(counts.values())} rows in {took:.2f}s")
+    return docs, records, per_source
+
+
+def parse_one(entry, kb: Path, gaz, cache: RecordCache | None) -> tuple[SourceDoc, list[Record], Counter]:
+    """One source: its text (hash checked), its records (from the cache when unchanged) and
+    its rows per table, checked against the manifest's `expect`."""
+    text = read_source(entry, kb / "sources")
+    doc = SourceDoc(entry.id, text, entry)
+    parser = PARSERS.get(entry.kind)
+    if parser is None:
+        raise SourceError(entry.id, f"unknown kind {entry.kind!r}; known kinds: {', '.join(sorted(PARSERS))}")
+    recs = cache.get(entry, text) if cache is not None else None
+    if recs is None:
+        try:
+            recs = list(parser(doc, gaz))
+        except SourceError as e:
+            if e.source is None:
+                raise SourceError(entry.id, e.message, e.line) from None
+            raise
+        if cache is not None:
+            cache.put(entry, text, recs)
+    counts = Counter(r.table for r in recs if not r.mention)
+    for table, least in entry.expect.items():
+        if counts.get(table, 0) < least:
+            raise SourceError(
+                entry.id,
+                f"yielded {counts.get(table, 0)} {table} rows, the manifest expects at least {least}: "
+                "has the source's format changed?",
+            )
+    return doc, recs, counts

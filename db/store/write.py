@@ -1,0 +1,104 @@
+"""Writing rows into a knowledge-base file: the schema, the sources and fact rows in one
+transaction, each value left out taking its model's default; and the temporary files of the
+atomic write (a new file beside the old one, renamed into place only when all went well)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from msakb.db.store import models
+from msakb.db.store.schema import create_statements
+from msakb.errors import BuildError
+from msakb.extract.shared.records import SourceDoc
+
+
+def temp_path(db_path: Path) -> Path:
+    """Where this process writes the new database before renaming it over `db_path`."""
+    return db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
+
+
+def remove_stale_temps(db_path: Path) -> None:
+    """Delete the temporary files of builds that were killed before their rename (their
+    process is gone); a temporary file is never renamed into place by another build."""
+    prefix = f".{db_path.name}.tmp-"
+    for p in db_path.parent.glob(f"{prefix}*"):
+        pid = p.name[len(prefix):].split("-")[0]  # its -journal too
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            p.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # alive, another user's
+
+
+def write_database(path: Path, docs: list[SourceDoc], rows: dict[str, list[dict]], info: dict[str, str]) -> None:
+    """Schema, sources, rows and the build's `info` into a new file at `path`, in one transaction."""
+    if path.exists():
+        path.unlink()
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        # The file is a temporary one, discarded on failure: its journal need not be on disk.
+        conn.execute("PRAGMA journal_mode = MEMORY")
+        conn.execute("BEGIN")
+        for statement in create_statements():
+            conn.execute(statement)
+        insert_rows(conn, "sources", [source_row(d) for d in docs])
+        for table, table_rows in rows.items():
+            insert_rows(conn, table, table_rows)
+        insert_rows(conn, "build_info", [{"key": k, "value": v} for k, v in info.items()])
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def source_row(d: SourceDoc) -> dict:
+    """The `sources` row of one source."""
+    return {
+        "id": d.id, "title": d.entry.title, "publisher": d.entry.publisher,
+        "jurisdiction": d.entry.jurisdiction, "url": d.entry.url,
+        "as_of": d.entry.as_of.isoformat() if d.entry.as_of else None,
+        "as_of_note": d.entry.as_of_note, "kind": d.entry.kind, "voice": d.entry.voice, "sha256": d.entry.sha256,
+        "file": d.entry.file, "utility_id": d.entry.utility, "series": d.entry.series,
+        "chars": len(d.text), "lines": d.text.count("\n") + 1, "text": d.text,
+    }
+
+
+def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
+    """Insert rows (dicts) into `table`; a column left out or None takes the model's default."""
+    if not rows:
+        return
+    cols = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")]
+    if not cols:
+        raise BuildError(f"no table {table!r} in the schema (db/store/models.py)")
+    extra = set().union(*rows) - set(cols)  # every key of every row
+    if extra:
+        raise BuildError(f"table {table}: unknown columns {sorted(extra)} (add them to db/models.py)")
+    model = models.ALL_TABLES.get(table)
+    defaults = {}
+    if model is not None:
+        defaults = {k: f.default for k, f in model.model_fields.items()
+                    if f.default is not None and not callable(f.default) and repr(f.default) != "PydanticUndefined"}
+    sql = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
+    values = [tuple(map(r.get, cols)) for r in rows]
+    # a value left out or None takes the model's default
+    slots = [(i, defaults[c]) for i, c in enumerate(cols) if c in defaults]
+    if slots:
+        values = [_with_defaults(v, slots) for v in values]
+    try:
+        conn.executemany(sql, values)
+    except sqlite3.IntegrityError as e:
+        raise BuildError(f"table {table}: {e}") from None
+
+
+def _with_defaults(values: tuple, slots: list[tuple[int, object]]) -> tuple:
+    if all(values[i] is not None for i, _ in slots):
+        return values
+    out = list(values)
+    for i, default in slots:
+        if out[i] is None:
+            out[i] = default
+    return tuple(out)
