@@ -1,67 +1,37 @@
-"""The `msakb` command: one verb per job, each a thin layer over a plain function."""
+"""The `msakb` command: one verb per job, each a thin layer over a plain function.
+
+The verbs are listed here, in the order `msakb --help` shows them; each is defined in its own
+module of msakb/commands/.
+"""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from msakb import __version__
-from msakb.errors import MsakbError
-from msakb.knowledge.folder import DEFAULT_DB, KB
+from msakb.commands import add, bench, build, check, diff, file, init, review, serve
 
 
-class CliError(click.ClickException):
-    """One clean line on stderr, exit status 1."""
+class ListedOrder(click.Group):
+    """Verbs in the order COMMANDS lists them, not alphabetical."""
 
-    exit_code = 1
-
-    def show(self, file=None):
-        click.echo(f"Error: {self.format_message()}", err=True)
+    def list_commands(self, ctx):
+        return list(self.commands)
 
 
-def db_option(f):
-    return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
-        show_default=True, help="The knowledge-base SQLite file.",
-    )(f)
-
-
-def kb_option(f):
-    return click.option(
-        "--kb", "kb_dir", type=click.Path(file_okay=False, path_type=Path), default=KB, show_default=True,
-        help="The knowledge folder (sources/, annotations/, gazetteer/).",
-    )(f)
-
-
-def run(fn, *args, **kwargs):
-    """Call fn, turning the project's errors into one line and exit 1."""
-    try:
-        return fn(*args, **kwargs)
-    except MsakbError as e:
-        raise CliError(str(e)) from None
-
-
-@click.group()
+@click.group(cls=ListedOrder)
 @click.version_option(__version__, prog_name="msakb")
 def cli():
     """msakb: a cited knowledge base of meter socket adapter (MSA) rules, served in
     Datasette, and the compliance filings drafted from it."""
 
 
-def _register_commands() -> None:
-    """Every module in msakb/commands/ adds its verb to `cli` when imported."""
-    import importlib
-    import pkgutil
-
-    import msakb.commands as pkg
-
-    for mod in sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)):
-        importlib.import_module(f"msakb.commands.{mod}")
-
-
-_register_commands()
+COMMANDS = (init.init, add.add, build.build, serve.serve, review.review, check.check, diff.diff, file.file,
+            bench.bench)
+for command in COMMANDS:
+    cli.add_command(command)
 
 
 def main():  # pragma: no cover

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from msakb.db.build.builder import build
-from msakb.knowledge.folder import KB
+from tests.kbtools import KB
 
 
 @pytest.fixture(scope="session")

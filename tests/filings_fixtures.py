@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from docx import Document
 
 from msakb.cli import cli
-from msakb.knowledge.folder import SOURCES
+from tests.kbtools import SOURCES
 
 GUIDELINES = "sce-msa-program-guidelines-2025"
 GUIDELINES_FILE = SOURCES / "001_31bfb65bf51384d5.txt"

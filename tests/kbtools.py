@@ -9,6 +9,10 @@ from pathlib import Path
 
 import yaml
 
+REPO = Path(__file__).resolve().parent.parent  # the checkout the tests belong to
+KB = REPO / "kb"  # its knowledge folder (the seed corpus)
+SOURCES = KB / "sources"
+
 
 def manifest(kb: Path) -> dict:
     return yaml.safe_load((kb / "sources" / "manifest.yaml").read_text(encoding="utf-8"))

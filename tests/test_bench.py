@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from bench.generate import generate
 from bench.measure import _STATUS_SWAPS, table_counts, touch_one_source
 from msakb.cli import cli
-from msakb.knowledge.folder import REPO
+from tests.kbtools import REPO
 
 N = 20
 
@@ -245,7 +245,7 @@ def test_patched_build_moves_a_shared_row_to_the_source_that_still_states_it(cor
 
 
 def test_patched_build_of_the_seed_corpus_equals_a_cold_build(built_db, tmp_path):
-    from msakb.knowledge.folder import KB
+    from tests.kbtools import KB
 
     out, warm = _incremental(tmp_path, built_db, KB, lambda kb: _edit(kb, "sce-approved-products-2026-04-12", _mid_and_last_status))
     assert re.search(r"incremental build: patched the previous database \(1 changed, 0 added, 0 removed; "
@@ -347,7 +347,7 @@ def test_bench_command_rejects_a_bad_size():
 
 def test_extraction_is_measured_against_the_tokenizer_round_by_round():
     from bench.measure import extraction_vs_tokenizer
-    from msakb.knowledge.folder import KB
+    from tests.kbtools import KB
 
     got = extraction_vs_tokenizer(KB, 2)
     assert len(got["extract"]) == len(got["tokenizer"]) == 2

@@ -13,7 +13,7 @@ import pytest
 
 from msakb.db.derive.candidates import overlap
 from msakb.extract.candidates.extractor import candidate_id
-from msakb.knowledge.folder import KB
+from tests.kbtools import KB
 from tests.intake_sources import add_all, invoke, rebuild
 from tests.kbtools import keep_sources
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from msakb.cli import cli
-from msakb.knowledge.folder import KB
+from tests.kbtools import KB
 from tests.kbtools import keep_sources
 
 # A site every SCE rule is happy with: a 100 A single-phase 120/240 V self-contained 2S socket

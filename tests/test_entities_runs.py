@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from msakb.extract.shared import entities as E
-from msakb.knowledge.folder import REPO
+from tests.kbtools import REPO
 from msakb.knowledge.manifest import load_manifest, read_source
 
 KB = REPO / "kb"

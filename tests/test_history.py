@@ -59,7 +59,7 @@ def two_editions(tmp_path_factory):
     """A knowledge base of SCE's list and its edited second edition, built once."""
     import shutil
 
-    from msakb.knowledge.folder import KB
+    from tests.kbtools import KB
 
     kb = tmp_path_factory.mktemp("editions") / "kb"
     shutil.copytree(KB, kb)

@@ -27,7 +27,7 @@ from spacy.util import filter_spans
 from msakb.errors import MsakbError
 from msakb.extract.shared.entities import nlp_for
 from msakb.extract.shared.text import Span
-from msakb.knowledge.folder import PATTERNS
+from msakb.extract.shared.patterns import PATTERNS
 
 OBLIGATIONS = PATTERNS / "obligations.jsonl"
 SYNONYMS = PATTERNS / "synonyms.yaml"

@@ -14,7 +14,7 @@ from msakb.extract.shared.entities import find_entities
 from msakb.extract.shared.records import Record, SourceDoc, slug
 from msakb.extract.shared.tables import Table
 from msakb.extract.shared.text import Span, clean_text, lines, trim
-from msakb.knowledge.folder import PATTERNS
+from msakb.extract.shared.patterns import PATTERNS
 from msakb.knowledge.gazetteer import Gazetteer
 
 

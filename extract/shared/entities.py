@@ -22,7 +22,7 @@ from spacy.util import compile_infix_regex
 
 from msakb.errors import MsakbError
 from msakb.extract.shared.text import Span
-from msakb.knowledge.folder import PATTERNS
+from msakb.extract.shared.patterns import PATTERNS
 
 ENTITY_PATTERNS = PATTERNS / "entities.jsonl"
 ENTITY_RULES = PATTERNS / "entity_rules.yaml"

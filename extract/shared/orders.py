@@ -27,7 +27,7 @@ from msakb.extract.shared import quantities as q
 from msakb.extract.shared.entities import Entity, find_entities
 from msakb.extract.shared.records import Record, SourceDoc
 from msakb.extract.shared.text import Item, Span, clean_text, lines, list_items, sentences
-from msakb.knowledge.folder import PATTERNS
+from msakb.extract.shared.patterns import PATTERNS
 
 _ITEM_NO = re.compile(r"^[-•*]?\s*\((\d+)\)$")
 _LEAD_NO = re.compile(r"^\s*(\d+)\.\s+")

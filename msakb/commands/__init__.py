@@ -1,1 +1,1 @@
-"""One module per verb; each registers itself on `msakb.cli.cli` when imported."""
+"""One module per verb; msakb/cli.py lists them."""

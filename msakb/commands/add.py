@@ -4,10 +4,10 @@ from pathlib import Path
 
 import click
 
-from msakb.cli import cli, kb_option, run
+from msakb.commands.shared import kb_option, run
 
 
-@cli.command()
+@click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--publisher", required=True, help="Who published the document.")
 @click.option("--jurisdiction", required=True, help="Two-letter state code, or US.")
@@ -18,8 +18,8 @@ from msakb.cli import cli, kb_option, run
 @click.option("--utility", default=None, help="Id of the utility whose rules it states (kb/gazetteer/utilities.yaml).")
 @click.option("--id", "source_id", default=None, help="Source id (default: from the file name and --as-of).")
 @kb_option
-def add(file: Path, publisher, jurisdiction, kind, as_of, url, title, utility, source_id, kb_dir: Path):
-    """Add a source document: copy FILE into kb/sources/ and append its manifest entry.
+def add(file: Path, publisher, jurisdiction, kind, as_of, url, title, utility, source_id, kb):
+    """Add a source document: copy FILE into the knowledge folder's sources/ and append its manifest entry.
 
     The file must be UTF-8. A file already present (same sha256) or an id already used is
     refused, naming the source that has it. Run `msakb build` next: the generic extractor
@@ -31,6 +31,8 @@ def add(file: Path, publisher, jurisdiction, kind, as_of, url, title, utility, s
     """
     from msakb.knowledge.intake import add_source
 
-    added = run(add_source, file, kb_dir, publisher=publisher, jurisdiction=jurisdiction, kind=kind,
+    from msakb.knowledge.folder import writable
+
+    added = run(add_source, file, run(writable, kb, "msakb add"), publisher=publisher, jurisdiction=jurisdiction, kind=kind,
                 as_of=as_of.date() if as_of else None, url=url, title=title, utility=utility, source_id=source_id)
     click.echo(f"added source {added.entry.id} as {added.path} (sha256 {added.entry.sha256[:12]}…, kind {added.entry.kind})")

@@ -4,16 +4,16 @@ from pathlib import Path
 
 import click
 
-from msakb.cli import cli, db_option, kb_option, run
+from msakb.commands.shared import db_option, kb_option, run
 
 
-@cli.command()
+@click.command()
 @db_option
 @kb_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only errors.")
 @click.option("--report", is_flag=True,
               help="Then print, per source, facts from its parser, from accepted candidates, and candidates pending review.")
-def build(db_path: Path, kb_dir: Path, quiet: bool, report: bool):
+def build(db_path: Path, kb, quiet: bool, report: bool):
     """Parse every source in the manifest and write the knowledge base.
 
     The new database is written beside the old one and renamed into place only when every
@@ -29,7 +29,8 @@ def build(db_path: Path, kb_dir: Path, quiet: bool, report: bool):
     from msakb.db.build.builder import summary
 
     progress = (lambda s: None) if quiet else (lambda s: click.echo(s, err=True))
-    result = run(do_build, db_path, kb_dir, progress)
+    progress(f"knowledge folder: {kb.describe()}")
+    result = run(do_build, db_path, kb.path, progress)
     if not quiet:
         click.echo(f"built {result.db_path} in {result.seconds:.1f}s", err=True)
         click.echo(summary(result.counts))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from msakb.cli import CliError, cli, db_option, run
+from msakb.commands.shared import CliError, db_option, run
 from msakb.db.query.conditions import site_fields
 
 VERDICT = {"eligible": "eligible", "not_eligible": "NOT eligible", "unknown": "unknown"}
@@ -27,7 +27,7 @@ def _site_options(f):
     return f
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.option("--utility", help="utility id (utilities table), e.g. sce or pseg")
 @click.option("--state", help="two-letter state: check every utility of the state")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from msakb.cli import cli, db_option, run
+from msakb.commands.shared import db_option, run
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.argument("source_a")
 @click.argument("source_b")

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import click
 
-from msakb.cli import cli, db_option, run
+from msakb.commands.shared import db_option, run
 
 
-@cli.command(name="file")
+@click.command(name="file")
 @click.argument("kind")
 @db_option
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,

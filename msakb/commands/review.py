@@ -5,19 +5,20 @@ from pathlib import Path
 
 import click
 
-from msakb.cli import cli, db_option, kb_option, run
+from msakb.commands.shared import db_option, kb_option, run
+from msakb.knowledge.folder import writable
 
 _SET = click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="Set a value of the row (repeatable).")
 _TABLE = click.option("--table", default=None, help="Put the fact in this table instead of the proposed one.")
 
 
-@cli.group(invoke_without_command=True)
+@click.group(invoke_without_command=True)
 @db_option
 @kb_option
 @click.option("--source", default=None, help="Only candidates of this source id.")
 @click.option("--json", "as_json", is_flag=True, help="JSON (a list of candidates) instead of a table.")
 @click.pass_context
-def review(ctx, db_path: Path, kb_dir: Path, source, as_json: bool):
+def review(ctx, db_path: Path, kb, source, as_json: bool):
     """List candidate facts pending review (run `msakb build` first).
 
     The generic extractor proposes them from every source; accept one to make it a fact
@@ -34,7 +35,7 @@ def review(ctx, db_path: Path, kb_dir: Path, source, as_json: bool):
         return
     from msakb.review import pending
 
-    rows = run(pending, db_path, kb_dir, source)
+    rows = run(pending, db_path, kb.path, source)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -59,7 +60,7 @@ def format_table(rows: list[dict]) -> str:
 @_SET
 @db_option
 @kb_option
-def accept(candidate_id, table, sets, db_path: Path, kb_dir: Path):
+def accept(candidate_id, table, sets, db_path: Path, kb):
     """Accept a candidate: it becomes an annotation in kb/annotations/review-<source>.yaml.
 
     Example:
@@ -68,7 +69,7 @@ def accept(candidate_id, table, sets, db_path: Path, kb_dir: Path):
     """
     from msakb.review import accept as do_accept, parse_sets
 
-    d = run(lambda: do_accept(db_path, kb_dir, candidate_id, table, parse_sets(sets)))
+    d = run(lambda: do_accept(db_path, writable(kb, "msakb review accept"), candidate_id, table, parse_sets(sets)))
     click.echo(f"accepted {d.id} as {d.table} {d.values['id']}; run msakb build to have it in the database")
 
 
@@ -77,7 +78,7 @@ def accept(candidate_id, table, sets, db_path: Path, kb_dir: Path):
 @click.option("--reason", default=None, help="Why (kept in kb/review/decisions.yaml).")
 @db_option
 @kb_option
-def reject(candidate_id, reason, db_path: Path, kb_dir: Path):
+def reject(candidate_id, reason, db_path: Path, kb):
     """Reject a candidate: it is not proposed again.
 
     Example:
@@ -86,7 +87,7 @@ def reject(candidate_id, reason, db_path: Path, kb_dir: Path):
     """
     from msakb.review import reject as do_reject
 
-    d = run(do_reject, db_path, kb_dir, candidate_id, reason)
+    d = run(do_reject, db_path, run(writable, kb, "msakb review reject"), candidate_id, reason)
     click.echo(f"rejected {d.id}")
 
 
@@ -96,7 +97,7 @@ def reject(candidate_id, reason, db_path: Path, kb_dir: Path):
 @_SET
 @db_option
 @kb_option
-def edit(candidate_id, table, sets, db_path: Path, kb_dir: Path):
+def edit(candidate_id, table, sets, db_path: Path, kb):
     """Change what a candidate proposes (its table, its values) before or after accepting it.
 
     Example:
@@ -105,5 +106,5 @@ def edit(candidate_id, table, sets, db_path: Path, kb_dir: Path):
     """
     from msakb.review import edit as do_edit, parse_sets
 
-    d = run(lambda: do_edit(db_path, kb_dir, candidate_id, table, parse_sets(sets)))
+    d = run(lambda: do_edit(db_path, writable(kb, "msakb review edit"), candidate_id, table, parse_sets(sets)))
     click.echo(f"edited {d.id} ({d.decision}): {d.table} {json.dumps(d.values, ensure_ascii=False)}")

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import click
 
-from msakb.cli import cli, db_option, kb_option, run
+from msakb.commands.shared import db_option, kb_option, run
 
 
-@cli.command()
+@click.command()
 @db_option
 @kb_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -15,7 +15,7 @@ from msakb.cli import cli, db_option, kb_option, run
 @click.option("--sql-time-limit-ms", type=click.IntRange(1), default=None,
               help="Cap on any one SQL query, in milliseconds (default: web/settings.json).")
 @click.option("--no-build", is_flag=True, help="Serve the file as it is, even if the sources or code changed.")
-def serve(db_path: Path, kb_dir: Path, host: str, port: int, sql_time_limit_ms, no_build: bool):
+def serve(db_path: Path, kb, host: str, port: int, sql_time_limit_ms, no_build: bool):
     """Serve the knowledge base with Datasette, read-only.
 
     Builds the database first when it is missing, or when a source, the manifest, an
@@ -29,5 +29,5 @@ def serve(db_path: Path, kb_dir: Path, host: str, port: int, sql_time_limit_ms, 
     """
     from msakb.web.serve import serve as do_serve
 
-    run(do_serve, db_path, kb_dir, host=host, port=port, build=not no_build,
+    run(do_serve, db_path, kb.path, host=host, port=port, build=not no_build,
         sql_time_limit_ms=sql_time_limit_ms, progress=lambda s: click.echo(s, err=True))

@@ -11,7 +11,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from msakb.errors import ManifestError, SourceError
-from msakb.knowledge.folder import MANIFEST
 
 
 class SourceEntry(BaseModel):
@@ -54,7 +53,7 @@ class Manifest(BaseModel):
     sources: list[SourceEntry]
 
 
-def load_manifest(path: Path = MANIFEST) -> Manifest:
+def load_manifest(path: Path) -> Manifest:
     if not path.exists():
         raise ManifestError(f"{path}: manifest not found; it lists the sources to build from")
     try:

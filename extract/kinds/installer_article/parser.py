@@ -28,7 +28,7 @@ from msakb.extract.shared.entities import find_entities
 from msakb.extract.shared.mentions import family_mention, state_mention, utility_mentions
 from msakb.extract.shared.records import Record, SourceDoc, slug
 from msakb.extract.shared.text import Span, lines, sentences, trim
-from msakb.knowledge.folder import PATTERNS
+from msakb.extract.shared.patterns import PATTERNS
 from msakb.knowledge.gazetteer import Gazetteer
 
 RULE = "installer_article"

@@ -12,7 +12,7 @@ import yaml
 
 from msakb.extract.shared.tables import Table, tables
 from msakb.extract.shared.text import Span, lines, sections
-from msakb.knowledge.folder import PATTERNS
+from msakb.extract.shared.patterns import PATTERNS
 
 _DASH_ITEM = re.compile(r"^(?P<indent>[ \t]*)-[ \t]+(?P<body>\S.*?)\s*$")
 

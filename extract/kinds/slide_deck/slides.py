@@ -10,7 +10,7 @@ from functools import lru_cache
 import yaml
 
 from msakb.extract.shared.text import Section, Span, sections
-from msakb.knowledge.folder import PATTERNS
+from msakb.extract.shared.patterns import PATTERNS
 
 
 @lru_cache(maxsize=None)

@@ -15,7 +15,7 @@ from functools import lru_cache
 import yaml
 
 from msakb.errors import SourceError
-from msakb.knowledge.folder import PATTERNS
+from msakb.extract.shared.patterns import PATTERNS
 
 _WRITTEN = re.compile(r"^\s*(?:(?P<body>[A-Z]{2,5}(?:/[A-Z]{2,5})?)[\s-]+)?(?P<article>Article\s+)?"
                       r"(?P<number>[A-Z]?\d[\w.:]*)\s*$")
