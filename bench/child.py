@@ -1,8 +1,8 @@
 """One build in a fresh process, timed phase by phase: `python -m bench.child KB DB`.
 
-The phases are timed by wrapping what db.build calls (the parsers, resolve, the derivers,
+The phases are timed by wrapping what msakb.db.pipeline.builder calls (the parsers, resolve, the derivers,
 write_database, check_database, the post-write steps), so the build measured is the real
-`db.build.build`, unchanged. The process prints one JSON line: the phase times, the peak
+`msakb.db.pipeline.builder.build`, unchanged. The process prints one JSON line: the phase times, the peak
 resident memory of the process (ru_maxrss) and, for the load comparison, the time of a bare
 `executemany` of the very rows write_database was given, in one transaction.
 """
@@ -19,8 +19,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from msakb.db.build import builder as b
-from msakb.db.build import hooks
+from msakb.db.pipeline import builder as b
+from msakb.db.pipeline import hooks
 from msakb.extract import PARSERS
 
 TIMES: dict[str, float] = defaultdict(float)
@@ -47,7 +47,7 @@ def instrument() -> None:
     b.resolve = timed("resolve", b.resolve)
     b.write_database = timed("write", b.write_database)
     b.check_database = timed("check", b.check_database)
-    from msakb.db.build import (
+    from msakb.db.pipeline import (
         patch,  # an incremental build patches the previous database
         patch_steps,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from msakb.db.build.builder import build
+from msakb.db.pipeline.builder import build
 from tests.kbtools import KB
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from msakb.cli import cli
-from msakb.db.build.builder import build
+from msakb.db.pipeline.builder import build
 
 DEVICE_TABLE = """# Meter Collar Adapters accepted by Xcel Energy (Colorado)
 

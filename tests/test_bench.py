@@ -292,8 +292,8 @@ def test_a_failing_incremental_build_fails_as_a_full_build_and_keeps_the_old_fil
 
 STALL = """
 import pathlib, sys, time
-from msakb.db.build import hooks
-from msakb.db.build.builder import build
+from msakb.db.pipeline import hooks
+from msakb.db.pipeline.builder import build
 def stall(conn):
     pathlib.Path(sys.argv[3]).write_text("in post-write")
     time.sleep(120)

@@ -204,7 +204,7 @@ def test_redline_between_two_sources(kb_copy, tmp_path):
     """A source and an edited copy of it in one test kb: compared by source id."""
     import hashlib
 
-    from msakb.db.build.builder import build
+    from msakb.db.pipeline.builder import build
     from tests.kbtools import keep_sources, manifest, write_manifest
 
     keep_sources(kb_copy, [GUIDELINES])

@@ -93,7 +93,7 @@ def test_bad_options_are_refused_before_writing(kb_copy, tmp_path):
 
 
 def test_a_generic_source_builds_with_no_facts_of_its_own(kb_copy, tmp_path):
-    from msakb.db.build.builder import build
+    from msakb.db.pipeline.builder import build
     from tests.kbtools import keep_sources
 
     keep_sources(kb_copy, ["sce-approved-products-2026-04-12"])

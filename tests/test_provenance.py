@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from msakb.db.build.checks import check_database
+from msakb.db.pipeline.checks import check_database
 from msakb.db.store.models import FACT_TABLES
 from msakb.errors import ProvenanceError
 

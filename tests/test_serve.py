@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from datasette.utils import tilde_encode
 
 from msakb.cli import cli
-from msakb.db.build.builder import build
+from msakb.db.pipeline.builder import build
 from msakb.web.serve import METADATA, load_metadata, stale_reason
 from tests.site_server import MSAKB, Server, free_port
 

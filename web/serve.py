@@ -46,7 +46,7 @@ def stale_reason(db_path: Path, kb: Path) -> str | None:
     Current means: built from the same kb/ (sources, manifest, annotations, gazetteer) and by
     the same code, as recorded in its build_info table at build time.
     """
-    from msakb.db.build.fingerprints import code_fingerprint, kb_fingerprint
+    from msakb.db.pipeline.fingerprints import code_fingerprint, kb_fingerprint
 
     db_path = Path(db_path)
     if not db_path.exists():
@@ -83,7 +83,7 @@ def ensure_built(db_path: Path, kb: Path, progress: Callable[[str], None] = lamb
     if reason is None:
         progress(f"{db_path} is up to date (built from the current sources and code)")
         return False
-    from msakb.db.build.builder import build
+    from msakb.db.pipeline.builder import build
 
     progress(f"building {db_path}: {reason}")
     result = build(Path(db_path), Path(kb), progress)

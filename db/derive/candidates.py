@@ -10,8 +10,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from msakb.db.build import hooks
-from msakb.db.build.cache import per_source
+from msakb.db.pipeline import hooks
+from msakb.db.pipeline.cache import per_source
 from msakb.extract.candidates.extractor import Candidate, propose
 from msakb.knowledge.decisions import load_decisions
 from msakb.knowledge.gazetteer import load_gazetteer

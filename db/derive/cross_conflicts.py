@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from msakb.db.build import hooks
+from msakb.db.pipeline import hooks
 
 CHECKS_FILE = Path(__file__).with_name("conflict_checks.yaml")
 PROV = ("source_id", "quote", "char_start", "char_end", "rule")

@@ -11,7 +11,7 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from msakb.db.build import hooks
+from msakb.db.pipeline import hooks
 from msakb.errors import BuildError
 
 # table -> the columns a person searches (the porter tokenizer: "isolating" finds "isolate").

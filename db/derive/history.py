@@ -13,7 +13,7 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
-from msakb.db.build import hooks
+from msakb.db.pipeline import hooks
 from msakb.errors import MsakbError, ProvenanceError, UnknownIdError
 from msakb.extract.shared.records import slug
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from msakb.db.build import hooks
+from msakb.db.pipeline import hooks
 
 
 def device_names(conn: sqlite3.Connection) -> None:

@@ -10,7 +10,7 @@ from typing import Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from msakb.db.build import hooks
+from msakb.db.pipeline import hooks
 from msakb.errors import AnnotationError
 
 

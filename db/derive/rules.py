@@ -28,7 +28,7 @@ from typing import Any, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from msakb.db.build import hooks
+from msakb.db.pipeline import hooks
 from msakb.db.query import conditions
 from msakb.db.store import models
 from msakb.errors import BuildError

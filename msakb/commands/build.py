@@ -25,8 +25,8 @@ def build(db_path: Path, kb, quiet: bool, report: bool):
         msakb build --db msakb.db
         msakb build --db msakb.db --report   # facts per source: parser, accepted candidates, pending
     """
-    from msakb.db.build.builder import build as do_build
-    from msakb.db.build.builder import summary
+    from msakb.db.pipeline.builder import build as do_build
+    from msakb.db.pipeline.builder import summary
 
     progress = (lambda s: None) if quiet else (lambda s: click.echo(s, err=True))
     progress(f"knowledge folder: {kb.describe()}")

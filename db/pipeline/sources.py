@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable
 
-from msakb.db.build.cache import RecordCache
+from msakb.db.pipeline.cache import RecordCache
 from msakb.errors import SourceError
 from msakb.extract import PARSERS
 from msakb.extract.shared.records import Record, SourceDoc

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from msakb.db.build import hooks, steps  # noqa: F401  (steps registers the hooks)
-from msakb.db.build.cache import RecordCache
-from msakb.db.build.checks import check_database
-from msakb.db.build.fingerprints import build_info, code_fingerprint
-from msakb.db.build.patch import try_patch, write_index
-from msakb.db.build.resolve import resolve
-from msakb.db.build.sources import parse_sources
+from msakb.db.pipeline import hooks, steps  # noqa: F401  (steps registers the hooks)
+from msakb.db.pipeline.cache import RecordCache
+from msakb.db.pipeline.checks import check_database
+from msakb.db.pipeline.fingerprints import build_info, code_fingerprint
+from msakb.db.pipeline.patch import try_patch, write_index
+from msakb.db.pipeline.resolve import resolve
+from msakb.db.pipeline.sources import parse_sources
 from msakb.db.store.write import remove_stale_temps, temp_path, write_database
 from msakb.knowledge.annotations import load_annotations
 from msakb.knowledge.gazetteer import load_gazetteer

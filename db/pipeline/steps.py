@@ -1,4 +1,4 @@
-"""Import every module that registers a build step in db/build/hooks.py. Add a line per module."""
+"""Import every module that registers a build step in db/pipeline/hooks.py. Add a line per module."""
 
 # (modules that register derivers or post-write steps are imported here, in build order)
 from msakb.db.derive import labels  # noqa: F401,E402,I001  devices.name for Datasette's labels

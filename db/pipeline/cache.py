@@ -18,7 +18,7 @@ import os
 import pickle
 from pathlib import Path
 
-from msakb.db.build.fingerprints import folder_fingerprint
+from msakb.db.pipeline.fingerprints import folder_fingerprint
 from msakb.knowledge.manifest import SourceEntry
 
 _TEXT = "source-text"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 
-from msakb.db.build.checks import verify_quote
-from msakb.db.build.fingerprints import build_info
+from msakb.db.pipeline.checks import verify_quote
+from msakb.db.pipeline.fingerprints import build_info
 from msakb.db.derive import candidates, cross_conflicts, history, labels, reviewed_conflicts, rules
 from msakb.db.derive.fts import SEARCHABLE, fts_table
 from msakb.db.store import models

@@ -29,12 +29,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from msakb.db.build import hooks, patch_steps
-from msakb.db.build.cache import RecordCache, _Unpickler
-from msakb.db.build.fingerprints import code_fingerprint, rest_fingerprint
-from msakb.db.build.resolve import resolve
-from msakb.db.build.shift import TextEdit, move_rows
-from msakb.db.build.sources import parse_one
+from msakb.db.pipeline import hooks, patch_steps
+from msakb.db.pipeline.cache import RecordCache, _Unpickler
+from msakb.db.pipeline.fingerprints import code_fingerprint, rest_fingerprint
+from msakb.db.pipeline.resolve import resolve
+from msakb.db.pipeline.shift import TextEdit, move_rows
+from msakb.db.pipeline.sources import parse_one
 from msakb.db.store.write import remove_stale_temps, temp_path
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.annotations import load_annotations
