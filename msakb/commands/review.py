@@ -33,7 +33,7 @@ def review(ctx, db_path: Path, kb, source, as_json: bool):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from msakb.review import pending
+    from msakb.knowledge.review import pending
 
     rows = run(pending, db_path, kb.path, source)
     if as_json:
@@ -67,7 +67,7 @@ def accept(candidate_id, table, sets, db_path: Path, kb):
 
         msakb review accept c-1a2b3c4d5e6f --set category=eligibility
     """
-    from msakb.review import accept as do_accept, parse_sets
+    from msakb.knowledge.review import accept as do_accept, parse_sets
 
     d = run(lambda: do_accept(db_path, writable(kb, "msakb review accept"), candidate_id, table, parse_sets(sets)))
     click.echo(f"accepted {d.id} as {d.table} {d.values['id']}; run msakb build to have it in the database")
@@ -85,7 +85,7 @@ def reject(candidate_id, reason, db_path: Path, kb):
 
         msakb review reject c-1a2b3c4d5e6f --reason "describes another state"
     """
-    from msakb.review import reject as do_reject
+    from msakb.knowledge.review import reject as do_reject
 
     d = run(do_reject, db_path, run(writable, kb, "msakb review reject"), candidate_id, reason)
     click.echo(f"rejected {d.id}")
@@ -104,7 +104,7 @@ def edit(candidate_id, table, sets, db_path: Path, kb):
 
         msakb review edit c-1a2b3c4d5e6f --set category=disqualifier
     """
-    from msakb.review import edit as do_edit, parse_sets
+    from msakb.knowledge.review import edit as do_edit, parse_sets
 
     d = run(lambda: do_edit(db_path, writable(kb, "msakb review edit"), candidate_id, table, parse_sets(sets)))
     click.echo(f"edited {d.id} ({d.decision}): {d.table} {json.dumps(d.values, ensure_ascii=False)}")

@@ -78,7 +78,7 @@ def load_decisions(kb: Path) -> dict[str, Decision]:
 def save_decisions(kb: Path, decisions: dict[str, Decision]) -> None:
     path = decisions_path(kb)
     items = [d.model_dump(mode="python", exclude_none=True) for d in decisions.values()]
-    header = "# Review decisions on candidate facts, written by `msakb review` (format: extract/decisions.py).\n"
+    header = "# Review decisions on candidate facts, written by `msakb review` (format: msakb/knowledge/decisions.py).\n"
     write_yaml(path, {"decisions": items}, header)
 
 

@@ -1,5 +1,5 @@
 """The review queue: list candidate facts (from the built database's `candidates` table),
-accept, reject or edit them. Decisions go to kb/review/decisions.yaml (extract/decisions.py);
+accept, reject or edit them. Decisions go to kb/review/decisions.yaml (msakb/knowledge/decisions.py);
 an accepted candidate also becomes annotations in kb/annotations/review-<source>.yaml (the
 fact, with the rule that proposed it, and the mentions of the device or utility it names),
 so the next `msakb build` has it as a fact whose quote it verifies."""
@@ -153,7 +153,7 @@ def _write_annotation(kb: Path, c: dict, table: str, values: dict, text: str) ->
         records.append(record(s["table"], s["values"], s["char_start"], s["char_end"], mention=True))
     records.append(record(table, values, c["char_start"], c["char_end"]))
     data["records"] = records
-    write_yaml(path, data, "# Facts accepted in review (msakb review accept); format: extract/annotations.py.\n")
+    write_yaml(path, data, "# Facts accepted in review (msakb review accept); format: msakb/knowledge/annotations.py.\n")
 
 
 def _drop_annotation(kb: Path, c: dict) -> None:
@@ -163,7 +163,7 @@ def _drop_annotation(kb: Path, c: dict) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     data["records"] = [r for r in data.get("records") or [] if r.get("candidate") != c["id"]]
     if data["records"]:
-        write_yaml(path, data, "# Facts accepted in review (msakb review accept); format: extract/annotations.py.\n")
+        write_yaml(path, data, "# Facts accepted in review (msakb review accept); format: msakb/knowledge/annotations.py.\n")
     else:
         path.unlink()
 
