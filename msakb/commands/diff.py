@@ -27,7 +27,7 @@ def diff(db_path: Path, source_a: str, source_b: str, as_json: bool):
     \b
         msakb diff sce-approved-products-2025-10-01 sce-approved-products-2026-04-12
     """
-    from msakb.db.derive.history import diff as do_diff
+    from msakb.db.query.editions import diff as do_diff
 
     changes = run(do_diff, db_path, source_a, source_b)
     if as_json:
