@@ -14,7 +14,7 @@ from collections import defaultdict
 from msakb.db.pipeline.checks import verify_quote
 from msakb.db.pipeline.fingerprints import build_info
 from msakb.db.derive import candidates, cross_conflicts, history, labels, reviewed_conflicts, rules
-from msakb.db.derive.fts import SEARCHABLE, fts_table
+from msakb.db.store.columns import SEARCHABLE, fts_table
 from msakb.db.store import models
 from msakb.db.store.write import insert_rows, source_row
 from msakb.errors import BuildError

@@ -13,6 +13,12 @@ from typing import Optional
 from sqlmodel import Field, SQLModel
 
 
+def searchable(**field):
+    """A column a person searches: the build gives its table a full-text index over it
+    (db/derive/fts.py), which Datasette's `?_search=` finds."""
+    return Field(schema_extra={"json_schema_extra": {"searchable": True}}, **field)
+
+
 class Provenance(SQLModel):
     source_id: str = Field(foreign_key="sources.id", index=True)
     quote: str
@@ -24,7 +30,7 @@ class Provenance(SQLModel):
 class Source(SQLModel, table=True):
     __tablename__ = "sources"
     id: str = Field(primary_key=True)
-    title: str
+    title: str = searchable()
     publisher: str
     jurisdiction: str
     url: Optional[str] = None
@@ -38,7 +44,7 @@ class Source(SQLModel, table=True):
     series: str = Field(index=True, description="publisher and kind: editions of one list share it")  # current_sources looks editions up by series
     chars: int
     lines: int
-    text: str
+    text: str = searchable()
 
 
 class State(Provenance, table=True):
@@ -67,14 +73,14 @@ class Manufacturer(Provenance, table=True):
 class Device(Provenance, table=True):
     __tablename__ = "devices"
     id: str = Field(primary_key=True)
-    name: Optional[str] = Field(default=None, description="display name, filled by db/labels.py from manufacturer, product and model")
-    manufacturer: str
-    product: Optional[str] = None
-    model: Optional[str] = None
+    name: Optional[str] = searchable(default=None, description="display name, filled by db/labels.py from manufacturer, product and model")
+    manufacturer: str = searchable()
+    product: Optional[str] = searchable(default=None)
+    model: Optional[str] = searchable(default=None)
     family_id: Optional[str] = Field(default=None, foreign_key="devices.id")
     is_family: int = 0
     isolating: Optional[int] = None
-    technology: Optional[str] = None
+    technology: Optional[str] = searchable(default=None)
     use: Optional[str] = None
     rated_amps: Optional[int] = None
     meter_form: Optional[str] = None
@@ -90,11 +96,11 @@ class Approval(Provenance, table=True):
     device_id: str = Field(foreign_key="devices.id", index=True)
     utility_id: str = Field(foreign_key="utilities.id", index=True)
     status: str
-    status_text: str
+    status_text: str = searchable()
     as_of: Optional[str] = None
     technology: Optional[str] = None
-    limitation: Optional[str] = None
-    notes: Optional[str] = None
+    limitation: Optional[str] = searchable(default=None)
+    notes: Optional[str] = searchable(default=None)
 
 
 class RequiredDevice(Provenance, table=True):
@@ -127,8 +133,8 @@ class Restriction(Provenance, table=True):
     device_id: Optional[str] = Field(default=None, foreign_key="devices.id")
     category: str
     section: Optional[str] = None
-    text: str
-    justification: Optional[str] = None
+    text: str = searchable()
+    justification: Optional[str] = searchable(default=None)
 
 
 class PanelModel(Provenance, table=True):
@@ -167,11 +173,11 @@ class ProcessStep(Provenance, table=True):
     utility_id: str = Field(foreign_key="utilities.id")
     phase: Optional[str] = None
     number: int
-    title: str
-    description: Optional[str] = None
-    customer_activities: Optional[str] = None
-    documents_required: Optional[str] = None
-    utility_activities: Optional[str] = None
+    title: str = searchable()
+    description: Optional[str] = searchable(default=None)
+    customer_activities: Optional[str] = searchable(default=None)
+    documents_required: Optional[str] = searchable(default=None)
+    utility_activities: Optional[str] = searchable(default=None)
 
 
 class SystemStatus(Provenance, table=True):
@@ -189,7 +195,7 @@ class Directive(Provenance, table=True):
     docket: str
     order_number: str
     item: int
-    text: str
+    text: str = searchable()
     due_date: Optional[str] = None
     compliance_docket: Optional[str] = None
     state: Optional[str] = Field(default=None, foreign_key="states.code")
@@ -202,16 +208,16 @@ class Decision(Provenance, table=True):
     docket: Optional[str] = None
     decision_number: Optional[str] = None
     decision_date: Optional[str] = None
-    text: str
+    text: str = searchable()
 
 
 class DataNeed(Provenance, table=True):
     __tablename__ = "data_needs"
     id: str = Field(primary_key=True)
-    need: str
+    need: str = searchable()
     identified: Optional[str] = None
     responsible_party: str
-    response: str
+    response: str = searchable()
     state: Optional[str] = Field(default=None, foreign_key="states.code")
 
 
@@ -237,10 +243,10 @@ class Standard(Provenance, table=True):
 class StandardTest(Provenance, table=True):
     __tablename__ = "standard_tests"
     id: str = Field(primary_key=True)
-    test: str
+    test: str = searchable()
     standard: str
     clause: Optional[str] = None
-    criteria: str
+    criteria: str = searchable()
 
 
 class TestLimit(Provenance, table=True):
@@ -263,8 +269,8 @@ class StandardRevision(Provenance, table=True):
 class Definition(Provenance, table=True):
     __tablename__ = "definitions"
     id: str = Field(primary_key=True)
-    term: str
-    definition: str
+    term: str = searchable()
+    definition: str = searchable()
 
 
 class Faq(Provenance, table=True):
@@ -272,8 +278,8 @@ class Faq(Provenance, table=True):
     id: str = Field(primary_key=True)
     utility_id: Optional[str] = Field(default=None, foreign_key="utilities.id")
     number: int
-    question: str
-    answer: str
+    question: str = searchable()
+    answer: str = searchable()
 
 
 class Statement(Provenance, table=True):
@@ -286,7 +292,7 @@ class Statement(Provenance, table=True):
     utility_id: Optional[str] = Field(default=None, foreign_key="utilities.id")
     state: Optional[str] = Field(default=None, foreign_key="states.code")
     device_id: Optional[str] = Field(default=None, foreign_key="devices.id")
-    text: str
+    text: str = searchable()
 
 
 class Citation(Provenance, table=True):

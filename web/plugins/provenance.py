@@ -27,17 +27,13 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from msakb.db.store.columns import ID_LINKS  # id column of a query's result -> the table it names
+
 # cell column -> the columns of the same row that locate its passage
 PASSAGES = {
     "quote": ("source_id", "char_start", "char_end"),
     "char_start": ("source_id", "char_start", "char_end"),
     "other_quote": ("other_source_id", "other_char_start", "other_char_end"),
-}
-# id column in a canned query's result -> the table it names
-ID_LINKS = {
-    "source_id": "sources", "other_source_id": "sources", "old_source_id": "sources",
-    "new_source_id": "sources", "device_id": "devices", "utility_id": "utilities",
-    "approval_id": "approvals", "directive_id": "directives", "restriction_id": "restrictions",
 }
 QUOTE_SHOWN = 180  # characters of a quote shown in a table cell; the passage page has it all
 CONTEXT = 700  # characters shown either side of a passage
