@@ -1,14 +1,16 @@
 """One build in a fresh process, timed phase by phase: `python -m bench.child KB DB`.
 
-The phases are timed by wrapping what msakb.db.pipeline.builder calls (the parsers, resolve, the derivers,
-write_database, check_database, the post-write steps), so the build measured is the real
-`msakb.db.pipeline.builder.build`, unchanged. The process prints one JSON line: the phase times, the peak
-resident memory of the process (ru_maxrss) and, for the load comparison, the time of a bare
-`executemany` of the very rows write_database was given, in one transaction.
+The phases are timed by wrapping what msakb.db.pipeline.builder calls (the parsers, resolve,
+write_database, check_database, each part of each build step of db/pipeline/steps.py), so the
+build measured is the real `msakb.db.pipeline.builder.build`, unchanged. The process prints
+one JSON line: the phase times, the peak resident memory of the process (ru_maxrss) and, for
+the load comparison, the time of a bare `executemany` of the very rows write_database was
+given, in one transaction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import resource
@@ -20,14 +22,15 @@ from collections import defaultdict
 from pathlib import Path
 
 from msakb.db.pipeline import builder as b
-from msakb.db.pipeline import hooks
+from msakb.db.pipeline import patch, patch_writes, steps
+from msakb.db.pipeline.step import Step
 from msakb.extract import PARSERS
 
 TIMES: dict[str, float] = defaultdict(float)
 
 
 def timed(name: str, fn):
-    @functools.wraps(fn)  # the build still sees which step this is (db/patch.py knows its steps by name)
+    @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         started = time.perf_counter()
         try:
@@ -40,6 +43,13 @@ def timed(name: str, fn):
     return wrapper
 
 
+def timed_step(step: Step) -> Step:
+    """The step with each of its parts timed (`derive:<name>`, `post_write:<name>`, `patch:<name>`)."""
+    parts = {part: timed(f"{part}:{step.name}", fn) for part in ("derive", "post_write", "patch")
+             if (fn := getattr(step, part)) is not None}
+    return dataclasses.replace(step, **parts)
+
+
 def instrument() -> None:
     for kind, parser in list(PARSERS.items()):
         PARSERS[kind] = timed("extract", parser)
@@ -47,16 +57,10 @@ def instrument() -> None:
     b.resolve = timed("resolve", b.resolve)
     b.write_database = timed("write", b.write_database)
     b.check_database = timed("check", b.check_database)
-    from msakb.db.pipeline import (
-        patch,  # an incremental build patches the previous database
-        patch_steps,
-    )
-
-    patch.resolve = timed("resolve", patch.resolve)
-    patch_steps.apply = timed("patch", patch_steps.apply)
-    patch_steps.check = timed("check", patch_steps.check)
-    hooks.DERIVERS[:] = [timed(f"derive:{f.__module__.split('.')[-1]}", f) for f in hooks.DERIVERS]
-    hooks.POST_WRITE[:] = [timed(f"post_write:{f.__module__.split('.')[-1]}", f) for f in hooks.POST_WRITE]
+    patch.resolve = timed("resolve", patch.resolve)  # an incremental build patches the previous database
+    patch.apply = timed("patch", patch.apply)
+    patch_writes.check = timed("check", patch_writes.check)
+    steps.STEPS = tuple(timed_step(s) for s in steps.STEPS)
 
 
 def bare_executemany(db_path: Path) -> float:

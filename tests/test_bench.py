@@ -292,12 +292,13 @@ def test_a_failing_incremental_build_fails_as_a_full_build_and_keeps_the_old_fil
 
 STALL = """
 import pathlib, sys, time
-from msakb.db.pipeline import hooks
+from msakb.db.pipeline import steps
 from msakb.db.pipeline.builder import build
+from msakb.db.pipeline.step import Step
 def stall(conn):
     pathlib.Path(sys.argv[3]).write_text("in post-write")
     time.sleep(120)
-hooks.POST_WRITE.append(stall)
+steps.STEPS += (Step("stall", writes_after=("nothing",), post_write=stall),)
 build(pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]))
 """
 

@@ -225,3 +225,28 @@ def test_an_incremental_build_redoes_the_conflicts_of_the_facts_it_changed(kb_co
     cold = tmp_path / "cold.db"
     assert runner.invoke(cli, ["build", "--db", str(cold), "--kb", str(kb_copy), "-q"]).exit_code == 0
     assert _dump(db) == _dump(cold)
+
+
+def test_an_incremental_build_redoes_every_conflict_when_a_source_is_redated(kb_copy, tmp_path):
+    """The bulletin's as_of corrected in the manifest: the conflict quoting it says when each
+    side said it; the patched database equals a cold build's."""
+    from tests.test_bench import _dump
+
+    keep_sources(kb_copy, [SCE_LIST])
+    pilot, approved = "Currently undergoing pilot phase.", "Approved for MSA application"
+    _add_list(kb_copy, "installer-bulletin-2026-05-01", "Example Installers Association", "sce",
+              "MSAs approved by SCE (installer bulletin)", _rows_of(kb_copy, "NeWorld").replace(pilot, approved))
+    db = tmp_path / "kb.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", "--db", str(db), "--kb", str(kb_copy), "-q"]).exit_code == 0
+    m = manifest(kb_copy)
+    m["sources"][-1]["as_of"] = "2026-05-04"
+    write_manifest(kb_copy, m)
+    result = runner.invoke(cli, ["build", "--db", str(db), "--kb", str(kb_copy)])
+    assert result.exit_code == 0, result.output
+    assert "incremental build: patched the previous database (1 changed, 0 added, 0 removed;" in result.output
+    (description,) = sqlite3.connect(db).execute("SELECT description FROM conflicts WHERE kind = 'across_sources'").fetchone()
+    assert "in installer-bulletin-2026-05-01 (as of 2026-05-04)" in description
+    cold = tmp_path / "cold.db"
+    assert runner.invoke(cli, ["build", "--db", str(cold), "--kb", str(kb_copy), "-q"]).exit_code == 0
+    assert _dump(db) == _dump(cold)

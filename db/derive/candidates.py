@@ -1,5 +1,5 @@
-"""The review queue in the database: a DERIVER runs the generic extractor
-(extract/candidates.py) over every source and writes the `candidates` table, each with its
+"""The review queue in the database: a build step runs the generic extractor
+(extract/candidates/) over every source and writes the `candidates` table, each with its
 status from the review decisions (kb/review/decisions.yaml) or `covered` when a row of its
 table already comes from the same passage. `report` prints, per source, where its facts
 came from (`msakb build --report`)."""
@@ -10,12 +10,17 @@ import json
 import sqlite3
 from pathlib import Path
 
-from msakb.db.pipeline import hooks
 from msakb.db.pipeline.cache import per_source
+from msakb.db.pipeline.patch_writes import Patch
+from msakb.db.pipeline.step import Step
+from msakb.errors import BuildError
 from msakb.extract.candidates.extractor import Candidate, propose
 from msakb.knowledge.decisions import load_decisions
 from msakb.knowledge.gazetteer import load_gazetteer
 
+# The tables a candidate is proposed for (extract/candidates/extractor.py): their rows may
+# cover it.
+PROPOSED = ("approvals", "restrictions", "specs", "fees", "timelines")
 # Rows of these tables with these fields equal to the candidate's count as the same fact;
 # other tables need only an overlapping passage.
 _SAME = {"specs": ("quantity",), "approvals": ("device_id", "utility_id")}
@@ -61,13 +66,15 @@ def derive(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]
     gaz = load_gazetteer(str(Path(kb) / "gazetteer"))
     decisions = load_decisions(kb)
     by_source: dict[tuple[str, str], list[dict]] = {}
-    for table, table_rows in rows.items():
-        for r in table_rows:
-            if "source_id" in r and "char_start" in r:
-                by_source.setdefault((table, r["source_id"]), []).append(r)
+    for table in PROPOSED:
+        for r in rows.get(table, []):
+            by_source.setdefault((table, r["source_id"]), []).append(r)
     out = []
     for doc in docs:
         for c in per_source("candidates", doc, lambda: propose(doc, gaz)):  # pure per source: cached
+            if c.table not in PROPOSED:
+                raise BuildError(f"candidate {c.id} ({c.rule}) is for table {c.table!r}: add it to "
+                                 "db/derive/candidates.py PROPOSED, whose rows cover candidates")
             d = decisions.get(c.id)
             if d is not None and d.decision in ("accepted", "rejected"):
                 out.append(candidate_row(c, d.decision, d.table, d.values or None, d.reason))
@@ -78,7 +85,17 @@ def derive(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]
     return {"candidates": out}
 
 
-hooks.DERIVERS.append(derive)
+def patch_candidates(p: Patch) -> None:
+    """The candidates of every source whose rows changed (a candidate is covered by its
+    source's rows), and of no removed source."""
+    srcs = (p.changed | p.differing_sources()) - p.removed
+    p.writer.delete("candidates", p.writer.where("source_id", srcs | p.removed))
+    if srcs:
+        rows = {t: p.of_sources(t, srcs) for t in PROPOSED}
+        p.writer.insert("candidates", derive(rows, [d for d in p.all_docs if d.id in srcs], p.kb)["candidates"])
+
+
+STEP = Step("candidates", reads=PROPOSED, derives=("candidates",), derive=derive, patch=patch_candidates)
 
 
 def report(db_path: Path) -> str:

@@ -1,10 +1,10 @@
-"""Cross-source conflicts: the same fact stated differently by two sources (a DERIVER).
+"""Cross-source conflicts: the same fact stated differently by two sources (a build step).
 
-Which facts are compared is data (db/conflict_checks.yaml): per table, the columns naming
+Which facts are compared is data (conflict_checks.yaml, beside this module): per table, the columns naming
 the fact (`key`) and the columns that must agree (`compare`). Rows of one source are never
 compared here (a source disagreeing with itself is recorded by its parser, and a row key
-stated twice by db/resolve.py), nor rows of two editions of one list (that is history:
-db/history.py). A device approved at one utility and in pilot at another is two facts, not
+stated twice by db/pipeline/resolve.py), nor rows of two editions of one list (that is
+history: db/derive/history.py). A device approved at one utility and in pilot at another is two facts, not
 a conflict: the utility is part of the key. Each conflict quotes both passages.
 """
 
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from msakb.db.pipeline import hooks
+from msakb.db.pipeline.patch_writes import Patch, Writer
+from msakb.db.pipeline.step import Step
 
 CHECKS_FILE = Path(__file__).with_name("conflict_checks.yaml")
 PROV = ("source_id", "quote", "char_start", "char_end", "rule")
@@ -52,7 +53,7 @@ def group_keys(row: dict, spec: dict, members: dict[str, list[str]]) -> list[tup
 
 def derive_conflicts(rows: dict[str, list[dict]], docs, kb: Path,
                      only: dict[str, set[tuple]] | None = None) -> dict[str, list[dict]]:
-    """DERIVER: one conflicts row per (fact, column, pair of sources) that disagree. With
+    """One conflicts row per (fact, column, pair of sources) that disagree. With
     `only` ({table: fact keys}), the conflicts of those facts alone (an incremental build's;
     `rows` must hold every row stating them)."""
     series = {d.id: d.entry.series for d in docs}
@@ -121,4 +122,48 @@ def _disagreements(table, spec, key, group, series, as_of) -> list[dict]:
     return out
 
 
-hooks.DERIVERS.append(derive_conflicts)
+def patch_conflicts(p: Patch) -> None:
+    """All cross-source conflicts again when a source was removed or added, a source's date or
+    series changed, or a device's family; else those of the facts whose rows were resolved
+    again, if any is of a compared table."""
+    w, compared = p.writer, set(checks())
+    dated = any(p.previous[s] != (d.entry.series, d.entry.as_of.isoformat() if d.entry.as_of else None)
+                for s, d in p.docs.items() if s in p.previous)
+    family_of = lambda out: {d["id"]: d.get("family_id") for d in out.get("devices", [])}  # noqa: E731
+    if p.removed or (p.changed - set(p.previous)) or dated or family_of(p.old_out) != family_of(p.new_out):
+        w.delete("conflicts", "rule LIKE 'cross_conflicts:%' AND id LIKE 'conflict/across/%'")
+        rows = {t: w.select(t) for t in compared}
+        rows["devices"] = w.select("devices")
+        w.insert("conflicts", derive_conflicts(rows, p.all_docs, p.kb).get("conflicts", []))
+    elif p.resolved_tables & compared:
+        _redo_facts(w, p.old_out, p.new_out, p.all_docs, p.kb)
+
+
+def _redo_facts(w: Writer, old_out: dict, new_out: dict, all_docs, kb) -> None:
+    """The cross-source conflicts of the facts whose rows were resolved again (before or
+    after), from every row stating those facts; a conflict's id depends on its fact alone."""
+    devices = w.select("devices", "family_id IS NOT NULL")
+    members = family_members(devices)
+    family_of = {d["id"]: d["family_id"] for d in devices}
+    only = {t: {k for out in (old_out, new_out) for r in out.get(t, []) for k in group_keys(r, spec, members)}
+            for t, spec in checks().items()}
+    subjects, rows = [], {"devices": devices}
+    for table, facts in only.items():
+        if not facts:
+            continue
+        spec = checks()[table]
+        subjects += [subject(table, spec, k, col) for k in facts for col in spec["compare"]]
+        conds, params = [], []
+        for i, col in enumerate(spec["key"]):  # rows agreeing with a fact on each column (a superset)
+            values = {k[i] for k in facts}
+            if col == spec.get("families"):
+                values |= {family_of[v] for v in values if v in family_of}
+            conds.append(f"[{col}] IN ({','.join('?' * len(values))})")
+            params += sorted(values, key=str)
+        rows[table] = w.select(table, " AND ".join(conds), params)
+    w.delete("conflicts", f"rule LIKE 'cross_conflicts:%' AND {w.where('subject', subjects)}")
+    w.insert("conflicts", derive_conflicts(rows, all_docs, kb, only).get("conflicts", []))
+
+
+STEP = Step("cross_conflicts", reads=(*checks(), "devices"), derives=("conflicts",), derive=derive_conflicts,
+            patch=patch_conflicts)

@@ -14,8 +14,9 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from msakb.db.pipeline import hooks
-from msakb.db.store.columns import SEARCHABLE
+from msakb.db.pipeline.patch_writes import Patch
+from msakb.db.pipeline.step import Step
+from msakb.db.store.columns import SEARCHABLE, fts_table
 
 
 def enable_search(conn: sqlite3.Connection) -> None:
@@ -25,4 +26,11 @@ def enable_search(conn: sqlite3.Connection) -> None:
         db[table].enable_fts(list(columns), fts_version="FTS5", tokenize="porter", create_triggers=False)
 
 
-hooks.POST_WRITE.append(enable_search)
+def patch_search(p: Patch) -> None:
+    """Index the rows an incremental build wrote (the rows it deleted left the index as they
+    went: db/pipeline/patch_writes.py Writer)."""
+    p.writer.index_inserted()
+
+
+STEP = Step("fts", reads=tuple(SEARCHABLE), writes_after=tuple(fts_table(t) for t in SEARCHABLE),
+            post_write=enable_search, patch=patch_search)

@@ -1,8 +1,8 @@
 """The history of approved lists: editions, what changed between them, and "current" views.
 
 Editions are sources with the same `series` (publisher, kind, utility) and different
-`as_of`. Between consecutive editions the DERIVER writes `approval_changes` rows: a device
-added, removed, or whose status changed, with the quotes of both editions. A POST_WRITE step
+`as_of`. Between consecutive editions the step derives `approval_changes` rows: a device
+added, removed, or whose status changed, with the quotes of both editions. After the rows are written it
 creates views over the newest edition of every series (`current_sources`,
 `current_approvals`, ...) and checks the older side's quotes of every change.
 """
@@ -13,7 +13,8 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
-from msakb.db.pipeline import hooks
+from msakb.db.pipeline.patch_writes import Patch, marks
+from msakb.db.pipeline.step import Step
 from msakb.errors import ProvenanceError
 from msakb.extract.shared.records import slug
 
@@ -82,7 +83,7 @@ def editions(docs) -> dict[str, list]:
 
 
 def derive_changes(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]:
-    """DERIVER: approval_changes between consecutive editions of every series."""
+    """approval_changes between consecutive editions of every series."""
     by_source = defaultdict(list)
     for a in rows.get("approvals", []):
         by_source[a["source_id"]].append(a)
@@ -106,7 +107,7 @@ WHERE NOT EXISTS (
 
 
 def current_views(conn: sqlite3.Connection) -> None:
-    """POST_WRITE: views over the newest edition of each series; the older side of every
+    """Post-write: views over the newest edition of each series; the older side of every
     approval change checked against its source."""
     conn.execute(_CURRENT_SOURCES)
     have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -125,5 +126,21 @@ def current_views(conn: sqlite3.Connection) -> None:
             raise ProvenanceError(f"approval_changes row {rid!r}: other_quote is not source {sid!r}[{a}:{b}]")
 
 
-hooks.DERIVERS.append(derive_changes)
-hooks.POST_WRITE.append(current_views)
+def patch_history(p: Patch) -> None:
+    """The changes within every series a changed source, or a source whose approvals were
+    resolved again, belongs (or belonged) to. The views stand in the copy as they are; the
+    older side of a change is checked as it is written (db/pipeline/patch_writes.py)."""
+    srcs = p.changed | p.removed | {r["source_id"] for out in (p.old_out, p.new_out) for r in out.get("approvals", [])}
+    series = ({p.index["series"][s] for s in srcs if s in p.index["series"]}
+              | {p.docs[s].entry.series for s in srcs if s in p.docs})
+    if not series:
+        return
+    p.writer.delete("approval_changes", f"series IN ({marks(series)})", sorted(series))
+    editions = [d for d in p.all_docs if d.entry.series in series]
+    rows = {"approvals": p.of_sources("approvals", [d.id for d in editions])} if editions else {}
+    p.writer.insert("approval_changes", derive_changes(rows, editions, p.kb).get("approval_changes", []))
+
+
+STEP = Step("history", reads=("sources", "approvals", *CURRENT_TABLES), derives=("approval_changes",),
+            derive=derive_changes, writes_after=("current_sources", *(f"current_{t}" for t in CURRENT_TABLES)),
+            post_write=current_views, patch=patch_history)

@@ -2,14 +2,15 @@
 
 A device's `name` is its manufacturer, product and model joined ("ConnectDER IslandDER V-1-A",
 "Tesla Backup Switch 1624171-xx-y"), so a link to a device reads as the device, not its slug.
-It is derived from the row itself, never from a source. Registered as a POST_WRITE step.
+It is derived from the row itself, never from a source: a post-write step.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-from msakb.db.pipeline import hooks
+from msakb.db.pipeline.patch_writes import Patch
+from msakb.db.pipeline.step import Step
 
 
 def device_names(conn: sqlite3.Connection) -> None:
@@ -30,4 +31,13 @@ def device_name(manufacturer: str, product: str | None, model: str | None) -> st
     return " ".join(parts)
 
 
-hooks.POST_WRITE.append(device_names)
+def patch_names(p: Patch) -> None:
+    """The names of the devices an incremental build wrote (the others kept theirs)."""
+    written = p.writer.inserted.get("devices")
+    if written:
+        rows = p.writer.select("devices", p.writer.where("id", written))
+        p.writer.db.executemany("UPDATE devices SET name = ? WHERE id = ?",
+                                [(device_name(r["manufacturer"], r["product"], r["model"]), r["id"]) for r in rows])
+
+
+STEP = Step("labels", reads=("devices",), writes_after=("devices.name",), post_write=device_names, patch=patch_names)

@@ -10,7 +10,8 @@ from typing import Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from msakb.db.pipeline import hooks
+from msakb.db.pipeline.patch_writes import Patch
+from msakb.db.pipeline.step import Step
 from msakb.errors import AnnotationError
 
 
@@ -51,7 +52,7 @@ def locate(texts: dict[str, str], source: str, quote: str, occurrence: int | Non
 
 
 def derive_reviewed(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]:
-    """DERIVER: kb/conflicts/*.yaml -> conflicts rows (kind across_sources)."""
+    """kb/conflicts/*.yaml -> conflicts rows (kind across_sources)."""
     texts = {d.id: d.text for d in docs}
     out = []
     folder = kb / "conflicts"
@@ -79,4 +80,10 @@ def derive_reviewed(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, li
     return {"conflicts": out} if out else {}
 
 
-hooks.DERIVERS.append(derive_reviewed)
+def patch_reviewed(p: Patch) -> None:
+    """Every reviewed conflict again: its quotes are found anew in the sources as they are."""
+    p.writer.delete("conflicts", "rule LIKE 'kb/conflicts/%' AND id LIKE 'conflict/reviewed/%'")
+    p.writer.insert("conflicts", derive_reviewed({}, p.all_docs, p.kb).get("conflicts", []))
+
+
+STEP = Step("reviewed_conflicts", derives=("conflicts",), derive=derive_reviewed, patch=patch_reviewed)

@@ -12,7 +12,7 @@ A rules file is for one utility:
         when: <condition>                    # optional: the rule applies only when this holds
         require: <condition>                 # the site is eligible under this rule when it holds
 
-Conditions are db/conditions.py's language. The build fails, naming the file and rule, when
+Conditions are db/query/conditions.py's language. The build fails, naming the file and rule, when
 a rule points at no restriction (or at another utility's), names an unknown device, field or
 op, or when `fields` is not exactly what its conditions read. A rule row carries the
 provenance of its restriction, so the `rules` table passes the quote check like any other.
@@ -28,7 +28,8 @@ from typing import Any, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from msakb.db.pipeline import hooks
+from msakb.db.pipeline.patch_writes import Patch, marks
+from msakb.db.pipeline.step import Step
 from msakb.db.query import conditions
 from msakb.db.store import models
 from msakb.errors import BuildError
@@ -112,7 +113,7 @@ def check_rule(name: str, utility: str, rule: RuleSpec, rows: dict[str, list[dic
 
 
 def derive_rules(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]:
-    """DERIVER: kb/rules/*.yaml -> `rules` rows (provenance: the restriction's)."""
+    """kb/rules/*.yaml -> `rules` rows (provenance: the restriction's)."""
     out, seen = [], {}
     utilities = {u["id"] for u in rows.get("utilities", [])}
     for name, rf in load_rule_files(kb / "rules"):
@@ -134,4 +135,17 @@ def derive_rules(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[
     return {"rules": out} if out else {}
 
 
-hooks.DERIVERS.append(derive_rules)
+def patch_rules(p: Patch) -> None:
+    """Every rule again, against the rows it names as they are now (restrictions, utilities,
+    devices: any of them may have been resolved again)."""
+    files = load_rule_files(p.kb / "rules")
+    refs = sorted({r.restriction for _, rf in files for r in rf.rules})
+    p.writer.delete("rules", "1")
+    if files:
+        rows = {"restrictions": p.writer.select("restrictions", f"id IN ({marks(refs)})", refs),
+                "utilities": p.writer.select("utilities"), "devices": p.writer.select("devices")}
+        p.writer.insert("rules", derive_rules(rows, [], p.kb).get("rules", []))
+
+
+STEP = Step("rules", reads=("restrictions", "utilities", "devices"), derives=("rules",), derive=derive_rules,
+            patch=patch_rules)

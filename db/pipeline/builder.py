@@ -4,8 +4,13 @@
 2. read the reviewed annotations (their quotes verified against the sources);
 3. resolve records into rows: one row per key, a repeated statement becomes a citation,
    a contradicting one a conflict (nothing is merged silently);
-4. write a temporary database, check every row's quote against its source and every
-   foreign key, then rename it over the old file. On any error the old file is untouched.
+4. run the build's steps (db/pipeline/steps.py) that derive more rows from them;
+5. write a temporary database, check every row's quote against its source and every
+   foreign key, run the steps' post-write parts on it, then rename it over the old file.
+   On any error the old file is untouched.
+
+When the previous build's record allows, an incremental build patches a copy of the previous
+database instead (db/pipeline/patch.py).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from msakb.db.pipeline import hooks, steps  # noqa: F401  (steps registers the hooks)
+from msakb.db.pipeline import steps
 from msakb.db.pipeline.cache import RecordCache
 from msakb.db.pipeline.checks import check_database
 from msakb.db.pipeline.fingerprints import build_info, code_fingerprint
@@ -56,23 +61,24 @@ def build(db_path: Path, kb: Path, progress: Callable[[str], None] = lambda s: N
         progress(f"annotations: {len(ann)} reviewed rows, quotes verified")
     records.extend(ann)
     rows = resolve(records, load_gazetteer(str(kb / "gazetteer")))
-    for derive in hooks.DERIVERS:
-        for table, extra in derive(rows, docs, kb).items():
-            rows.setdefault(table, []).extend(extra)
+    for step in steps.STEPS:
+        if step.derive:
+            for table, extra in step.run_derive(rows, docs, kb).items():
+                rows.setdefault(table, []).extend(extra)
     tmp = temp_path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(db_path)
     try:
         write_database(tmp, docs, rows, build_info(docs, kb))
         check_database(tmp)
-        if hooks.POST_WRITE:
-            conn = sqlite3.connect(tmp)
-            try:
-                with conn:
-                    for step in hooks.POST_WRITE:
-                        step(conn)
-            finally:
-                conn.close()
+        conn = sqlite3.connect(tmp)
+        try:
+            with conn:
+                for step in steps.STEPS:
+                    if step.post_write:
+                        step.post_write(conn)
+        finally:
+            conn.close()
         os.replace(tmp, db_path)
         cache.prune()
         write_index(db_path, kb, docs, per_source, cache)

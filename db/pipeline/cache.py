@@ -79,6 +79,15 @@ class RecordCache:
         self.hits += 1
         return recs
 
+    def previous(self, key: str, text: str, name: str = "records") -> list | None:
+        """What a previous build stored under its key `key` (from its record), or None;
+        neither counted as a hit nor kept from pruning."""
+        try:
+            with open(self.folder / f"{key}-{name}.pickle", "rb") as f:
+                return _Unpickler(f, text).load()
+        except Exception:  # absent or damaged: never trusted
+            return None
+
     def put(self, entry: SourceEntry, text: str, records: list, name: str = "records") -> None:
         key = f"{self.key(entry)}-{name}"
         self.used.add(key)

@@ -5,18 +5,21 @@ sources (their text or manifest entry changed, or they were added or removed), a
 is patched and renamed into place (atomic, like a full build):
 
 - `sources` rows of the changed sources are replaced;
-- rows quoting a changed source after its edited stretch move with the text (db/shift.py);
+- rows quoting a changed source after its edited stretch move with the text
+  (db/pipeline/shift.py);
 - the row keys whose records changed (compared record by record, old records from the
   record cache, at the offsets their passages moved to) are resolved again from every
   record of those keys, of every source, in build order; citations and conflicts are
-  numbered per key (db/resolve.py), so the rows of the keys before and after are exactly
+  numbered per key (db/pipeline/resolve.py), so the rows of the keys before and after are exactly
   what a full build gives them;
-- the derivers run again on what they read that changed (db/patch_steps.py);
-- the quotes of every changed or written row and every foreign key are checked.
+- each build step brings its output up to date by its incremental form (`patch` of its
+  entry in db/pipeline/steps.py), on what it reads that changed;
+- the quotes of every changed or written row and every foreign key are checked
+  (db/pipeline/patch_writes.py).
 
-Anything else (annotations, gazetteer, rules, review decisions, the code, a build step this
-module does not know, the manifest's order) gives a full build, and so does any doubt: an
-error here is never the build's answer; the full build gives it.
+Anything else (annotations, gazetteer, rules, review decisions, the code, the list of steps,
+a step without an incremental form, the manifest's order) gives a full build, and so does
+any doubt: an error here is never the build's answer; the full build gives it.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from msakb.db.pipeline import hooks, patch_steps
-from msakb.db.pipeline.cache import RecordCache, _Unpickler
+from msakb.db.pipeline import steps
+from msakb.db.pipeline.cache import RecordCache
 from msakb.db.pipeline.fingerprints import code_fingerprint, rest_fingerprint
+from msakb.db.pipeline.patch_writes import close_patch, open_patch
 from msakb.db.pipeline.resolve import resolve
 from msakb.db.pipeline.shift import TextEdit, move_rows
 from msakb.db.pipeline.sources import parse_one
@@ -49,9 +53,7 @@ class NoPatch(Exception):
 
 
 def _steps() -> list[str]:
-    import inspect
-
-    return [f"{f.__module__}.{f.__qualname__}" for f in map(inspect.unwrap, hooks.DERIVERS + hooks.POST_WRITE)]
+    return [step.name for step in steps.STEPS]
 
 
 def _info(db_path: Path) -> dict:
@@ -97,10 +99,15 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
         info = _info(db_path)
         if (info.get("built_at"), info.get("sources")) != (index["built_at"], index["sources"]):
             raise NoPatch("the previous database is not the one the cache describes")
-        if info.get("code_fingerprint") != code_fingerprint() or index["steps"] != _steps():
+        if info.get("code_fingerprint") != code_fingerprint():
             raise NoPatch("the code changed")
+        if index["steps"] != _steps():
+            raise NoPatch("the build's steps changed")
+        for step in steps.STEPS:
+            if step.patch is None:
+                raise NoPatch(f"the build step {step.name!r} has no incremental form")
         rest = rest_fingerprint(kb)
-        if index["rest"] != rest or set(index["steps"]) != patch_steps.KNOWN:
+        if index["rest"] != rest:
             raise NoPatch("kb/ changed beyond its sources (annotations, gazetteer, rules, conflicts, decisions)")
         return _patch(db_path, kb, progress, cache, index, rest)
     except NoPatch as why:
@@ -112,11 +119,10 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
 
 
 def _old_records(cache: RecordCache, key: str, text: str) -> list:
-    try:
-        with open(cache.folder / f"{key}-records.pickle", "rb") as f:
-            return _Unpickler(f, text).load()
-    except Exception:
-        raise NoPatch("the previous records of a changed source are not in the cache") from None
+    recs = cache.previous(key, text)
+    if recs is None:
+        raise NoPatch("the previous records of a changed source are not in the cache")
+    return recs
 
 
 def _sig(recs, edits: dict[str, TextEdit] | None = None) -> dict:
@@ -201,9 +207,7 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
             moved = sum(move_rows(db, sid, edit) for sid, edit in edits.items())
             old_out, new_out = _resolve_touched(db, touched, gaz, cache, docs, entries, order, old_order,
                                                 new_recs, old_recs, ann, old_ann)
-            changed_src = set(changed) | set(added)
-            counts = patch_steps.apply(db, kb, docs, order, changed_src, set(removed), old_out, new_out,
-                                       index, texts)
+            counts = apply(db, kb, docs, order, set(changed) | set(added), set(removed), old_out, new_out, index)
             db.commit()
         finally:
             db.close()
@@ -230,6 +234,17 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     write_index(db_path, kb, [docs[s] for s in order], per_source, cache, keys, rest)
     counts["sources"] = len(order)
     return counts, per_source
+
+
+def apply(db: sqlite3.Connection, kb: Path, docs: dict, order: list[str], changed: set, removed: set,
+          old_out: dict, new_out: dict, index: dict) -> dict[str, int]:
+    """Patch `db` (a copy of the previous database) into what a full build writes: the changed
+    sources' rows and the keys resolved again, then each step's incremental form in the
+    steps' order, then the checks; the rows per table."""
+    p = open_patch(db, kb, docs, order, changed, removed, old_out, new_out, index)
+    for step in steps.STEPS:
+        step.patch(p)
+    return close_patch(p)
 
 
 def _sources_of(db: sqlite3.Connection, keys: set) -> set[str]:

@@ -1,10 +1,25 @@
-"""Import every module that registers a build step in db/pipeline/hooks.py. Add a line per module."""
+"""The build's steps after the records are resolved into rows, in the order they run: this
+list is the one place a step is named. What a step is, and the order its parts run in:
+db/pipeline/step.py.
 
-# (modules that register derivers or post-write steps are imported here, in build order)
-from msakb.db.derive import labels  # noqa: F401,E402,I001  devices.name for Datasette's labels
-from msakb.db.derive import fts  # noqa: F401,E402  full-text indexes (after labels: devices.name is indexed)
-from msakb.db.derive import rules  # noqa: F401,E402  eligibility rules (kb/rules/*.yaml) -> rules table
-from msakb.db.derive import history  # noqa: F401,E402  approval_changes between editions; current_* views
-from msakb.db.derive import candidates  # noqa: F401,E402  review queue: candidate facts of every source
-from msakb.db.derive import cross_conflicts  # noqa: F401,E402  conflicts between sources (conflict_checks.yaml)
-from msakb.db.derive import reviewed_conflicts  # noqa: F401,E402  reviewed conflicts between sources (kb/conflicts/)
+To add a step: write its module (in db/derive/ for derived tables) with the functions it
+needs and its `STEP = Step(name, reads=..., derives=..., derive=..., writes_after=...,
+post_write=..., patch=...)`, then add `STEP` here where what it reads has been written. Its
+`patch` (how an incremental build brings it up to date) is what keeps incremental builds
+possible; tests/test_bench.py compares a patched build with a full one.
+"""
+
+from __future__ import annotations
+
+from msakb.db.derive import candidates, cross_conflicts, fts, history, labels, reviewed_conflicts, rules
+from msakb.db.pipeline.step import Step
+
+STEPS: tuple[Step, ...] = (
+    rules.STEP,  # eligibility rules (kb/rules/*.yaml) -> rules
+    history.STEP,  # approval_changes between editions; post-write: the current_* views
+    candidates.STEP,  # the review queue: candidate facts of every source
+    cross_conflicts.STEP,  # conflicts between sources (conflict_checks.yaml)
+    reviewed_conflicts.STEP,  # reviewed conflicts between sources (kb/conflicts/)
+    labels.STEP,  # post-write: devices.name, Datasette's label for a device
+    fts.STEP,  # post-write: full-text indexes (after labels: devices.name is indexed)
+)
