@@ -8,6 +8,7 @@ import importlib.util
 import os
 import re
 import shutil
+import sqlite3
 
 from click.testing import CliRunner
 from datasette.database import Database
@@ -55,37 +56,42 @@ def test_pages_are_the_same_with_the_schema_read_once(built_db, tmp_path):
     assert len(schema(ran_without)) > len(schema(ran)) and len(ran) < len(ran_without)
 
 
-class FakeDatabase:
-    def __init__(self, path):
-        self.path, self.asked = path, 0
+def test_a_build_file_answers_each_schema_question_once(tmp_path):
+    from datasette.app import Datasette
 
-    async def table_columns(self, table):
-        self.asked += 1
-        return [f"{table}-{self.asked}"]
-
-
-def test_answers_are_kept_until_the_file_is_replaced(tmp_path):
     path = tmp_path / "kb.db"
-    path.write_bytes(b"one")
-    db = FakeDatabase(path)
-    immutable_file.cache_schema(db)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE devices (id TEXT PRIMARY KEY, name TEXT)")
+    conn.close()
+    ds = Datasette()
+    db = ds.add_database(immutable_file.BuildFile(ds, str(path)), name="kb")
+    asked = []
+    execute_fn = Database.execute_fn
+
+    async def counting(self, fn):
+        asked.append(fn)
+        return await execute_fn(self, fn)
 
     async def ask():
-        return await db.table_columns("devices")
+        return await db.table_columns("devices"), await db.primary_keys("devices")
 
-    first = asyncio.run(ask())
-    first.append("changed by a caller")
-    assert asyncio.run(ask()) == ["devices-1"] and db.asked == 1  # kept, and a copy given each time
-    replacement = tmp_path / "new.db"
-    replacement.write_bytes(b"two, rebuilt")
-    os.replace(replacement, path)  # a rebuild renames its file into place
-    assert asyncio.run(ask()) == ["devices-2"] and db.asked == 2
+    Database.execute_fn = counting
+    try:
+        first = asyncio.run(ask())
+        first[0].append("changed by a caller")
+        assert asyncio.run(ask()) == (["id", "name"], ["id"])  # kept, and a copy given each time
+    finally:
+        Database.execute_fn = execute_fn
+    assert len(asked) == 2  # one query per question, the second time none
+    assert db.identity == immutable_file.file_key(path)
 
 
 SCE_LIST = "sce-approved-products-2026-04-12"
 
 
-def test_a_rebuilt_file_is_served_once_renamed_in(built_db, kb_copy, tmp_path):
+def _before_and_after_a_rebuild(built_db, kb_copy, tmp_path, web):
+    """What the Datasette `msakb serve` makes with the web/ folder `web` answers (the sources'
+    ids, the database page) before and after a smaller build is renamed over its file."""
     keep_sources(kb_copy, [SCE_LIST])
     smaller = tmp_path / "smaller.db"
     result = CliRunner().invoke(cli, ["build", "--db", str(smaller), "--kb", str(kb_copy), "-q"])
@@ -107,11 +113,50 @@ def test_a_rebuilt_file_is_served_once_renamed_in(built_db, kb_copy, tmp_path):
         shutil.copy(smaller, staged)
         os.replace(staged, served)  # what a build does
         after = [await state() for _ in range(8)]
-        return before, after
+        return before, after, held_open(served)
 
-    before, after = asyncio.run(run())
+    previous = serve.WEB
+    serve.WEB = web
+    try:
+        return asyncio.run(run())
+    finally:
+        serve.WEB = previous
+
+
+def held_open(path) -> int:
+    """How many of this process's file descriptors are on the file that was at `path` before
+    it was replaced (Linux: /proc/self/fd)."""
+    held = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            held += os.readlink(f"/proc/self/fd/{fd}") == f"{path} (deleted)"
+        except OSError:  # the descriptor of the listing itself, closed since
+            pass
+    return held
+
+
+def _rows_of_sources(html: str) -> str:
+    """The database page's row count of the sources table."""
+    return re.search(r'<a href="/msakb/sources">sources</a></h3>\s*<p><em>[^<]*</em></p>\s*<p>([^<]+)</p>', html).group(1)
+
+
+def test_a_rebuilt_file_is_served_once_renamed_in(built_db, kb_copy, tmp_path):
+    before, after, held = _before_and_after_a_rebuild(built_db, kb_copy, tmp_path, serve.WEB)
     assert all(len(s) == 5 for s, _ in before)
     assert all(s == [SCE_LIST] for s, _ in after)  # every request, whichever thread answers it
     # the database page's table counts, which Datasette keeps for an immutable file, follow too
-    count = lambda html: re.search(r'<a href="/msakb/sources">sources</a></h3>\s*<p><em>[^<]*</em></p>\s*<p>([^<]+)</p>', html).group(1)  # noqa: E731
-    assert count(before[-1][1]) == "5 rows" and count(after[-1][1]) == "1 row"
+    assert _rows_of_sources(before[-1][1]) == "5 rows" and _rows_of_sources(after[-1][1]) == "1 row"
+    assert held == 0  # the replaced file is let go: its connections are closed
+
+
+def test_without_the_plugin_datasette_goes_on_serving_the_replaced_file(built_db, kb_copy, tmp_path):
+    """Why the plugin exists: Datasette keeps the connections and counts of the file it opened."""
+    web = tmp_path / "web"
+    shutil.copytree(serve.WEB, web, ignore=shutil.ignore_patterns("immutable_file.py", "__pycache__"))
+    if pm.get_plugin("immutable_file.py") is not None:  # Datasette registers plugins process-wide
+        pm.unregister(name="immutable_file.py")
+    before, after, held = _before_and_after_a_rebuild(built_db, kb_copy, tmp_path, web)
+    assert pm.get_plugin("immutable_file.py") is None
+    assert all(len(s) == 5 for s, _ in before)
+    assert _rows_of_sources(after[-1][1]) == "5 rows"
+    assert any(len(s) == 5 for s, _ in after) and held > 0  # the threads' connections to the replaced file
