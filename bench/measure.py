@@ -128,9 +128,8 @@ INCREMENTAL_ROUNDS = 3
 def incremental_build(corpus: Corpus, db: Path, change, what: str, progress,
                       rounds: int = INCREMENTAL_ROUNDS) -> tuple[str, dict]:
     """`rounds` times: apply `change` to the corpus (a new change each time), rebuild, check
-    no row was lost. One incremental build is a second or two at 1,000 documents, where a
-    moment of other work on the machine shows: the fastest round is the figure, and every
-    round's total is kept. Returns (source changed, timings of the fastest round)."""
+    no row was lost. One incremental build is short enough that a moment of other work on the
+    machine shows: the fastest round is the figure, and every round's total is kept. Returns (source changed, timings of the fastest round)."""
     progress(f"  incremental builds after {what} ({rounds} rounds) ...")
     runs = []
     for _ in range(max(1, rounds)):

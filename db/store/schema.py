@@ -1,10 +1,10 @@
-"""The schema's DDL, written straight from the models' table metadata (db/models.py).
+"""The schema's DDL, written straight from the models' table metadata (db/store/models.py).
 
-SQLModel.metadata.create_all costs about 45 ms a build: an engine, the import of SQLAlchemy's
-SQLite dialect, a compile of each of some 70 statements and a query per table to see whether
-it exists. That was more than loading every row of the seed corpus. The file a build writes is
-new and empty, so the statements are written here from the same metadata, in a fraction of a
-millisecond, and run on the build's own connection in the rows' transaction.
+SQLModel.metadata.create_all needs an engine, the import of SQLAlchemy's SQLite dialect, a
+compile of each of some 70 statements and a query per table to see whether it exists, which
+took longer than loading every row of the seed corpus (figures: bench/RESULTS.md). The file a
+build writes is new and empty, so the statements are written here from the same metadata and
+run on the build's own connection in the rows' transaction.
 tests/test_schema.py checks that they make the very tables, columns, keys and indexes
 create_all makes.
 """

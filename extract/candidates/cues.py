@@ -54,7 +54,7 @@ def config() -> dict:
 @lru_cache(maxsize=None)
 def _nlp():
     # The entity pipeline's own tokenizer and vocabulary (only make_doc is used here): a
-    # second blank pipeline cost 0.2 s to construct, more than deriving one source's candidates.
+    # second blank pipeline would take longer to construct than deriving one source's candidates.
     # Kept here, not asked of nlp_for each time: the matchers below are built on this
     # vocabulary, and entities.reset() (benchmarks) must not hand them docs of another.
     return nlp_for()

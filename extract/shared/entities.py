@@ -93,7 +93,7 @@ def reset() -> None:
 
 
 # A predicate (REGEX, IN) in a pattern is a Python call for every token at which a pattern
-# could start or go on: matching cost several times tokenising the text. Whether a word
+# could start or go on, which made matching the bulk of extraction. Whether a word
 # matches a regular expression or is in a set depends on the word only, so such a predicate
 # on its text or lower case is made a lexeme flag: worked out once per distinct word, when it
 # enters the vocabulary, and tested in C while matching. The same expression or set, on the
@@ -182,8 +182,8 @@ def entities_of(raw: str) -> tuple[tuple[str, str, int, int], ...]:
     """(label, pattern id, start, end) of every entity in a string. Memoised: extractors ask
     for different labels of the same cell in turn, and it is tokenised and matched once.
 
-    Matching costs several times tokenising (every token is tried against the first token of
-    every pattern, most of them regular expressions that need a digit), so the text is matched
+    Matching is the bulk of extraction (every token is tried against the first token of every
+    pattern, most of them regular expressions that need a digit), so the text is matched
     in runs of whole lines, and a run without a digit by a ruler without those patterns
     (_digit_free_ruler); see the note below for why the entities are the same."""
     nlp = nlp_for()

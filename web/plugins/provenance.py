@@ -10,8 +10,8 @@
 The links are made while the rows are written (web/plugins/table_rows.py's filters, from
 web/templates/_table.html and query.html), not by a render_cell hook: Datasette calls
 render_cell through pluggy for each of a table page's 2,000 cells, and that call alone cost
-about as much as all the rest of the cell's rendering (4 to 7 ms of a 35 ms page at 10,000
-documents). cell_link keeps render_cell's arguments and answers, so the pages are the very HTML
+about as much as all the rest of the cell's rendering (figures: bench/RESULTS.md). cell_link
+keeps render_cell's arguments and answers, so the pages are the very HTML
 a render_cell hook wrote (tests/test_table_rows.py compares them).
 
 Loaded by `msakb serve` (or `datasette --plugins-dir web/plugins`).
@@ -40,8 +40,9 @@ CONTEXT = 700  # characters shown either side of a passage
 
 
 # A table page renders 100 rows of about 20 cells, and every cell is offered to cell_link:
-# the cell links are built with plain string operations (urlencode, datasette.urls and
-# Markup.format cost several times more per call), and the database URL is looked up once.
+# the cell links are built with plain string operations rather than urlencode, datasette.urls
+# and Markup.format, which do more per call than these links need, and the database URL is
+# looked up once.
 _DATABASE_URLS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 

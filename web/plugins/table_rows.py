@@ -2,8 +2,8 @@
 cell in Jinja, with the provenance links (web/plugins/provenance.py) made on the way.
 
 A table page shows 100 rows of about 20 columns. Datasette's _table.html renders them with a
-Jinja loop over every cell, in Jinja's async mode: about 15 ms of a 45 ms page at 10,000
-documents, more than the page's SQL. web/templates/_table.html and query.html are Datasette
+Jinja loop over every cell, in Jinja's async mode, which costs more than the page's SQL
+(figures: bench/RESULTS.md). web/templates/_table.html and query.html are Datasette
 0.65's templates with that loop replaced by `{{ display_rows|msakb_table_rows }}` (table and
 row pages) and `{{ display_rows|msakb_query_rows(columns) }}` (canned queries, arbitrary SQL);
 these filters write the very same HTML (the loop's text, the same escaping and CSS classes).
@@ -36,8 +36,8 @@ QUERY_ROW_END = "\n        </tr>\n    "
 
 def escape_text(text: str) -> str:
     """markupsafe.escape(text) as a plain str: the same five replacements in the same order as
-    markupsafe's own pure-Python version, without building a Markup object per cell (half
-    the cost, and a page has some 1,000 plain-text cells)."""
+    markupsafe's own pure-Python version, without building a Markup object per cell (a page
+    has some 1,000 plain-text cells)."""
     return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
             .replace("'", "&#39;").replace('"', "&#34;"))
 
