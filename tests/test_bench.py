@@ -76,7 +76,7 @@ def test_generator_is_deterministic(corpus, tmp_path):
 def _dump(db: Path) -> dict:
     """Every table's rows, sorted (build_info aside); a full-text index as its vocabulary
     (term, documents, occurrences): its shadow tables hold rowids, which a patched build
-    (db/patch.py) does not keep."""
+    (db/pipeline/patch.py) does not keep."""
     conn = sqlite3.connect(db)
     names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'build_info'")]
     out = {"views": sorted(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))}

@@ -1,4 +1,4 @@
-"""Conflicts: within one source (recorded by the parsers) and across sources (db/cross_conflicts.py)."""
+"""Conflicts: within one source (recorded by the parsers) and across sources (db/derive/cross_conflicts.py)."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def _row(source, quote, start, **values):
 
 
 def test_cross_source_comparisons_are_data(tmp_path):
-    """db/conflict_checks.yaml: decisions by (regulator, number), specs by (device, quantity,
+    """db/derive/conflict_checks.yaml: decisions by (regulator, number), specs by (device, quantity,
     unit, qualifier), a family's approval against its members'; two editions of one list never."""
     import datetime as dt
     from types import SimpleNamespace

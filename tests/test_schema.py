@@ -1,4 +1,4 @@
-"""db/schema.py writes the DDL itself: it must make the schema SQLAlchemy's create_all makes."""
+"""db/store/schema.py writes the DDL itself: it must make the schema SQLAlchemy's create_all makes."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_a_column_type_the_writer_does_not_know_is_named(monkeypatch):
     monkeypatch.delitem(SQL_TYPES, "Float")
     create_statements.cache_clear()
     try:
-        with pytest.raises(BuildError, match=r"column \w+\.\w+ has type Float, which db/schema.py does not know"):
+        with pytest.raises(BuildError, match=r"column \w+\.\w+ has type Float, which db/store/schema.py does not know"):
             create_statements()
     finally:
         create_statements.cache_clear()

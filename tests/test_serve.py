@@ -349,7 +349,7 @@ def test_serve_rebuilds_only_when_changed(built_db, kb_copy, tmp_path):
 
 def test_every_table_and_column_is_described(built_db):
     """A table or column without a description in web/metadata.yaml fails here: whoever adds
-    one to db/models.py (or a view) adds its lines there too."""
+    one to db/store/models.py (or a view) adds its lines there too."""
     tables = load_metadata()["databases"]["msakb"]["tables"]
     conn = sqlite3.connect(built_db)
     virtual = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")]

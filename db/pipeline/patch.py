@@ -138,7 +138,7 @@ def _sig(recs, edits: dict[str, TextEdit] | None = None) -> dict:
 
 def _changed_keys(old, new, edits: dict[str, TextEdit] | None = None) -> set:
     """The keys whose records say something else, or stand elsewhere than their passages
-    moved to (the rows of keys whose passages only moved are moved in place: db/shift.py)."""
+    moved to (the rows of keys whose passages only moved are moved in place: db/pipeline/shift.py)."""
     a, b = _sig(old, edits), _sig(new)
     return {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
 

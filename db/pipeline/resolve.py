@@ -42,7 +42,7 @@ def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
     conflicts: list[dict] = []
     # Citations and conflicts are numbered per row key, not across the corpus: an id then
     # depends only on the records of its key, so a change elsewhere never renumbers it (and
-    # an incremental build, db/patch.py, can re-resolve just the keys a change touches).
+    # an incremental build, db/pipeline/patch.py, can re-resolve just the keys a change touches).
     numbers: dict[tuple, int] = defaultdict(int)
 
     def number(*key) -> int:

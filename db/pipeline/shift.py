@@ -2,7 +2,7 @@
 
 An edit changes one stretch of a source; every passage after it keeps its text and moves by
 the same number of characters. A record after the stretch that says what it said before, at
-its moved offsets, gives the same rows a full build gives, at the moved offsets: db/patch.py
+its moved offsets, gives the same rows a full build gives, at the moved offsets: db/pipeline/patch.py
 moves such rows in place (below) and resolves again only the keys whose records really
 changed. Without this, an edit near the top of a source touched every key the source states
 after it, and every other source stating one of those keys had to be read from the cache.

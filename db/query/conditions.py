@@ -10,7 +10,7 @@ A condition is one of:
   `utility_id`; then a site value matches when it, or any word of it, is a listed value.
 - `{all: [conditions]}`, `{any: [conditions]}`, `{not: condition}`.
 
-A field is a site field (db/site_fields.yaml) or `device.<column>` of the devices table.
+A field is a site field (db/query/site_fields.yaml) or `device.<column>` of the devices table.
 Evaluation is three-valued: a test whose field is not known is neither true nor false, and
 the fields it lacks are reported, so that `msakb check` asks for them by name.
 """
@@ -31,7 +31,7 @@ _LEAF_KEYS = {"field", "op", "value", "value_field", "values_from"}
 
 @lru_cache(maxsize=None)
 def site_fields() -> dict[str, dict]:
-    """The site fields rules may read (db/site_fields.yaml)."""
+    """The site fields rules may read (db/query/site_fields.yaml)."""
     return yaml.safe_load(SITE_FIELDS_FILE.read_text(encoding="utf-8"))
 
 

@@ -2,7 +2,7 @@
 
 For each device known for the utility (its current approvals, a family's approval applying
 to each member), every rule of the utility that applies to the device is evaluated against
-the site (db/conditions.py, three-valued). A device is `not_eligible` when a rule fails
+the site (db/query/conditions.py, three-valued). A device is `not_eligible` when a rule fails
 (each failure cited: source, quote), `unknown` when no rule fails but some cannot be decided
 (the site fields they need are named), and `eligible` when all of them hold. With no rules
 encoded for a utility the answer is `unknown`, never `eligible`.

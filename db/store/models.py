@@ -73,7 +73,7 @@ class Manufacturer(Provenance, table=True):
 class Device(Provenance, table=True):
     __tablename__ = "devices"
     id: str = Field(primary_key=True)
-    name: Optional[str] = searchable(default=None, description="display name, filled by db/labels.py from manufacturer, product and model")
+    name: Optional[str] = searchable(default=None, description="display name, filled by db/derive/labels.py from manufacturer, product and model")
     manufacturer: str = searchable()
     product: Optional[str] = searchable(default=None)
     model: Optional[str] = searchable(default=None)
@@ -321,8 +321,8 @@ class Conflict(Provenance, table=True):
 
 
 class EligibilityRule(Provenance, table=True):
-    """One eligibility rule from kb/rules/*.yaml (db/rules.py). Its provenance is the
-    restriction it encodes; `condition` and `when_condition` are JSON (db/conditions.py)."""
+    """One eligibility rule from kb/rules/*.yaml (db/derive/rules.py). Its provenance is the
+    restriction it encodes; `condition` and `when_condition` are JSON (db/query/conditions.py)."""
 
     __tablename__ = "rules"
     id: str = Field(primary_key=True)
@@ -337,7 +337,7 @@ class EligibilityRule(Provenance, table=True):
 
 
 class ApprovalChange(Provenance, table=True):
-    """What changed for one device between two consecutive editions of a list (db/history.py).
+    """What changed for one device between two consecutive editions of a list (db/derive/history.py).
     Provenance is the newer edition's row (the older one's for a removed device); `other_*`
     is the older edition's row, null for an added device."""
 
@@ -363,7 +363,7 @@ class ApprovalChange(Provenance, table=True):
 
 
 class CandidateFact(Provenance, table=True):
-    """A fact the generic extractor proposes (extract/candidates.py) for a person to review
+    """A fact the generic extractor proposes (extract/candidates/extractor.py) for a person to review
     (`msakb review`). Its provenance is the passage; `rule` the rule that proposed it.
     `status`: pending, covered (a row of its table from the same passage exists already),
     accepted (now an annotation in kb/annotations/review-<source>.yaml) or rejected."""

@@ -30,8 +30,8 @@ def _column(table, col) -> str:
     sql_type = SQL_TYPES.get(type(col.type).__name__)
     if sql_type is None:
         raise BuildError(
-            f"db/models.py: column {table.name}.{col.name} has type {type(col.type).__name__}, "
-            "which db/schema.py does not know; add its SQLite type to SQL_TYPES"
+            f"db/store/models.py: column {table.name}.{col.name} has type {type(col.type).__name__}, "
+            "which db/store/schema.py does not know; add its SQLite type to SQL_TYPES"
         )
     return f"{_q(col.name)} {sql_type}" + ("" if col.nullable else " NOT NULL")
 

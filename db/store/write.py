@@ -76,7 +76,7 @@ def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
         raise BuildError(f"no table {table!r} in the schema (db/store/models.py)")
     extra = set().union(*rows) - set(cols)  # every key of every row
     if extra:
-        raise BuildError(f"table {table}: unknown columns {sorted(extra)} (add them to db/models.py)")
+        raise BuildError(f"table {table}: unknown columns {sorted(extra)} (add them to db/store/models.py)")
     model = models.ALL_TABLES.get(table)
     defaults = {}
     if model is not None:

@@ -7,7 +7,7 @@ with offsets kept) and proposes:
   lead-in such as "the following are required:" inherit the lead's word;
 - `approval`: a device named near an approval word (a status cell of its table row, or the
   same sentence), as an `approvals` row for the utility the passage (or source) names;
-- `spec`, `fee`, `timeline`: a rating, standard, amount or duration (extract/entities.py).
+- `spec`, `fee`, `timeline`: a rating, standard, amount or duration (extract/shared/entities.py).
 
 Precision over volume: a passage with nothing of the field in it (no entity of
 `field_labels`, no term of synonyms.yaml, no device, no utility) is never proposed, and every

@@ -14,7 +14,7 @@ VERDICT = {"eligible": "eligible", "not_eligible": "NOT eligible", "unknown": "u
 
 
 def _site_options(f):
-    """One option per site field of db/site_fields.yaml (the conduit fields share --conduit)."""
+    """One option per site field of db/query/site_fields.yaml (the conduit fields share --conduit)."""
     for name, spec in reversed(list(site_fields().items())):
         opt = spec["option"]
         if " " in opt:

@@ -39,7 +39,7 @@ class Gazetteer:
     def device_alias_patterns(self) -> list[tuple[re.Pattern, str]]:
         """(pattern, device or family id) of every device alias and family alias, longest
         first, each matching the alias as a whole word in any case. Compiled once per
-        gazetteer: extract/devices_named.py runs them over every passage."""
+        gazetteer: extract/candidates/devices_named.py runs them over every passage."""
         names = dict(self.device_aliases)
         for fam in self.families:
             for a in fam.get("aliases", []):

@@ -1,9 +1,9 @@
 """Kind `meeting_summary`: a regulator working group's meeting summary (CT PURA's
 Interconnection Working Group MSA subgroup is the first). It yields
 
-- the directives of the order the summary quotes (extract/orders.py);
+- the directives of the order the summary quotes (extract/shared/orders.py);
 - each statement of a decision's date, as stated, and a conflict wherever the text dates one
-  decision or one meeting two ways (extract/stated_dates.py);
+  decision or one meeting two ways (extract/kinds/meeting_summary/stated_dates.py);
 - the data-needs table (need, when identified, responsible party, response) and the device
   lifespans its answers give;
 - mentions of the state and of the utilities the text names.

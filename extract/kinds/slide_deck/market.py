@@ -1,6 +1,6 @@
 """A deck's view of the market: the MSA products it lists by use (backup via a battery, via a
 portable generator, DER interconnection), the utilities it names by how they approve MSAs,
-and any utility's device-status table it reproduces (extract/status_table.py).
+and any utility's device-status table it reproduces (extract/kinds/slide_deck/status_table.py).
 
 A product in a market list is named as its maker writes it, maker first ("Sigen Backup
 Switch"); a name the gazetteer resolves (a device another source lists by model number) is a

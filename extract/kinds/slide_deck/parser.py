@@ -4,13 +4,13 @@ as text: '# ' starts a slide, '## '/'#### ' its parts, tables are tab-separated.
 A deck gathers many kinds of fact; each has its own module, and this one only runs them in
 an order that matters to resolution (facts a later passage cites come first):
 
-- extract/deck_landscape.py: states' regulatory frameworks, utilities' installation models
-  (and what each model means);
-- extract/deck_market.py: products on the market by use, utilities named by how they approve,
-  a utility's device-status table (extract/status_table.py);
-- extract/deck_pseg.py: a utility's own requirements as the deck reproduces them (PSE&G's
-  numbered requirements and its usage requirements for a device family);
-- extract/deck_standards.py: standards, UL 414 tests and their limits, revisions.
+- landscape.py: states' regulatory frameworks, utilities' installation models (and what each
+  model means);
+- market.py: products on the market by use, utilities named by how they approve, a utility's
+  device-status table (status_table.py);
+- pseg.py: a utility's own requirements as the deck reproduces them (PSE&G's numbered
+  requirements and its usage requirements for a device family);
+- standards_slides.py: standards, UL 414 tests and their limits, revisions.
 
 What the deck's headings mean is data: extract/patterns/slide_deck.yaml.
 """

@@ -1,5 +1,5 @@
 """A slide deck as text: each level-1 markdown heading starts a slide; the headings below it
-(##, ###, ####) are its parts. Offsets stay on the source text (see extract/text.py)."""
+(##, ###, ####) are its parts. Offsets stay on the source text (see extract/shared/text.py)."""
 
 from __future__ import annotations
 

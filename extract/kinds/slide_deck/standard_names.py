@@ -40,7 +40,7 @@ def standard_ref(text: str, default_body: str | None = None, line: int | None = 
     with default_body 'UL'). Text that is no standard is an error naming it."""
     m = _WRITTEN.match(text.replace("\u00a0", " "))
     if not m:
-        raise SourceError(None, f"{text!r} is not a standard number (extract/standards.py)", line=line)
+        raise SourceError(None, f"{text!r} is not a standard number (extract/kinds/slide_deck/standard_names.py)", line=line)
     data = _data()
     written, number = m.group("body"), m.group("number")
     if written:
