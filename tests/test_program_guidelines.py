@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from msakb.cli import cli
-from msakb.extract.shared.common import split_justification
+from msakb.extract.shared.justifications import split_justification
 from msakb.extract.shared.text import whole
 from tests.kbtools import keep_sources, rewrite_source, rows, source_bytes
 

@@ -14,8 +14,9 @@ from functools import lru_cache
 
 from msakb.errors import SourceError
 from msakb.extract.candidates.cues import config
-from msakb.extract.shared.common import device_id, device_name, normalise_status
+from msakb.extract.shared.devices import device_id, device_name
 from msakb.extract.shared.entities import Entity
+from msakb.extract.shared.statuses import normalise_status
 from msakb.extract.shared.text import Span, clean_text, html_items
 from msakb.knowledge.gazetteer import Gazetteer
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from msakb.extract.shared import quantities as q
-from msakb.extract.shared.common import SPEC_LABELS, spec_values
 from msakb.extract.shared.entities import Entity
 from msakb.extract.shared.records import SourceDoc
+from msakb.extract.shared.specs import SPEC_LABELS, spec_values
 from msakb.extract.shared.text import Span, clean_text
 from msakb.knowledge.gazetteer import Gazetteer
 

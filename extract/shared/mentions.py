@@ -1,6 +1,7 @@
 """Mentions: the first place a source names a state, a utility or a device family. A mention
 creates the row when no fact does (so foreign keys hold for a source built alone) and is a
-citation of the row otherwise (extract.records.Record.mention)."""
+citation of the row otherwise (extract/shared/records.py Record.mention). Also the utility a
+table's caption names, and the source's own utility (its manifest entry)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import re
 from typing import Iterator
 
 from msakb.errors import SourceError
-from msakb.extract.shared.common import utility_mention
 from msakb.extract.shared.records import Record, SourceDoc
-from msakb.extract.shared.text import Span
+from msakb.extract.shared.tables import Table
+from msakb.extract.shared.text import Span, lines
 from msakb.knowledge.gazetteer import Gazetteer
 
 
@@ -55,3 +56,38 @@ def family_mention(doc: SourceDoc, gaz: Gazetteer, family_id: str, span: Span, r
 def families_of(gaz: Gazetteer, manufacturer: str) -> list[str]:
     """Ids of the gazetteer's device families made by `manufacturer` (case-insensitive)."""
     return [f["id"] for f in gaz.families if f["manufacturer"].lower() == manufacturer.lower()]
+
+
+def utility_before(doc: SourceDoc, gaz: Gazetteer, table: Table, max_lines: int = 12) -> tuple[str, Span] | None:
+    """The utility named on the nearest non-blank line above a table (its caption)."""
+    before = lines(Span(doc.text, max(0, table.span.start - 3000), table.span.start))
+    seen = 0
+    for ln in reversed(before):
+        if not ln.raw.strip():
+            continue
+        seen += 1
+        found = gaz.find_utilities(ln)
+        if found:
+            return found[0]
+        if seen >= max_lines:
+            break
+    return None
+
+
+def utility_mention(doc: SourceDoc, gaz: Gazetteer, uid: str, span: Span, rule: str) -> Record:
+    u = gaz.utilities[uid]
+    return doc.record("utilities", {"id": uid, "name": u["name"], "state": u["state"], "kind": u["kind"]},
+                      span, rule, mention=True)
+
+
+def manifest_utility(doc: SourceDoc, gaz: Gazetteer, rule: str) -> tuple[str | None, list[Record]]:
+    """The source's own utility (manifest `utility`), as a mention at its first naming."""
+    uid = doc.entry.utility
+    if not uid:
+        return None, []
+    if uid not in gaz.utilities:
+        raise SourceError(doc.id, f"manifest names utility {uid!r}, which kb/gazetteer/utilities.yaml does not list")
+    for found, span in gaz.find_utilities(doc.span()):
+        if found == uid:
+            return uid, [utility_mention(doc, gaz, uid, span, rule)]
+    raise SourceError(doc.id, f"the manifest says the source is {uid!r}'s, but the text never names it")

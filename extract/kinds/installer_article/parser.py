@@ -23,12 +23,13 @@ from typing import Iterator
 import yaml
 
 from msakb.errors import SourceError
-from msakb.extract.shared.common import SPEC_LABELS, spec_values, split_justification
 from msakb.extract.shared.entities import find_entities
+from msakb.extract.shared.justifications import split_justification
 from msakb.extract.shared.mentions import family_mention, state_mention, utility_mentions
-from msakb.extract.shared.records import Record, SourceDoc, slug
-from msakb.extract.shared.text import Span, lines, sentences, trim
 from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.records import Record, SourceDoc, slug
+from msakb.extract.shared.specs import SPEC_LABELS, spec_values
+from msakb.extract.shared.text import Span, lines, sentences, trim
 from msakb.knowledge.gazetteer import Gazetteer
 
 RULE = "installer_article"

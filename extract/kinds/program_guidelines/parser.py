@@ -17,7 +17,8 @@ from msakb.errors import SourceError
 from msakb.extract.kinds.program_guidelines.facts import decisions, fees, timelines
 from msakb.extract.kinds.program_guidelines.layout import DashItem, DashList, Layout, read_layout, rules
 from msakb.extract.kinds.program_guidelines.steps import process_steps
-from msakb.extract.shared.common import manifest_utility, split_justification
+from msakb.extract.shared.justifications import split_justification
+from msakb.extract.shared.mentions import manifest_utility
 from msakb.extract.shared.records import Record, SourceDoc
 from msakb.extract.shared.text import Span, lines, sentences
 from msakb.knowledge.gazetteer import Gazetteer

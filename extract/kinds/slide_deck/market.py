@@ -12,15 +12,17 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from msakb.extract.kinds.slide_deck.slides import deck_patterns, heading_text, parts_matching, titled
+from msakb.extract.kinds.slide_deck.slides import deck_patterns, parts_matching, titled
 from msakb.extract.kinds.slide_deck.status_table import (
     device_mention,
     footnote_after,
     status_rows,
     title_before,
 )
-from msakb.extract.shared.common import classify, device_name, utility_mention
+from msakb.extract.shared.devices import device_name
+from msakb.extract.shared.mentions import utility_mention
 from msakb.extract.shared.records import Record, SourceDoc, slug
+from msakb.extract.shared.shapes import classify
 from msakb.extract.shared.tables import tables
 from msakb.extract.shared.text import list_items, sentences
 from msakb.knowledge.gazetteer import Gazetteer

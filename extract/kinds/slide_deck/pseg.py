@@ -19,8 +19,12 @@ from msakb.errors import SourceError
 from msakb.extract.kinds.slide_deck.slides import Slide, deck_patterns, heading_text, slides
 from msakb.extract.kinds.slide_deck.status_table import resolve_name
 from msakb.extract.shared import quantities as q
-from msakb.extract.shared.common import classify, device_id, normalise_status, specs, split_justification
+from msakb.extract.shared.devices import device_id
+from msakb.extract.shared.justifications import split_justification
 from msakb.extract.shared.records import Record, SourceDoc, slug
+from msakb.extract.shared.shapes import classify
+from msakb.extract.shared.specs import specs
+from msakb.extract.shared.statuses import normalise_status
 from msakb.extract.shared.tables import tables
 from msakb.extract.shared.text import Item, Span, lines, list_items, trim
 from msakb.knowledge.gazetteer import Gazetteer

@@ -20,9 +20,9 @@ from msakb.errors import SourceError
 from msakb.extract.kinds.slide_deck import standard_names as st
 from msakb.extract.kinds.slide_deck.slides import deck_patterns
 from msakb.extract.shared import quantities as q
-from msakb.extract.shared.common import classify
 from msakb.extract.shared.entities import find_entities
 from msakb.extract.shared.records import Record, SourceDoc, slug
+from msakb.extract.shared.shapes import classify
 from msakb.extract.shared.tables import Table, tables
 from msakb.extract.shared.text import Span, html_items, list_items, sections, trim
 from msakb.knowledge.gazetteer import Gazetteer

@@ -13,8 +13,9 @@ import re
 from typing import Iterator
 
 from msakb.errors import SourceError
-from msakb.extract.shared.common import normalise_status, utility_before, utility_mention
+from msakb.extract.shared.mentions import utility_before, utility_mention
 from msakb.extract.shared.records import Record, SourceDoc, slug
+from msakb.extract.shared.statuses import normalise_status
 from msakb.extract.shared.tables import Table
 from msakb.extract.shared.text import Span, lines, trim
 from msakb.knowledge.gazetteer import Gazetteer
