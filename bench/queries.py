@@ -1,7 +1,7 @@
 """Datasette latency against the same SQL run directly, and serving while a rebuild runs.
 
 The pages are requested through Datasette's in-process client (no network) from the very
-instance `msakb serve` runs (msakb.serve.make_datasette: web/ metadata, canned queries,
+instance `msakb serve` runs (msakb.web.serve.make_datasette: web/ metadata, canned queries,
 plugins). The direct side runs, with sqlite3 on the same file, the SQL such a page needs: its
 rows (page size + 1), its count, and one GROUP BY per facet the metadata asks for. The floor
 is the same page from a stock Datasette (same file and settings; no metadata, plugins or

@@ -8,7 +8,7 @@ are data:
   thing ("meter collar", "MCD", "socket-mounted transfer switch") mapped to one term
   ("meter socket adapter").
 
-Both run on the field's tokenizer (that of extract.entities.nlp_for), so a hyphenated
+Both run on the field's tokenizer (that of msakb.extract.shared.entities.nlp_for), so a hyphenated
 word is one token here as in the entity patterns.
 """
 

@@ -46,7 +46,7 @@ class Candidate:
     source_id: str
     kind: str  # obligation, approval, spec, fee, timeline
     rule: str  # generic:<kind>:<pattern or cue id>
-    span: object  # extract.text.Span of the passage (the quote)
+    span: object  # msakb.extract.shared.text.Span of the passage (the quote)
     table: str
     values: dict
     trigger: object  # Span of the cue or entity that made it a candidate

@@ -40,7 +40,7 @@ class SourceDoc:
 
     id: str
     text: str
-    entry: "object"  # extract.manifest.SourceEntry
+    entry: "object"  # msakb.knowledge.manifest.SourceEntry
     counter: dict = field(default_factory=dict)
 
     def record(self, table: str, values: dict, span: Span, rule: str, mention: bool = False) -> Record:
