@@ -37,11 +37,11 @@ def test_two_patterns_on_the_same_tokens_fall_back_to_whole_matching(monkeypatch
     assert [e[0] for e in whole(raw)] == ["MODEL_NUMBER", "MODEL_NUMBER", "PHASE"]
 
 
-def test_the_digit_free_ruler_leaves_out_only_patterns_that_need_a_digit():
+def test_thedigit_free_ruler_leaves_out_only_patterns_that_need_a_digit():
     ids = {p["id"]: p for p in E.load_patterns()}
     assert E._needs_digit(ids["amps-suffix"]) and E._needs_digit(ids["hertz-word"])
     assert not E._needs_digit(ids["phase"]) and not E._needs_digit(ids["amps-word"])  # "[\d,]+" matches ","
-    kept = {p["id"] for p in E._digit_free_ruler().patterns}
+    kept = {p["id"] for p in E.digit_free_ruler().patterns}
     assert "phase" in kept and "amps-suffix" not in kept
     raw = "a three phase service\n"
     assert E.entities_of.__wrapped__(raw) == whole(raw) == (("PHASE", "phase", 2, 13),)

@@ -87,7 +87,7 @@ def nlp_for(path: str = str(ENTITY_PATTERNS)):
 def reset() -> None:
     """Forget the pipeline and the memoised entities: the next call builds them anew, with a
     new vocabulary (bench/extraction.py measures extraction from a fresh pipeline each time)."""
-    for cached in (nlp_for, _digit_free_ruler, entities_of):
+    for cached in (nlp_for, digit_free_ruler, entities_of):
         cached.cache_clear()
     _FLAG_IDS.clear()
 
@@ -185,9 +185,9 @@ def entities_of(raw: str) -> tuple[tuple[str, str, int, int], ...]:
     Matching is the bulk of extraction (every token is tried against the first token of every
     pattern, most of them regular expressions that need a digit), so the text is matched
     in runs of whole lines, and a run without a digit by a ruler without those patterns
-    (_digit_free_ruler); see the note below for why the entities are the same."""
+    (digit_free_ruler); see the note below for why the entities are the same."""
     nlp = nlp_for()
-    free = _digit_free_ruler()
+    free = digit_free_ruler()
     if free is None:
         return _whole(nlp, raw)
     out = []
@@ -223,7 +223,7 @@ def _line_runs(raw: str) -> list[tuple[int, int, bool]]:
 # Why matching runs of lines, some with fewer patterns, finds the same entities as matching
 # the whole text with every pattern:
 # - the tokenizer splits at whitespace first, so the words of a line are the same tokens
-#   either way, and no pattern matches a whitespace token (_digit_free_ruler checks), so no
+#   either way, and no pattern matches a whitespace token (digit_free_ruler checks), so no
 #   match spans a line end: the matches are the same;
 # - a pattern left out of the digit-free ruler has a token that must start with a digit (a
 #   regular expression beginning ^\d): it matches nothing in a run without a digit;
@@ -277,7 +277,7 @@ def _never_whitespace(tok: dict, vocab) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _digit_free_ruler():
+def digit_free_ruler():
     """The entity ruler without the patterns that need a digit, on nlp_for()'s vocabulary; None
     when matching line by line is not known to give the same entities (a pattern might match
     whitespace, or the pipeline has more than the ruler)."""
