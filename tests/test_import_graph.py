@@ -1,6 +1,7 @@
 """The modules' imports, read from the code (every import, a function-level one included: one
 that hides a cycle is still a cycle): no cycle among msakb's modules, and no module imports a
-top-level folder name (`extract`, `db`, `filings`, `web`) instead of the one package."""
+top-level folder name (`extract`, `db`, `filings`, `web`) instead of the one package, and no module
+uses another's private names."""
 
 from __future__ import annotations
 
@@ -110,3 +111,29 @@ def test_the_graph_is_read():
     assert "msakb.db.pipeline.patch" in graph["msakb.db.pipeline.builder"]
     assert "msakb.db.pipeline.builder" in graph["msakb.commands.build"]  # a function-level import counts
     assert "msakb.extract.shared.text" in graph["msakb.extract.shared.records"]
+
+
+def test_no_module_uses_another_modules_private_names():
+    """A name starting with `_` is its module's own: no other module of the package or of the
+    benchmark imports it or reaches for it (`from m import _x`, `m._x`)."""
+    modules = package_modules()
+    known = set(modules)
+    files = {**modules, **{f"bench.{p.stem}": p for p in sorted((REPO / "bench").glob("*.py"))}}
+    offenders = []
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases = {}  # a local name -> the package module it is
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").startswith("msakb"):
+                for a in node.names:
+                    if f"{node.module}.{a.name}" in known:
+                        aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+                    elif a.name.startswith("_") and not a.name.startswith("__") and node.module != name:
+                        offenders.append(f"{name}: from {node.module} import {a.name}")
+            elif isinstance(node, ast.Import):
+                aliases.update({a.asname: a.name for a in node.names if a.asname and a.name in known})
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
+                    and node.attr.startswith("_") and not node.attr.startswith("__") and aliases[node.value.id] != name):
+                offenders.append(f"{name}: {aliases[node.value.id]}.{node.attr}")
+    assert offenders == []
