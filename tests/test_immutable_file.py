@@ -9,14 +9,16 @@ import os
 import re
 import shutil
 import sqlite3
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from datasette.database import Database
 from datasette.plugins import pm
 
 import msakb.web.serve as serve
 from msakb.cli import cli
-from tests.kbtools import datasette_pages, keep_sources
+from tests.kbtools import KB, datasette_pages, keep_sources
 from tests.test_table_rows import PAGES
 
 _spec = importlib.util.spec_from_file_location("immutable_file_under_test", serve.WEB / "plugins" / "immutable_file.py")
@@ -89,13 +91,21 @@ def test_a_build_file_answers_each_schema_question_once(tmp_path):
 SCE_LIST = "sce-approved-products-2026-04-12"
 
 
-def _before_and_after_a_rebuild(built_db, kb_copy, tmp_path, web):
+@pytest.fixture(scope="module")
+def smaller_db(tmp_path_factory) -> Path:
+    """A build of SCE's list alone."""
+    folder = tmp_path_factory.mktemp("smaller")
+    kb = folder / "kb"
+    shutil.copytree(KB, kb)
+    keep_sources(kb, [SCE_LIST])
+    result = CliRunner().invoke(cli, ["build", "--db", str(folder / "smaller.db"), "--kb", str(kb), "-q"])
+    assert result.exit_code == 0, result.output
+    return folder / "smaller.db"
+
+
+def _before_and_after_a_rebuild(built_db, smaller, tmp_path, web):
     """What the Datasette `msakb serve` makes with the web/ folder `web` answers (the sources'
     ids, the database page) before and after a smaller build is renamed over its file."""
-    keep_sources(kb_copy, [SCE_LIST])
-    smaller = tmp_path / "smaller.db"
-    result = CliRunner().invoke(cli, ["build", "--db", str(smaller), "--kb", str(kb_copy), "-q"])
-    assert result.exit_code == 0, result.output
     served = tmp_path / "served.db"
     shutil.copy(built_db, served)
 
@@ -140,8 +150,8 @@ def _rows_of_sources(html: str) -> str:
     return re.search(r'<a href="/msakb/sources">sources</a></h3>\s*<p><em>[^<]*</em></p>\s*<p>([^<]+)</p>', html).group(1)
 
 
-def test_a_rebuilt_file_is_served_once_renamed_in(built_db, kb_copy, tmp_path):
-    before, after, held = _before_and_after_a_rebuild(built_db, kb_copy, tmp_path, serve.WEB)
+def test_a_rebuilt_file_is_served_once_renamed_in(built_db, smaller_db, tmp_path):
+    before, after, held = _before_and_after_a_rebuild(built_db, smaller_db, tmp_path, serve.WEB)
     assert all(len(s) == 5 for s, _ in before)
     assert all(s == [SCE_LIST] for s, _ in after)  # every request, whichever thread answers it
     # the database page's table counts, which Datasette keeps for an immutable file, follow too
@@ -149,13 +159,13 @@ def test_a_rebuilt_file_is_served_once_renamed_in(built_db, kb_copy, tmp_path):
     assert held == 0  # the replaced file is let go: its connections are closed
 
 
-def test_without_the_plugin_datasette_goes_on_serving_the_replaced_file(built_db, kb_copy, tmp_path):
+def test_without_the_plugin_datasette_goes_on_serving_the_replaced_file(built_db, smaller_db, tmp_path):
     """Why the plugin exists: Datasette keeps the connections and counts of the file it opened."""
     web = tmp_path / "web"
     shutil.copytree(serve.WEB, web, ignore=shutil.ignore_patterns("immutable_file.py", "__pycache__"))
     if pm.get_plugin("immutable_file.py") is not None:  # Datasette registers plugins process-wide
         pm.unregister(name="immutable_file.py")
-    before, after, held = _before_and_after_a_rebuild(built_db, kb_copy, tmp_path, web)
+    before, after, held = _before_and_after_a_rebuild(built_db, smaller_db, tmp_path, web)
     assert pm.get_plugin("immutable_file.py") is None
     assert all(len(s) == 5 for s, _ in before)
     assert _rows_of_sources(after[-1][1]) == "5 rows"
