@@ -76,7 +76,6 @@ def db_rows(path: Path, sql: str, *args) -> list[dict]:
 def datasette_pages(db: Path, web: Path, paths: list[str], then=None):
     """The HTML of each page (its query time left out) from the Datasette `msakb serve` makes
     of `db` with the web/ folder `web`; with `then`, also what `await then(datasette)` gives."""
-    import asyncio
     import re
 
     import msakb.web.serve as serve
@@ -90,6 +89,15 @@ def datasette_pages(db: Path, web: Path, paths: list[str], then=None):
             assert r.status_code == 200, p
             out[p] = re.sub(r"Queries took [0-9.]+ms", "", r.text)
         return out if then is None else (out, await then(ds))
+
+    return run_with_web(web, run)
+
+
+def run_with_web(web: Path, run):
+    """`asyncio.run(run())` with `msakb serve`'s Datasette made from the web/ folder `web`."""
+    import asyncio
+
+    import msakb.web.serve as serve
 
     before = serve.WEB
     serve.WEB = web

@@ -18,7 +18,7 @@ from datasette.plugins import pm
 
 import msakb.web.serve as serve
 from msakb.cli import cli
-from tests.kbtools import KB, datasette_pages, keep_sources
+from tests.kbtools import KB, datasette_pages, keep_sources, run_with_web
 from tests.test_table_rows import PAGES
 
 _spec = importlib.util.spec_from_file_location("immutable_file_under_test", serve.WEB / "plugins" / "immutable_file.py")
@@ -125,12 +125,7 @@ def _before_and_after_a_rebuild(built_db, smaller, tmp_path, web):
         after = [await state() for _ in range(8)]
         return before, after, held_open(served)
 
-    previous = serve.WEB
-    serve.WEB = web
-    try:
-        return asyncio.run(run())
-    finally:
-        serve.WEB = previous
+    return run_with_web(web, run)
 
 
 def held_open(path) -> int:
