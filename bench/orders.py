@@ -40,5 +40,5 @@ def meeting_summary(rng: random.Random, g: dict, i: int, state: str, state_name:
     plant["decisions"] += 1
     entry = {"id": f"syn-{i:05d}-order-{state.lower()}", "title": "MSA Subgroup Meeting Summary",
              "publisher": f"{state_name} Interconnection Working Group", "jurisdiction": state, "utility": None,
-             "as_of": decided + timedelta(days=7), "kind": "meeting_summary"}
+             "as_of": decided + timedelta(days=7), "kind": "meeting_summary", "voice": "working_group"}
     return text, entry

@@ -54,7 +54,7 @@ SOURCES = {
                                      "--utility", "xcel-co", "--as-of", "2026-05-01"]),
     "eversource-msa-page": (PROSE_PAGE, ["--publisher", "Eversource", "--jurisdiction", "CT", "--kind", "generic",
                                          "--utility", "eversource-ct"]),
-    "nj-statute-48-3-87-13": (STATUTE, ["--publisher", "State of New Jersey", "--jurisdiction", "NJ",
+    "nj-statute-48-3-87-13": (STATUTE, ["--publisher", "State of New Jersey", "--voice", "legislature", "--jurisdiction", "NJ",
                                         "--kind", "generic", "--title", "N.J.S.A. 48:3-87.13"]),
 }
 

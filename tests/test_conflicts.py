@@ -14,14 +14,14 @@ from tests.kbtools import keep_sources, manifest, source_bytes, write_manifest
 SCE_LIST = "sce-approved-products-2026-04-12"
 
 
-def _add_list(kb, source_id: str, publisher: str, utility: str, title: str, rows: str) -> None:
+def _add_list(kb, source_id: str, publisher: str, utility: str, title: str, rows: str, voice: str = "utility") -> None:
     data = f"# {title}\n\n{rows}".encode("utf-8")
     (kb / "sources" / f"{source_id}.txt").write_bytes(data)
     m = manifest(kb)
     m["sources"].append({
         "id": source_id, "file": f"{source_id}.txt", "title": "MSA list", "publisher": publisher,
         "jurisdiction": "CA", "utility": utility, "as_of": "2026-05-01", "kind": "approved_product_list",
-        "sha256": hashlib.sha256(data).hexdigest(), "expect": {"approvals": 1},
+        "voice": voice, "sha256": hashlib.sha256(data).hexdigest(), "expect": {"approvals": 1},
     })
     write_manifest(kb, m)
 
@@ -37,9 +37,11 @@ def test_cross_source_status_conflict_but_not_across_utilities(kb_copy, tmp_path
     keep_sources(kb_copy, [SCE_LIST])
     neworld = _rows_of(kb_copy, "NeWorld")
     assert neworld.count("Currently undergoing pilot phase.") == 1
-    # A second publisher says NeWorld is approved at SCE: a conflict with SCE's own list.
+    # An installers' bulletin says NeWorld is approved at SCE: a report that disagrees with SCE's
+    # own list, which the conflict quotes first.
     _add_list(kb_copy, "installer-bulletin-2026-05-01", "Example Installers Association", "sce",
-              "MSAs approved by SCE (installer bulletin)", neworld.replace("Currently undergoing pilot phase.", "Approved for MSA application"))
+              "MSAs approved by SCE (installer bulletin)", neworld.replace("Currently undergoing pilot phase.", "Approved for MSA application"),
+              voice="installer")
     # SDG&E saying "pilot" of the same device is another utility's fact: no conflict.
     _add_list(kb_copy, "sdge-list-2026-05-01", "San Diego Gas & Electric", "sdge", "SDG&E MSAs", neworld)
     db = tmp_path / "kb.db"
@@ -47,18 +49,23 @@ def test_cross_source_status_conflict_but_not_across_utilities(kb_copy, tmp_path
     assert result.exit_code == 0, result.output
     conn = sqlite3.connect(db)
     rows = conn.execute(
-        "SELECT kind, subject, description, source_id, other_source_id, rule FROM conflicts WHERE kind = 'across_sources'"
+        "SELECT kind, subject, description, source_id, other_source_id, rule, voice, speaker, attribution, "
+        "other_voice, other_speaker, other_attribution FROM conflicts WHERE kind = 'across_sources'"
     ).fetchall()
     assert rows == [(
         "across_sources",
         "approvals (utility_id=sce, device_id=neworld-eqb-mim-200-plus-pe): status",
-        "status is 'approved' in installer-bulletin-2026-05-01 (as of 2026-05-01) and 'pilot' in "
-        "sce-approved-products-2026-04-12 (as of 2026-04-12)",
-        "installer-bulletin-2026-05-01", SCE_LIST, "cross_conflicts:approvals.status",
+        "status is 'pilot' in sce-approved-products-2026-04-12 (as of 2026-04-12; Southern California Edison, own) "
+        "and 'approved' in installer-bulletin-2026-05-01 (as of 2026-05-01; Example Installers Association, report)",
+        SCE_LIST, "installer-bulletin-2026-05-01", "cross_conflicts:approvals.status",
+        "utility", "Southern California Edison", "own", "installer", "Example Installers Association", "report",
     )]
     quote, other = conn.execute("SELECT quote, other_quote FROM conflicts WHERE kind = 'across_sources'").fetchone()
-    assert quote.startswith("NeWorld\t<b>EQB MIM 200 Plus PE</b>") and quote.endswith("Approved for MSA application")
-    assert other.startswith("NeWorld\t<b>EQB MIM 200 Plus PE</b>") and other.endswith("Currently undergoing pilot phase.")
+    assert quote.startswith("NeWorld\t<b>EQB MIM 200 Plus PE</b>") and quote.endswith("Currently undergoing pilot phase.")
+    assert other.startswith("NeWorld\t<b>EQB MIM 200 Plus PE</b>") and other.endswith("Approved for MSA application")
+    # the bulletin's approval is a report about SCE, not SCE's: SCE's own list is SCE's word
+    assert conn.execute("SELECT voice, attribution FROM approvals WHERE source_id = 'installer-bulletin-2026-05-01'"
+                        ).fetchall() == [("installer", "report")]
 
 
 def test_editions_of_one_list_are_history_not_conflicts(kb_copy, tmp_path):
@@ -91,6 +98,10 @@ def test_conflicts_of_the_seed_corpus(built_db):
          "who installs an MSA at SCE: the customer's installer, or an SCE meter technician",
          ARTICLE, "Installation: ConnectDER adapter installed at meter socket",
          GUIDE, "No. An SCE meter technician must install or remove the MSA."),
+        # found by rule: SCE's own statement of its installation model against KiloWire's report
+        ("conflict/utilities/sce/installation_model/1", "across_sources", "utilities sce: installation_model",
+         GUIDE, "All MSA installations and removals will be completed by an SCE meter technician.",
+         ARTICLE, "Installation: ConnectDER adapter installed at meter socket"),
         (f"{MEETING}/conflicts/decision-date-1", "within_source", "PURA decision in Docket 24-08-02: date",
          MEETING, "PURA's [October 16, 2025 Decision](#) in Docket 24-08-02",
          MEETING, "PURA’s October 16, 2024 Decision in Docket No. 24-08-02, Order 26"),
@@ -142,8 +153,8 @@ def test_reviewed_conflict_quote_must_be_in_its_source(kb_copy, tmp_path):
 
 
 def _row(source, quote, start, **values):
-    return {**values, "source_id": source, "quote": quote, "char_start": start, "char_end": start + len(quote),
-            "rule": "test"}
+    return {**values, "voice": "utility", "speaker": source, "attribution": "own",
+            "source_id": source, "quote": quote, "char_start": start, "char_end": start + len(quote), "rule": "test"}
 
 
 def test_cross_source_comparisons_are_data(tmp_path):
@@ -188,7 +199,7 @@ def test_cross_source_comparisons_are_data(tmp_path):
         ("specs (device_id=m1, quantity=current, unit=A, qualifier=continuous): value", "a", "200A", "b", "225 A"),
     ]
     assert found[1]["description"] == (
-        "decision_date is '2025-06-12' in a (as of 2025-01-01) and '2025-06-26' in b (as of 2025-01-02)")
+        "decision_date is '2025-06-12' in a (as of 2025-01-01; a, own) and '2025-06-26' in b (as of 2025-01-02; b, own)")
     assert {c["kind"] for c in found} == {"across_sources"}
 
 
@@ -202,7 +213,7 @@ def test_an_incremental_build_redoes_the_conflicts_of_the_facts_it_changed(kb_co
     pilot, approved = "Currently undergoing pilot phase.", "Approved for MSA application"
     bulletin = _rows_of(kb_copy, "NeWorld").replace(pilot, approved) + _rows_of(kb_copy, "Enphase").split("\n", 1)[1].replace(approved, pilot)
     _add_list(kb_copy, "installer-bulletin-2026-05-01", "Example Installers Association", "sce",
-              "MSAs approved by SCE (installer bulletin)", bulletin)
+              "MSAs approved by SCE (installer bulletin)", bulletin, voice="installer")
     db = tmp_path / "kb.db"
     runner = CliRunner()
     result = runner.invoke(cli, ["build", "--db", str(db), "--kb", str(kb_copy), "-q"])

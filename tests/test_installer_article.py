@@ -40,15 +40,17 @@ def test_standards_with_titles(db):
 
 def test_requirements(db):
     got = {r["id"].rsplit("/", 1)[1]: r for r in rows(db, "SELECT * FROM restrictions WHERE source_id = ?", SRC)}
-    assert set(got) == {"installation-1", "installation-2", "installation-3", "eligibility-1", "process-1"}
+    assert set(got) == {"installation-1", "installation-2", "installation-3", "rebate_program-1", "process-1"}
     assert {r["device_id"] for r in got.values()} == {"connectder-ev"}
+    # an installer's account of SCE's program and of California practice: reports, never a rule
+    assert {(r["voice"], r["speaker"], r["attribution"]) for r in got.values()} == {("installer", "KiloWire", "report")}
     permit = got["installation-2"]
     assert (permit["utility_id"], permit["state"], permit["text"], permit["justification"]) == (
         None, "CA", "The installation does require a permit in most jurisdictions",
         "it involves work at the service entrance — the highest-consequence point in your home’s electrical system")
-    rebate = got["eligibility-1"]
+    rebate = got["rebate_program-1"]  # a rebate program's condition, not one on MSA use
     assert (rebate["utility_id"], rebate["state"], rebate["text"]) == (
-        "sce", None, "The SCE Charge Ready Home program requires permitted installations by licensed C-10 "
+        "sce", "CA", "The SCE Charge Ready Home program requires permitted installations by licensed C-10 "
         "contractors. Unpermitted work is ineligible.")
     coord = got["process-1"]
     assert (coord["utility_id"], coord["text"], coord["justification"], coord["section"]) == (

@@ -37,7 +37,8 @@ def test_add_copies_bytes_and_appends_entry(kb_copy, tmp_path):
     assert entry.model_dump(exclude_none=True, exclude_defaults=True) == {
         "id": "eversource-2026-05-01", "file": name, "title": "Meter Socket Adapters | Eversource",
         "publisher": "Eversource", "jurisdiction": "CT", "utility": "eversource-ct",
-        "url": "https://www.eversource.com/msa", "as_of": entry.as_of, "kind": "generic", "sha256": digest,
+        "url": "https://www.eversource.com/msa", "as_of": entry.as_of, "kind": "generic", "voice": "utility",
+        "sha256": digest,
     }
     assert entry.as_of.isoformat() == "2026-05-01"
 
@@ -99,9 +100,29 @@ def test_a_generic_source_builds_with_no_facts_of_its_own(kb_copy, tmp_path):
     keep_sources(kb_copy, ["sce-approved-products-2026-04-12"])
     src = tmp_path / "page.txt"
     src.write_text(PROSE_PAGE, encoding="utf-8")
-    assert invoke("add", src, "--publisher", "Eversource", "--jurisdiction", "CT", "--kind", "generic",
-                  "--id", "page", "--kb", kb_copy).exit_code == 0
+    assert invoke("add", src, "--publisher", "Eversource", "--voice", "utility", "--jurisdiction", "CT",
+                  "--kind", "generic", "--id", "page", "--kb", kb_copy).exit_code == 0
     result = build(tmp_path / "kb.db", kb_copy)
     assert result.per_source["page"] == {}
     manifest = yaml.safe_load((kb_copy / "sources" / "manifest.yaml").read_text(encoding="utf-8"))
     assert [s["id"] for s in manifest["sources"]] == ["sce-approved-products-2026-04-12", "page"]
+
+
+def test_who_speaks_must_be_said(kb_copy, tmp_path):
+    """A source's rows say who states them: without --utility (a utility's own document),
+    --voice is required; with it, the entry records voice utility."""
+    src = tmp_path / "page.txt"
+    src.write_text(PROSE_PAGE, encoding="utf-8")
+    files = _files(kb_copy)
+    result = invoke("add", src, "--publisher", "KiloWire", "--jurisdiction", "CA", "--kind", "generic", "--kb", kb_copy)
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: --voice: Value error, say who speaks in the source: voice is one of legislature, regulator, utility, "
+        "working_group, industry, manufacturer, installer (it may be left out only for a utility's own source, "
+        "with `utility`)\n")
+    assert _files(kb_copy) == files
+    result = invoke("add", src, "--publisher", "KiloWire", "--voice", "installer", "--jurisdiction", "CA",
+                    "--kind", "generic", "--kb", kb_copy)
+    assert result.exit_code == 0, result.output
+    entry = load_manifest(kb_copy / "sources" / "manifest.yaml").sources[-1]
+    assert (entry.voice, entry.speaker_name) == ("installer", "KiloWire")

@@ -23,13 +23,14 @@ def test_every_quote_is_the_source_slice(db):
     for table in TABLES:
         for r in rows(db, f"SELECT * FROM {table} WHERE source_id = ?", SRC):
             assert text[r["char_start"]:r["char_end"]] == r["quote"], (table, r["id"])
-            if table == "conflicts":
+            if table == "conflicts" and r["other_source_id"] == SRC:
                 assert text[r["other_char_start"]:r["other_char_end"]] == r["other_quote"], r["id"]
             n += 1
     # 29 parsed + 3 annotated restrictions, 10 models, fee, 2 timelines, 5 steps, 9 statuses,
     # 14 FAQs, 2 decisions, 4 conflicts, 10 further model listings + the SCE mention (a
-    # utilities row or a citation of it)
-    assert n == 29 + 3 + 10 + 1 + 2 + 5 + 9 + 14 + 2 + 4 + 10 + 1
+    # citation of the utilities row) + SCE's two statements of its installation model (the row
+    # and a citation) + the conflict with KiloWire's report of it
+    assert n == 29 + 3 + 10 + 1 + 2 + 5 + 9 + 14 + 2 + 4 + 10 + 1 + 2 + 1
 
 
 def test_panel_models_with_listed_counts(db):
@@ -60,7 +61,7 @@ def test_panel_models_with_listed_counts(db):
 
 
 def test_duplicate_list_entries_are_conflicts(db):
-    got = rows(db, "SELECT * FROM conflicts WHERE source_id = ? ORDER BY other_char_start", SRC)
+    got = rows(db, "SELECT * FROM conflicts WHERE source_id = ? AND kind = 'within_source' ORDER BY other_char_start", SRC)
     a, d = "MBED2040B200BF/MBED2040B225BF", "MBED3042B200BF/MBED3042B200BF6/MBED3042B200PV"
     assert [(r["quote"], r["other_quote"]) for r in got] == [(a, a), (a, a), (a, a), (d, d)]
     assert {r["kind"] for r in got} == {"within_source"}

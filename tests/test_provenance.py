@@ -53,8 +53,9 @@ def test_schema_refuses_a_row_without_provenance(built_db, tmp_path):
     conn = sqlite3.connect(db)
     with pytest.raises(sqlite3.IntegrityError, match="NOT NULL constraint failed: definitions.quote"):
         conn.execute(
-            "INSERT INTO definitions (id, term, definition, source_id, char_start, char_end, rule) "
-            "VALUES ('x', 'Term', 'def', 'sce-approved-products-2026-04-12', 0, 1, 'test')"
+            "INSERT INTO definitions (id, term, definition, voice, speaker, attribution, source_id, char_start, "
+            "char_end, rule) VALUES ('x', 'Term', 'def', 'utility', 'Southern California Edison', 'own', "
+            "'sce-approved-products-2026-04-12', 0, 1, 'test')"
         )
     conn.close()
 

@@ -72,14 +72,18 @@ def test_table_json_with_labels(server):
 def test_default_facets(server):
     data = server.json(f"/msakb/approvals.json?source_id={SCE_LIST}")
     facets = data["facet_results"]
-    assert set(facets) == {"utility_id", "status", "technology"}
+    assert set(facets) == {"utility_id", "status", "technology", "attribution", "voice"}
     assert {r["value"]: r["count"] for r in facets["status"]["results"]} == {"pilot": 5, "approved": 3}
+    assert {r["value"]: r["count"] for r in facets["attribution"]["results"]} == {"own": 8}
+    every = server.json("/msakb/approvals.json")["facet_results"]  # SCE's own list, the TESCO deck's reports
+    assert {r["value"]: r["count"] for r in every["attribution"]["results"]} == {"own": 8, "report": 8}
+    assert {r["value"]: r["count"] for r in every["voice"]["results"]} == {"utility": 8, "industry": 8}
     assert [(r["value"], r["label"], r["count"]) for r in facets["utility_id"]["results"]] == [
         ("sce", "Southern California Edison", 8)]
     devices = server.json("/msakb/devices.json?manufacturer=Tesla")["facet_results"]
     assert set(devices) == {"manufacturer", "technology", "isolating", "is_family"}
     restrictions = server.json("/msakb/restrictions.json?utility_id=sce")["facet_results"]
-    assert set(restrictions) == {"category", "utility_id", "state"}
+    assert set(restrictions) == {"category", "utility_id", "state", "attribution", "voice"}
 
 
 def test_every_table_and_row_page_renders(server, served_db):

@@ -5,7 +5,8 @@ the fact (`key`) and the columns that must agree (`compare`). Rows of one source
 compared here (a source disagreeing with itself is recorded by its parser, and a row key
 stated twice by db/pipeline/resolve.py), nor rows of two editions of one list (that is
 history: db/derive/history.py). A device approved at one utility and in pilot at another is two facts, not
-a conflict: the utility is part of the key. Each conflict quotes both passages.
+a conflict: the utility is part of the key. Each conflict quotes both passages, a party's own
+statement or an order first, and says who states each.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from pathlib import Path
 
 import yaml
 
+from msakb.db.pipeline.attribution import rank
 from msakb.db.pipeline.patch_writes import Patch, Writer
 from msakb.db.pipeline.step import Step
 
 CHECKS_FILE = Path(__file__).with_name("conflict_checks.yaml")
 PROV = ("source_id", "quote", "char_start", "char_end", "rule")
+ATTRIBUTION = ("voice", "speaker", "attribution")
 
 
 @lru_cache(maxsize=None)
@@ -104,6 +107,8 @@ def _disagreements(table, spec, key, group, series, as_of) -> list[dict]:
             if series.get(a_id) == series.get(b_id):
                 continue
             a, b = by_source[a_id], by_source[b_id]
+            if rank(b) > rank(a):
+                a, b = b, a  # a party's own statement (or an order) is quoted first, the report second
             for col in spec["compare"]:
                 va, vb = a.get(col), b.get(col)
                 if va is None or vb is None or va == vb:
@@ -112,12 +117,14 @@ def _disagreements(table, spec, key, group, series, as_of) -> list[dict]:
                     "id": f"{table}/{col}",
                     "kind": "across_sources",
                     "subject": subject(table, spec, key, col),
-                    "description": (f"{col} is {va!r} in {a_id} (as of {_as_of(a, as_of)}) "
-                                    f"and {vb!r} in {b_id} (as of {_as_of(b, as_of)})"),
-                    **{k: a[k] for k in PROV},
+                    "description": (f"{col} is {va!r} in {a['source_id']} (as of {_as_of(a, as_of)}; "
+                                    f"{a['speaker']}, {a['attribution']}) and {vb!r} in {b['source_id']} "
+                                    f"(as of {_as_of(b, as_of)}; {b['speaker']}, {b['attribution']})"),
+                    **{k: a[k] for k in ATTRIBUTION}, **{k: a[k] for k in PROV},
                     "rule": f"cross_conflicts:{table}.{col}",
                     "other_source_id": b["source_id"], "other_quote": b["quote"],
                     "other_char_start": b["char_start"], "other_char_end": b["char_end"],
+                    **{f"other_{k}": b[k] for k in ATTRIBUTION},
                 })
     return out
 

@@ -19,6 +19,7 @@ from msakb.errors import ProvenanceError
 from msakb.extract.shared.records import slug
 
 PROV = ("source_id", "quote", "char_start", "char_end", "rule")
+ATTRIBUTION = ("voice", "speaker", "attribution")  # a change is stated by the edition it quotes
 CURRENT_TABLES = ("approvals", "restrictions", "specs", "required_devices", "panel_models", "fees", "faqs")
 
 
@@ -52,11 +53,11 @@ def compare(old: list[dict], new: list[dict], old_src: dict, new_src: dict, seri
         return {
             "id": f"approval_changes/{new_src['id']}/{change}/{slug(a['device_id'], a.get('technology') or '')}",
             "series": series, "change": change, "device_id": a["device_id"], "utility_id": a["utility_id"],
-            "technology": a.get("technology"), "old_source_id": old_src["id"], "new_source_id": new_src["id"],
+            "state": a.get("state"), "technology": a.get("technology"), "old_source_id": old_src["id"], "new_source_id": new_src["id"],
             "old_as_of": old_src["as_of"], "new_as_of": new_src["as_of"],
             "old_status": old_a and old_a["status"], "new_status": new_a and new_a["status"],
             "old_status_text": old_a and old_a["status_text"], "new_status_text": new_a and new_a["status_text"],
-            **{k: mine[k] for k in PROV},
+            **{k: mine[k] for k in ATTRIBUTION}, **{k: mine[k] for k in PROV},
             "other_source_id": other and other["source_id"], "other_quote": other and other["quote"],
             "other_char_start": other and other["char_start"], "other_char_end": other and other["char_end"],
         }

@@ -34,7 +34,7 @@ from msakb.db.query import conditions
 from msakb.db.store import models
 from msakb.errors import BuildError
 
-PROV = ("source_id", "quote", "char_start", "char_end")
+PROV = ("voice", "speaker", "attribution", "source_id", "quote", "char_start", "char_end")  # the restriction's
 
 
 class RuleError(BuildError):
@@ -125,7 +125,7 @@ def derive_rules(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[
             seen[rule.id] = name
             target = check_rule(name, rf.utility, rule, rows)
             out.append({
-                "id": rule.id, "restriction_id": rule.restriction, "utility_id": rf.utility,
+                "id": rule.id, "restriction_id": rule.restriction, "utility_id": rf.utility, "state": target["state"],
                 "says": rule.says, "devices": json.dumps(rule.devices) if rule.devices else None,
                 "fields": ", ".join(rule.fields),
                 "when_condition": json.dumps(rule.when) if rule.when else None,

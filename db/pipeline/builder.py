@@ -2,8 +2,9 @@
 
 1. read the manifest; read each source (hash and encoding checked); run its kind's parser;
 2. read the reviewed annotations (their quotes verified against the sources);
-3. resolve records into rows: one row per key, a repeated statement becomes a citation,
-   a contradicting one a conflict (nothing is merged silently);
+3. resolve records into rows, each saying who states it and whom it binds: one row per key
+   (a party's own statement or an order before a report), a repeated statement becomes a
+   citation, a contradicting one a conflict (nothing is merged silently);
 4. run the build's steps (db/pipeline/steps.py) that derive more rows from them;
 5. write a temporary database, check every row's quote against its source and every
    foreign key, run the steps' post-write parts on it, then rename it over the old file.
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Callable
 
 from msakb.db.pipeline import steps
+from msakb.db.pipeline.attribution import fill as fill_attribution
+from msakb.db.pipeline.attribution import source_voices
 from msakb.db.pipeline.cache import RecordCache
 from msakb.db.pipeline.checks import check_database
 from msakb.db.pipeline.fingerprints import build_info, code_fingerprint
@@ -60,11 +63,14 @@ def build(db_path: Path, kb: Path, progress: Callable[[str], None] = lambda s: N
     if ann:
         progress(f"annotations: {len(ann)} reviewed rows, quotes verified")
     records.extend(ann)
-    rows = resolve(records, load_gazetteer(str(kb / "gazetteer")))
+    gaz = load_gazetteer(str(kb / "gazetteer"))
+    voices = source_voices(docs, gaz)
+    rows = resolve(records, gaz, voices)
     for step in steps.STEPS:
         if step.derive:
             for table, extra in step.run_derive(rows, docs, kb).items():
                 rows.setdefault(table, []).extend(extra)
+    fill_attribution(rows, voices)
     tmp = temp_path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(db_path)

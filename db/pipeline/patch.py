@@ -33,6 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 from msakb.db.pipeline import steps
+from msakb.db.pipeline.attribution import source_voices, spoken_by
 from msakb.db.pipeline.cache import RecordCache
 from msakb.db.pipeline.fingerprints import code_fingerprint, rest_fingerprint
 from msakb.db.pipeline.patch_writes import close_patch, open_patch
@@ -164,8 +165,17 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     try:
         old_texts = dict(conn.execute(
             f"SELECT id, text FROM sources WHERE id IN ({','.join('?' * len(changed + removed))})", changed + removed))
+        spoke = {sid: (voice, speaker) for sid, voice, speaker in conn.execute(
+            f"SELECT id, voice, speaker FROM sources WHERE id IN ({','.join('?' * len(changed + removed))})",
+            changed + removed)}
     finally:
         conn.close()
+
+    voices = {**{s: spoken_by(*spoke[s], gaz) for s in removed},  # the old records of a removed source
+              **source_voices([SourceDoc(s, "", e) for s, e in entries.items()], gaz)}
+    if any(spoke[s] != (entries[s].voice, entries[s].speaker_name) for s in changed):
+        # every row of the source, and its annotations', takes the new voice: not a patch of some keys
+        raise NoPatch("a source's voice or speaker changed")
 
     # every source's text, hash-checked as a full build does; records of the changed ones
     docs, new_recs, per_source, parsed = {}, {}, {}, 0
@@ -205,9 +215,10 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
             db.execute("PRAGMA journal_mode = MEMORY")  # a temporary file: discarded on failure, synced whole below
             db.execute("PRAGMA synchronous = OFF")
             moved = sum(move_rows(db, sid, edit) for sid, edit in edits.items())
-            old_out, new_out = _resolve_touched(db, touched, gaz, cache, docs, entries, order, old_order,
+            old_out, new_out = _resolve_touched(db, touched, gaz, voices, cache, docs, entries, order, old_order,
                                                 new_recs, old_recs, ann, old_ann)
-            counts = apply(db, kb, docs, order, set(changed) | set(added), set(removed), old_out, new_out, index)
+            counts = apply(db, kb, docs, order, set(changed) | set(added), set(removed), old_out, new_out, index,
+                           voices)
             db.commit()
         finally:
             db.close()
@@ -237,11 +248,11 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
 
 
 def apply(db: sqlite3.Connection, kb: Path, docs: dict, order: list[str], changed: set, removed: set,
-          old_out: dict, new_out: dict, index: dict) -> dict[str, int]:
+          old_out: dict, new_out: dict, index: dict, voices: dict) -> dict[str, int]:
     """Patch `db` (a copy of the previous database) into what a full build writes: the changed
     sources' rows and the keys resolved again, then each step's incremental form in the
     steps' order, then the checks; the rows per table."""
-    p = open_patch(db, kb, docs, order, changed, removed, old_out, new_out, index)
+    p = open_patch(db, kb, docs, order, changed, removed, old_out, new_out, index, voices)
     for step in steps.STEPS:
         step.patch(p)
     return close_patch(p)
@@ -265,7 +276,7 @@ def _sources_of(db: sqlite3.Connection, keys: set) -> set[str]:
     return out
 
 
-def _resolve_touched(db, touched, gaz, cache, docs, entries, order, old_order, new_recs, old_recs, ann, old_ann):
+def _resolve_touched(db, touched, gaz, voices, cache, docs, entries, order, old_order, new_recs, old_recs, ann, old_ann):
     """The rows of the touched keys before and after the change (resolve over just their
     records, in build order); a utility's state and the utilities of a state go together."""
     loaded: dict[str, list] = {}
@@ -285,7 +296,7 @@ def _resolve_touched(db, touched, gaz, cache, docs, entries, order, old_order, n
 
         new = subset(order, lambda s: new_recs.get(s) or loaded.get(s, []), ann)
         old = subset(old_order, lambda s: old_recs.get(s) or loaded.get(s, []), old_ann)
-        old_out, new_out = resolve(old, gaz), resolve(new, gaz)
+        old_out, new_out = resolve(old, gaz, voices), resolve(new, gaz, voices)
         more = set()
         for out in (old_out, new_out):
             more |= {("states", u["state"]) for u in out.get("utilities", []) if u.get("state")}

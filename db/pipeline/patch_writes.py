@@ -11,6 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from msakb.db.pipeline.attribution import SourceVoice
+from msakb.db.pipeline.attribution import fill as fill_attribution
 from msakb.db.pipeline.checks import verify_quote
 from msakb.db.pipeline.fingerprints import build_info
 from msakb.db.store import models
@@ -37,8 +39,8 @@ class Writer:
     rows inserted are indexed by the full-text step's incremental form (`index_inserted`),
     after the steps before it changed them (a device's name)."""
 
-    def __init__(self, db: sqlite3.Connection, texts: dict[str, str]):
-        self.db, self.texts = db, texts
+    def __init__(self, db: sqlite3.Connection, texts: dict[str, str], voices: dict[str, SourceVoice]):
+        self.db, self.texts, self.voices = db, texts, voices
         self.inserted: dict[str, set] = defaultdict(set)
         names = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         self.indexed = {t: cols for t, cols in SEARCHABLE.items() if fts_table(t) in names}
@@ -65,6 +67,7 @@ class Writer:
     def insert(self, table: str, rows: list[dict]) -> None:
         """Insert rows (their quotes checked first, both sides of a conflict or change)."""
         if table in models.FACT_TABLES:
+            fill_attribution({table: rows}, self.voices)  # as the full build does after its steps' derive
             for r in rows:
                 verify_quote(table, r.get(key_column(table)), r.get("source_id"), r.get("quote"), r.get("char_start"),
                              r.get("char_end"), self.texts)
@@ -141,10 +144,10 @@ class Patch:
 
 
 def open_patch(db: sqlite3.Connection, kb: Path, docs: dict[str, SourceDoc], order: list[str], changed: set,
-               removed: set, old_out: dict, new_out: dict, index: dict) -> Patch:
+               removed: set, old_out: dict, new_out: dict, index: dict, voices: dict[str, SourceVoice]) -> Patch:
     """Replace the changed sources' rows and the rows of the keys resolved again; the Patch the
     steps' incremental forms are then handed."""
-    w = Writer(db, {sid: d.text for sid, d in docs.items()})
+    w = Writer(db, {sid: d.text for sid, d in docs.items()}, voices)
     ids = sorted(changed)
     previous = {s: (se, a) for s, se, a in db.execute(
         f"SELECT id, series, as_of FROM sources WHERE id IN ({marks(ids)})", ids)}

@@ -1,16 +1,15 @@
 """Records -> rows. One row per key; a fact stated again becomes a citation of the row;
 a fact stated differently becomes a conflict (with both quotes) plus a citation. Nothing is
-merged silently."""
+merged silently. A party's own statement or an order is the row before any report of it."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from msakb.db.store.models import FACT_TABLES
+from msakb.db.pipeline.attribution import SourceVoice, attribute, rank
+from msakb.db.store.models import ATTRIBUTION, FACT_TABLES
 from msakb.extract.shared.records import Record
 from msakb.knowledge.gazetteer import Gazetteer
-
-_PROV = ("source_id", "quote", "char_start", "char_end", "rule")
 
 # Columns whose value depends on who states it, so two sources may differ without
 # contradicting each other: a device is listed for EV use by one utility and for storage by
@@ -30,14 +29,19 @@ def provenance(r: Record) -> dict:
 
 def _states_more(new: dict, old: dict) -> bool:
     """True when `new` gives a value for every column `old` gives one for, and more."""
-    have_old = {k for k, v in old.items() if v is not None}
-    have_new = {k for k, v in new.items() if v is not None}
+    have_old = {k for k, v in old.items() if v is not None and k not in ATTRIBUTION}
+    have_new = {k for k, v in new.items() if v is not None and k not in ATTRIBUTION}
     return have_old < have_new
 
 
-def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
+def resolve(records: list[Record], gaz: Gazetteer, voices: dict[str, SourceVoice]) -> dict[str, list[dict]]:
+    """Rows of every table from `records` (in build order), each attributed (who states it,
+    whom it binds: db/pipeline/attribution.py); `voices` are the sources' default voices.
+    Where several records state one key, a party's own statement or an order outranks a
+    report: it is the row, the others its citations, and any column they give differently a
+    conflict (the row's passage first)."""
     rows: dict[str, dict] = defaultdict(dict)  # table -> key -> row
-    origin: dict[tuple[str, str], Record] = {}
+    origin: dict[tuple[str, str], tuple[Record, dict]] = {}  # the row's record, and its attributed values
     citations: list[dict] = []
     conflicts: list[dict] = []
     # Citations and conflicts are numbered per row key, not across the corpus: an id then
@@ -49,8 +53,24 @@ def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
         numbers[key] += 1
         return numbers[key]
 
-    def cite(table: str, key: str, r: Record) -> None:
-        citations.append({"id": f"{table}/{key}/{number('cite', table, key)}", "table_name": table, "row_id": key, **provenance(r)})
+    def cite(table: str, key: str, r: Record, values: dict) -> None:
+        citations.append({"id": f"{table}/{key}/{number('cite', table, key)}", "table_name": table, "row_id": key,
+                          **{k: values[k] for k in ATTRIBUTION}, **provenance(r)})
+
+    def disagree(table: str, key: str, first: tuple[Record, dict], later: tuple[Record, dict], diffs: dict) -> None:
+        (a, av), (b, bv) = first, later
+        for col, (va, vb) in diffs.items():
+            conflicts.append({
+                "id": f"conflict/{table}/{key}/{col}/{number('conflict', table, key)}",
+                "kind": "within_source" if a.source_id == b.source_id else "across_sources",
+                "subject": f"{table} {key}: {col}",
+                "description": f"{col} is {va!r} in {a.source_id} ({_who(av)}) and {vb!r} in {b.source_id} ({_who(bv)})",
+                **{k: av[k] for k in ATTRIBUTION},
+                **provenance(a), "rule": f"resolve:{table}.{col}",
+                "other_source_id": b.source_id, "other_quote": b.span.raw,
+                "other_char_start": b.span.start, "other_char_end": b.span.end,
+                **{f"other_{k}": bv[k] for k in ATTRIBUTION},
+            })
 
     # Facts first, mentions after: a mention never shadows a fact stated anywhere.
     for r in sorted(records, key=lambda r: r.mention):
@@ -59,53 +79,52 @@ def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
         key = r.key
         if key is None:
             raise ValueError(f"{r.rule}: record for {r.table} has no id")
-        row = {**r.values, **provenance(r)}
+        values = attribute(r.table, r.values, voices[r.source_id], gaz, f"{r.source_id}, {r.rule}",
+                           voices.get(r.values.get("other_source_id")))
+        row = {**values, **provenance(r)}
         if r.table == "conflicts":
             conflicts.append(row)
             continue
-        first = origin.get((r.table, key))
-        if first is None:
+        current = origin.get((r.table, key))
+        if current is None:
             rows[r.table][key] = row
-            origin[(r.table, key)] = r
+            origin[(r.table, key)] = (r, values)
             continue
-        old = rows[r.table][key]
+        first, first_values = current
+        same_passage = r.source_id == first.source_id and r.span == first.span
         diffs = {
-            k: (old.get(k), v) for k, v in r.values.items()
-            if v is not None and old.get(k) is not None and old.get(k) != v
-            and k not in CONTEXTUAL.get(r.table, ())
+            k: (first_values.get(k), v) for k, v in values.items()
+            if v is not None and first_values.get(k) is not None and first_values.get(k) != v
+            and k not in ATTRIBUTION and k not in CONTEXTUAL.get(r.table, ())
         }
-        if diffs and not r.mention and not (r.source_id == first.source_id and r.span == first.span):
-            for col, (a, b) in diffs.items():
-                conflicts.append({
-                    "id": f"conflict/{r.table}/{key}/{col}/{number('conflict', r.table, key)}",
-                    "kind": "within_source" if r.source_id == first.source_id else "across_sources",
-                    "subject": f"{r.table} {key}: {col}",
-                    "description": f"{col} is {a!r} in one passage and {b!r} in another",
-                    **provenance(first),
-                    "other_source_id": r.source_id,
-                    "other_quote": r.span.raw,
-                    "other_char_start": r.span.start,
-                    "other_char_end": r.span.end,
-                })
-        if r.source_id == first.source_id and r.span == first.span:
+        outranks = not r.mention and rank(values) > rank(first_values)
+        if diffs and not r.mention and not same_passage:
+            # the conflict quotes the statement that prevails first
+            if outranks:
+                disagree(r.table, key, (r, values), current, {k: (b, a) for k, (a, b) in diffs.items()})
+            else:
+                disagree(r.table, key, current, (r, values), diffs)
+        if same_passage:
             continue
-        if not diffs and not r.mention and _states_more(r.values, first.values):
-            # The later passage states everything the first did and more (a state's framework
-            # status after a bare mention of the state): it becomes the row, the first a citation.
+        if outranks or (not diffs and not r.mention and rank(values) == rank(first_values)
+                        and _states_more(values, first_values)):
+            # A party's own statement (or an order) outranks a report: it becomes the row, the
+            # report a citation. Among equals, a later passage that states everything the first
+            # did and more (a state's framework status after a bare mention) becomes the row.
             rows[r.table][key] = row
-            origin[(r.table, key)] = r
-            cite(r.table, key, first)
+            origin[(r.table, key)] = (r, values)
+            cite(r.table, key, first, first_values)
             continue
-        cite(r.table, key, r)
+        cite(r.table, key, r, values)
 
     # A utility's state is implied by its name (gazetteer); make sure the state row exists.
     for key, u in list(rows["utilities"].items()):
         code = u.get("state")
         if code and code not in rows["states"]:
-            r = origin[("utilities", key)]
+            r, values = origin[("utilities", key)]
             rows["states"][code] = {
                 "code": code, "name": gaz.states[code], "framework_status": None,
-                **provenance(r), "rule": "gazetteer:state-of-utility",
+                **{k: values[k] for k in ATTRIBUTION}, **provenance(r), "rule": "gazetteer:state-of-utility",
             }
     out = {t: list(v.values()) for t, v in rows.items() if v}
     if citations:
@@ -113,3 +132,7 @@ def resolve(records: list[Record], gaz: Gazetteer) -> dict[str, list[dict]]:
     if conflicts:
         out["conflicts"] = conflicts
     return out
+
+
+def _who(values: dict) -> str:
+    return f"{values['speaker']}, {values['attribution']}"

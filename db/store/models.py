@@ -1,9 +1,13 @@
 """The knowledge base's tables, as SQLModel models. Names and the provenance columns are the
 public contract (shared CONTRACT.md): add columns freely, rename none.
 
-Every fact table inherits `Provenance`: the source it came from and the exact passage
-(`quote == sources.text[char_start:char_end]`), plus `rule`, the extractor rule or annotation
-that produced the row. The build checks the quote of every row before the file is used.
+Every fact table is a `Fact`: its own columns first, then who states the fact (`voice`,
+`speaker`, `attribution`), then where it is stated (`source_id`, `quote`, `char_start`,
+`char_end`, `rule`), in that order in every table (a reader finds the fact, then whose word it
+is, then the passage). `quote == sources.text[char_start:char_end]`; `rule` is the extractor
+rule or annotation that produced the row. The build checks the quote and the attribution of
+every row before the file is used (db/pipeline/checks.py, db/pipeline/attribution.py).
+A utility's rows carry its `state` too.
 """
 
 from __future__ import annotations
@@ -11,6 +15,13 @@ from __future__ import annotations
 from typing import Optional
 
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelMetaclass
+
+from msakb.knowledge.manifest import VOICES
+
+ATTRIBUTIONS = ("own", "order", "report")
+ATTRIBUTION = ("voice", "speaker", "attribution")
+PROVENANCE = ("source_id", "quote", "char_start", "char_end", "rule")
 
 
 def searchable(**field):
@@ -19,12 +30,39 @@ def searchable(**field):
     return Field(schema_extra={"json_schema_extra": {"searchable": True}}, **field)
 
 
-class Provenance(SQLModel):
-    source_id: str = Field(foreign_key="sources.id", index=True)
-    quote: str
-    char_start: int
-    char_end: int
-    rule: str = Field(description="extractor rule or annotation that produced the row")
+def closing_columns() -> dict[str, tuple[type, object]]:
+    """The columns every fact table ends with (fresh fields for each table)."""
+    return {
+        "voice": (str, Field(description=f"the role of who states it: {', '.join(VOICES)}")),
+        "speaker": (str, Field(description="the name of who states it")),
+        "attribution": (str, Field(description="own (the party's own rule, practice or product), order (a "
+                                               "regulator or legislature binding those it names) or report (a "
+                                               "third party's account of another party)")),
+        "source_id": (str, Field(foreign_key="sources.id", index=True)),
+        "quote": (str, Field()),
+        "char_start": (int, Field()),
+        "char_end": (int, Field()),
+        "rule": (str, Field(description="extractor rule or annotation that produced the row")),
+    }
+
+
+class _FactColumnsLast(SQLModelMetaclass):
+    """Appends the attribution and provenance columns after a fact table's own columns.
+    (Inherited fields would come first: pydantic puts a base's fields before the class's.)"""
+
+    def __new__(mcs, name, bases, namespace, **kwargs):
+        if kwargs.get("table"):
+            annotations = namespace.setdefault("__annotations__", {})
+            for column, (kind, field) in closing_columns().items():
+                if column in annotations:
+                    raise TypeError(f"{name}.{column}: every fact table ends with this column; do not declare it")
+                annotations[column] = kind
+                namespace[column] = field
+        return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+
+class Fact(SQLModel, metaclass=_FactColumnsLast):
+    """Base of every fact table (see the module docstring for the columns it adds)."""
 
 
 class Source(SQLModel, table=True):
@@ -37,7 +75,8 @@ class Source(SQLModel, table=True):
     as_of: Optional[str] = None
     as_of_note: Optional[str] = None
     kind: str
-    voice: Optional[str] = None
+    voice: str = Field(description="who speaks in the source (manifest voice); its rows' default")
+    speaker: str = Field(description="the name of who speaks (manifest speaker, else the publisher); its rows' default")
     sha256: str
     file: str
     utility_id: Optional[str] = None
@@ -47,14 +86,14 @@ class Source(SQLModel, table=True):
     text: str = searchable()
 
 
-class State(Provenance, table=True):
+class State(Fact, table=True):
     __tablename__ = "states"
     code: str = Field(primary_key=True)
     name: str
     framework_status: Optional[str] = None
 
 
-class Utility(Provenance, table=True):
+class Utility(Fact, table=True):
     __tablename__ = "utilities"
     id: str = Field(primary_key=True)
     name: str
@@ -63,14 +102,14 @@ class Utility(Provenance, table=True):
     kind: str = "utility"  # utility, or group (a set of utilities a source names as one)
 
 
-class Manufacturer(Provenance, table=True):
+class Manufacturer(Fact, table=True):
     __tablename__ = "manufacturers"
     id: str = Field(primary_key=True)
     name: str
     url: Optional[str] = None
 
 
-class Device(Provenance, table=True):
+class Device(Fact, table=True):
     __tablename__ = "devices"
     id: str = Field(primary_key=True)
     name: Optional[str] = searchable(default=None, description="display name, filled by db/derive/labels.py from manufacturer, product and model")
@@ -90,11 +129,12 @@ class Device(Provenance, table=True):
     hertz: Optional[int] = None
 
 
-class Approval(Provenance, table=True):
+class Approval(Fact, table=True):
     __tablename__ = "approvals"
     id: str = Field(primary_key=True)
     device_id: str = Field(foreign_key="devices.id", index=True)
     utility_id: str = Field(foreign_key="utilities.id", index=True)
+    state: Optional[str] = Field(default=None, foreign_key="states.code", description="the utility's state")
     status: str
     status_text: str = searchable()
     as_of: Optional[str] = None
@@ -103,7 +143,7 @@ class Approval(Provenance, table=True):
     notes: Optional[str] = searchable(default=None)
 
 
-class RequiredDevice(Provenance, table=True):
+class RequiredDevice(Fact, table=True):
     __tablename__ = "required_devices"
     id: str = Field(primary_key=True)
     approval_id: str = Field(foreign_key="approvals.id", index=True)
@@ -112,7 +152,7 @@ class RequiredDevice(Provenance, table=True):
     model: Optional[str] = None
 
 
-class Spec(Provenance, table=True):
+class Spec(Fact, table=True):
     __tablename__ = "specs"
     id: str = Field(primary_key=True)
     device_id: Optional[str] = Field(default=None, foreign_key="devices.id", index=True)
@@ -125,7 +165,7 @@ class Spec(Provenance, table=True):
     text: str
 
 
-class Restriction(Provenance, table=True):
+class Restriction(Fact, table=True):
     __tablename__ = "restrictions"
     id: str = Field(primary_key=True)
     utility_id: Optional[str] = Field(default=None, foreign_key="utilities.id", index=True)
@@ -137,29 +177,32 @@ class Restriction(Provenance, table=True):
     justification: Optional[str] = searchable(default=None)
 
 
-class PanelModel(Provenance, table=True):
+class PanelModel(Fact, table=True):
     __tablename__ = "panel_models"
     id: str = Field(primary_key=True)
     utility_id: str = Field(foreign_key="utilities.id")
+    state: Optional[str] = Field(default=None, foreign_key="states.code", description="the utility's state")
     model: str
     listed_count: int = Field(description="how many times the source lists this model")
     entry: str = Field(description="the list entry it appears in, as written")
 
 
-class Fee(Provenance, table=True):
+class Fee(Fact, table=True):
     __tablename__ = "fees"
     id: str = Field(primary_key=True)
     utility_id: str = Field(foreign_key="utilities.id")
+    state: Optional[str] = Field(default=None, foreign_key="states.code", description="the utility's state")
     amount: float
     currency: str
     per: Optional[str] = None
     text: str
 
 
-class Timeline(Provenance, table=True):
+class Timeline(Fact, table=True):
     __tablename__ = "timelines"
     id: str = Field(primary_key=True)
     utility_id: str = Field(foreign_key="utilities.id")
+    state: Optional[str] = Field(default=None, foreign_key="states.code", description="the utility's state")
     activity: str
     min_value: Optional[float] = None
     max_value: Optional[float] = None
@@ -167,10 +210,11 @@ class Timeline(Provenance, table=True):
     text: str
 
 
-class ProcessStep(Provenance, table=True):
+class ProcessStep(Fact, table=True):
     __tablename__ = "process_steps"
     id: str = Field(primary_key=True)
     utility_id: str = Field(foreign_key="utilities.id")
+    state: Optional[str] = Field(default=None, foreign_key="states.code", description="the utility's state")
     phase: Optional[str] = None
     number: int
     title: str = searchable()
@@ -180,15 +224,16 @@ class ProcessStep(Provenance, table=True):
     utility_activities: Optional[str] = searchable(default=None)
 
 
-class SystemStatus(Provenance, table=True):
+class SystemStatus(Fact, table=True):
     __tablename__ = "system_statuses"
     id: str = Field(primary_key=True)
     utility_id: str = Field(foreign_key="utilities.id")
+    state: Optional[str] = Field(default=None, foreign_key="states.code", description="the utility's state")
     step_id: str = Field(foreign_key="process_steps.id")
     status: str
 
 
-class Directive(Provenance, table=True):
+class Directive(Fact, table=True):
     __tablename__ = "directives"
     id: str = Field(primary_key=True)
     regulator: str
@@ -201,7 +246,7 @@ class Directive(Provenance, table=True):
     state: Optional[str] = Field(default=None, foreign_key="states.code")
 
 
-class Decision(Provenance, table=True):
+class Decision(Fact, table=True):
     __tablename__ = "decisions"
     id: str = Field(primary_key=True)
     regulator: str
@@ -211,7 +256,7 @@ class Decision(Provenance, table=True):
     text: str = searchable()
 
 
-class DataNeed(Provenance, table=True):
+class DataNeed(Fact, table=True):
     __tablename__ = "data_needs"
     id: str = Field(primary_key=True)
     need: str = searchable()
@@ -221,7 +266,7 @@ class DataNeed(Provenance, table=True):
     state: Optional[str] = Field(default=None, foreign_key="states.code")
 
 
-class Lifespan(Provenance, table=True):
+class Lifespan(Fact, table=True):
     __tablename__ = "lifespans"
     id: str = Field(primary_key=True)
     manufacturer: str
@@ -231,7 +276,7 @@ class Lifespan(Provenance, table=True):
     text: str
 
 
-class Standard(Provenance, table=True):
+class Standard(Fact, table=True):
     __tablename__ = "standards"
     id: str = Field(primary_key=True)  # e.g. "UL 414", "ANSI C12.7", "NEC Article 230"
     body: str
@@ -240,7 +285,7 @@ class Standard(Provenance, table=True):
     edition: Optional[str] = None
 
 
-class StandardTest(Provenance, table=True):
+class StandardTest(Fact, table=True):
     __tablename__ = "standard_tests"
     id: str = Field(primary_key=True)
     test: str = searchable()
@@ -249,7 +294,7 @@ class StandardTest(Provenance, table=True):
     criteria: str = searchable()
 
 
-class TestLimit(Provenance, table=True):
+class TestLimit(Fact, table=True):
     __tablename__ = "test_limits"
     id: str = Field(primary_key=True)
     test_id: str = Field(foreign_key="standard_tests.id")
@@ -259,30 +304,31 @@ class TestLimit(Provenance, table=True):
     text: str
 
 
-class StandardRevision(Provenance, table=True):
+class StandardRevision(Fact, table=True):
     __tablename__ = "standard_revisions"
     id: str = Field(primary_key=True)
     standard: str
     revision_date: str
 
 
-class Definition(Provenance, table=True):
+class Definition(Fact, table=True):
     __tablename__ = "definitions"
     id: str = Field(primary_key=True)
     term: str = searchable()
     definition: str = searchable()
 
 
-class Faq(Provenance, table=True):
+class Faq(Fact, table=True):
     __tablename__ = "faqs"
     id: str = Field(primary_key=True)
     utility_id: Optional[str] = Field(default=None, foreign_key="utilities.id")
+    state: Optional[str] = Field(default=None, foreign_key="states.code", description="the utility's state")
     number: int
     question: str = searchable()
     answer: str = searchable()
 
 
-class Statement(Provenance, table=True):
+class Statement(Fact, table=True):
     """A reviewed statement on a topic a filing needs (ownership, maintenance, support
     contact, resale, lifespan...), from an annotation in kb/annotations/."""
 
@@ -295,9 +341,10 @@ class Statement(Provenance, table=True):
     text: str = searchable()
 
 
-class Citation(Provenance, table=True):
+class Citation(Fact, table=True):
     """A further place that states a fact already in a row (a fact stated twice is one
-    row plus citations; never silently merged)."""
+    row plus citations; never silently merged). Its attribution is the citing passage's: a
+    report that agrees with a party's own statement is a citation of that row."""
 
     __tablename__ = "citations"
     id: str = Field(primary_key=True)
@@ -305,9 +352,10 @@ class Citation(Provenance, table=True):
     row_id: str = Field(index=True)  # a row's citations are looked up by it (filings, incremental builds)
 
 
-class Conflict(Provenance, table=True):
+class Conflict(Fact, table=True):
     """Two passages that state the same fact differently (or one source disagreeing with
-    itself). The row's own provenance is the first passage; `other_*` is the second."""
+    itself). The row's own provenance and attribution are the first passage's (a party's own
+    statement or an order, where one side is); `other_*` is the second."""
 
     __tablename__ = "conflicts"
     id: str = Field(primary_key=True)
@@ -318,9 +366,12 @@ class Conflict(Provenance, table=True):
     other_quote: str
     other_char_start: int
     other_char_end: int
+    other_voice: str = Field(description="who states the second passage (its role)")
+    other_speaker: str = Field(description="who states the second passage (its name)")
+    other_attribution: str = Field(description="own, order or report: the second passage's attribution")
 
 
-class EligibilityRule(Provenance, table=True):
+class EligibilityRule(Fact, table=True):
     """One eligibility rule from kb/rules/*.yaml (db/derive/rules.py). Its provenance is the
     restriction it encodes; `condition` and `when_condition` are JSON (db/query/conditions.py)."""
 
@@ -328,6 +379,7 @@ class EligibilityRule(Provenance, table=True):
     id: str = Field(primary_key=True)
     restriction_id: str = Field(foreign_key="restrictions.id", index=True)
     utility_id: str = Field(foreign_key="utilities.id", index=True)
+    state: Optional[str] = Field(default=None, foreign_key="states.code", description="the utility's state")
     says: str
     devices: Optional[str] = Field(default=None, description="JSON list of device or family ids; null = every device")
     fields: str = Field(description="the site (or device.*) fields the rule reads, comma-separated")
@@ -336,7 +388,7 @@ class EligibilityRule(Provenance, table=True):
     file: str
 
 
-class ApprovalChange(Provenance, table=True):
+class ApprovalChange(Fact, table=True):
     """What changed for one device between two consecutive editions of a list (db/derive/history.py).
     Provenance is the newer edition's row (the older one's for a removed device); `other_*`
     is the older edition's row, null for an added device."""
@@ -347,6 +399,7 @@ class ApprovalChange(Provenance, table=True):
     change: str  # added, removed, status_changed
     device_id: str = Field(foreign_key="devices.id", index=True)
     utility_id: str = Field(foreign_key="utilities.id")
+    state: Optional[str] = Field(default=None, foreign_key="states.code", description="the utility's state")
     technology: Optional[str] = None
     old_source_id: str = Field(foreign_key="sources.id")
     new_source_id: str = Field(foreign_key="sources.id")
@@ -362,7 +415,7 @@ class ApprovalChange(Provenance, table=True):
     other_char_end: Optional[int] = None
 
 
-class CandidateFact(Provenance, table=True):
+class CandidateFact(Fact, table=True):
     """A fact the generic extractor proposes (extract/candidates/extractor.py) for a person to review
     (`msakb review`). Its provenance is the passage; `rule` the rule that proposed it.
     `status`: pending, covered (a row of its table from the same passage exists already),
@@ -390,9 +443,6 @@ class BuildInfo(SQLModel, table=True):
     value: str
 
 
-FACT_TABLES = {
-    m.__tablename__: m
-    for m in Provenance.__subclasses__()
-}
+FACT_TABLES = {m.__tablename__: m for m in Fact.__subclasses__()}
 
-ALL_TABLES = {m.__tablename__: m for m in (*Provenance.__subclasses__(), Source, BuildInfo)}
+ALL_TABLES = {m.__tablename__: m for m in (*Fact.__subclasses__(), Source, BuildInfo)}

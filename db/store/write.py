@@ -61,7 +61,8 @@ def source_row(d: SourceDoc) -> dict:
         "id": d.id, "title": d.entry.title, "publisher": d.entry.publisher,
         "jurisdiction": d.entry.jurisdiction, "url": d.entry.url,
         "as_of": d.entry.as_of.isoformat() if d.entry.as_of else None,
-        "as_of_note": d.entry.as_of_note, "kind": d.entry.kind, "voice": d.entry.voice, "sha256": d.entry.sha256,
+        "as_of_note": d.entry.as_of_note, "kind": d.entry.kind, "voice": d.entry.voice,
+        "speaker": d.entry.speaker_name, "sha256": d.entry.sha256,
         "file": d.entry.file, "utility_id": d.entry.utility, "series": d.entry.series,
         "chars": len(d.text), "lines": d.text.count("\n") + 1, "text": d.text,
     }

@@ -143,8 +143,10 @@ def directives(doc: SourceDoc, regulator: str | None, state: str | None, rule: s
             raise SourceError(doc.id, f"Order {order.number} is quoted but no \"<Regulator>'s <date> Decision\" "
                               "names its regulator; set `options: {regulator: ...}` in the manifest",
                               line=order.lead.line)
+        # the order's own words, wherever they are quoted: the regulator speaks, and orders
         base = {"regulator": regulator, "docket": order.docket, "order_number": order.number,
-                "due_date": order.due_date, "compliance_docket": order.compliance_docket, "state": state}
+                "due_date": order.due_date, "compliance_docket": order.compliance_docket, "state": state,
+                "voice": "regulator", "speaker": regulator, "attribution": "order"}
         made = []
         for n, it in order.items:
             quote = item_text(it.body)

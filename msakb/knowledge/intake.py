@@ -65,7 +65,8 @@ def _title(text: str, fallback: str) -> str:
 
 def add_source(file: Path, kb: Path, *, publisher: str, jurisdiction: str, kind: str,
                as_of: dt.date | None = None, url: str | None = None, title: str | None = None,
-               utility: str | None = None, source_id: str | None = None) -> Added:
+               utility: str | None = None, source_id: str | None = None, voice: str | None = None,
+               speaker: str | None = None) -> Added:
     """Copy `file` into kb/sources/ and append its manifest entry. Nothing is written unless
     the file, the entry and the resulting manifest are all valid."""
     file, kb = Path(file), Path(kb)
@@ -97,12 +98,13 @@ def add_source(file: Path, kb: Path, *, publisher: str, jurisdiction: str, kind:
         name = f"{n:03d}_{digest[:16]}.txt"
     fields = {"id": sid, "file": name, "title": title or _title(text, file.stem), "publisher": publisher,
               "jurisdiction": jurisdiction, "utility": utility, "url": url, "as_of": as_of, "kind": kind,
-              "sha256": digest}
+              "voice": voice, "speaker": speaker, "sha256": digest}
     try:
         entry = SourceEntry.model_validate(fields)
     except ValidationError as e:
         err = e.errors()[0]
-        raise IntakeError(f"--{'.'.join(map(str, err['loc'])).replace('_', '-')}: {err['msg']}") from None
+        field = ".".join(map(str, err["loc"])) or "voice"  # the one check of the entry as a whole
+        raise IntakeError(f"--{field.replace('_', '-')}: {err['msg']}") from None
     old = manifest_path.read_text(encoding="utf-8")
     indent = re.search(r"(?m)^([ \t]*)- ", old)
     new = old + ("" if old.endswith("\n") else "\n") + "\n" + entry_yaml(entry, indent.group(1) if indent else "  ")

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal, Optional, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from msakb.errors import ManifestError, SourceError
+
+
+Voice = Literal["legislature", "regulator", "utility", "working_group", "industry", "manufacturer", "installer"]
+VOICES = get_args(Voice)  # the roles of who states a fact (shared CONTRACT.md, Attribution)
 
 
 class SourceEntry(BaseModel):
@@ -28,9 +32,13 @@ class SourceEntry(BaseModel):
     as_of: Optional[dt.date] = Field(description="date the source speaks for; null if undated")
     as_of_note: Optional[str] = Field(None, description="why as_of is what it is, where the source is unclear")
     kind: str = Field(description="selects the parser: see extract.PARSERS")
-    voice: Optional[Literal["utility", "regulator", "working_group", "industry", "installer"]] = Field(
-        None, description="who speaks: a utility or regulator sets rules; a working group, the industry or an "
-        "installer reports them (filings say so when they cite the latter)")
+    voice: Optional[Voice] = Field(
+        None, description="who speaks in the source: a legislature or regulator orders, a utility states its own "
+        "rules, a manufacturer its own products; a working group, the industry or an installer reports what others "
+        "do. Every row of the source takes it unless its parser or an annotation attributes a passage to another "
+        "party. Optional only when `utility` is set (then the source is that utility's own: voice utility)")
+    speaker: Optional[str] = Field(
+        None, description="the name of who speaks, when the publisher is not it (default: the publisher)")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     expect: dict[str, int] = Field(default_factory=dict, description="least rows per table the source must yield")
     options: dict = Field(default_factory=dict, description="parser options for this source")
@@ -41,6 +49,20 @@ class SourceEntry(BaseModel):
         if not (len(v) == 2 and v.isalpha() and v.isupper()):
             raise ValueError("must be a two-letter upper-case code such as CA or US")
         return v
+
+    @model_validator(mode="after")
+    def _voice(self) -> "SourceEntry":
+        if self.voice is None:
+            if self.utility is None:
+                raise ValueError("say who speaks in the source: voice is one of " + ", ".join(VOICES)
+                                 + " (it may be left out only for a utility's own source, with `utility`)")
+            self.voice = "utility"
+        return self
+
+    @property
+    def speaker_name(self) -> str:
+        """Who speaks in the source: the manifest's `speaker`, else its publisher."""
+        return self.speaker or self.publisher
 
     @property
     def series(self) -> str:
@@ -69,7 +91,9 @@ def load_manifest(path: Path) -> Manifest:
         where = loc
         if err["loc"][:1] == ("sources",) and len(err["loc"]) > 1:
             try:
-                where = f"source {data['sources'][err['loc'][1]].get('id', err['loc'][1])!r}, field {'.'.join(map(str, err['loc'][2:]))}"
+                where = f"source {data['sources'][err['loc'][1]].get('id', err['loc'][1])!r}"
+                if err["loc"][2:]:
+                    where += f", field {'.'.join(map(str, err['loc'][2:]))}"
             except Exception:
                 pass
         raise ManifestError(f"{path}: {where}: {err['msg']}") from None

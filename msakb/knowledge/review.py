@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from msakb.db.store.models import FACT_TABLES
+from msakb.db.store.models import ATTRIBUTION, FACT_TABLES
 from msakb.errors import UnknownIdError
 from msakb.knowledge.decisions import Decision, ReviewError, load_decisions, save_decisions, write_yaml
 
@@ -97,7 +97,8 @@ def check_row(conn: sqlite3.Connection, table: str, values: dict, support: list[
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ReviewError(f"{table} has no column {', '.join(unknown)}; its columns: {', '.join(fields)}")
-    missing = [k for k, f in fields.items() if f.is_required() and values.get(k) is None]
+    # who states it defaults to the source's voice (db/pipeline/attribution.py); --set may say otherwise
+    missing = [k for k, f in fields.items() if f.is_required() and values.get(k) is None and k not in ATTRIBUTION]
     if missing:
         raise ReviewError(f"a row of {table} needs {', '.join(missing)}: give it with "
                           + " ".join(f"--set {k}=..." for k in missing))

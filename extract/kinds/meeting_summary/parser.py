@@ -5,7 +5,7 @@ Interconnection Working Group MSA subgroup is the first). It yields
 - each statement of a decision's date, as stated, and a conflict wherever the text dates one
   decision or one meeting two ways (extract/kinds/meeting_summary/stated_dates.py);
 - the data-needs table (need, when identified, responsible party, response) and the device
-  lifespans its answers give;
+  lifespans its answers give (each the maker's own word: voice manufacturer);
 - mentions of the state and of the utilities the text names.
 
 Discussion points a filing needs (resale, failure contact...) are reviewed annotations
@@ -138,7 +138,9 @@ def lifespans(doc: SourceDoc, gaz: Gazetteer, cell: Span) -> Iterator[Record]:
         device = fams[0] if len(fams) == 1 else None
         if device:
             yield family_mention(doc, gaz, device, quote, f"{RULE}:lifespan_device")
+        # the maker's own answer, which the summary records: the maker speaks of its product
         yield doc.record("lifespans", {
             "id": f"{doc.id}/lifespans/{slug(who)}", "manufacturer": who, "device_id": device,
             "min_years": low, "max_years": high, "text": quote.clean(),
+            "voice": "manufacturer", "speaker": who, "attribution": "own",
         }, quote, f"{RULE}:lifespan")

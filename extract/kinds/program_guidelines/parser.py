@@ -1,6 +1,7 @@
 """Kind `program_guidelines`: a utility's MSA program guidelines (SCE's is the first).
 
-Yields the utility (manifest `utility`), restrictions from the dash lists (read by their
+Yields the utility (manifest `utility`) and its installation model where the text states it
+(extract/shared/installation_models.py), restrictions from the dash lists (read by their
 lead-in sentence: eligibility criteria, installation requirements, screening conditions,
 disqualifiers) and from prose sentences (compatibility, process), a list of incompatible
 panel models (a model listed again is a citation; a line listed again is a conflict), the
@@ -17,6 +18,7 @@ from msakb.errors import SourceError
 from msakb.extract.kinds.program_guidelines.facts import decisions, fees, timelines
 from msakb.extract.kinds.program_guidelines.layout import DashItem, DashList, Layout, read_layout, rules
 from msakb.extract.kinds.program_guidelines.steps import process_steps
+from msakb.extract.shared.installation_models import installation_models
 from msakb.extract.shared.justifications import split_justification
 from msakb.extract.shared.mentions import manifest_utility
 from msakb.extract.shared.records import Record, SourceDoc
@@ -40,6 +42,7 @@ def parse(doc: SourceDoc, gaz: Gazetteer) -> Iterator[Record]:
         elif category != "ignore":
             yield from list_restrictions(doc, layout, dl, category, utility_id, counters)
     yield from sentence_restrictions(doc, layout, utility_id, counters)
+    yield from installation_models(doc, gaz, utility_id, layout.prose, f"{RULE}:installation_model")
     yield from process_steps(doc, layout, utility_id)
     yield from faqs(doc, layout, utility_id)
     yield from fees(doc, layout, utility_id)

@@ -7,6 +7,8 @@
   <state> Approval": the family, its approved catalog numbers (devices, approvals, specs) and
   the bullets under each heading (restrictions, justification split off where given).
 
+The requirements are the utility's own words (voice utility, attribution own); the approval
+status is the deck's slide title, its report.
 Headings and categories are data: extract/patterns/slide_deck.yaml.
 """
 
@@ -69,7 +71,7 @@ def numbered_requirements(doc: SourceDoc, gaz: Gazetteer) -> Iterator[Record]:
                 break
             subs.append(it)
         if not subs:
-            yield restriction(doc, uid, state, None, conf["item_category"], f"{uid}-{conf['item_category']}-{number}",
+            yield restriction(doc, gaz, uid, state, None, conf["item_category"], f"{uid}-{conf['item_category']}-{number}",
                               item.body, f"item {number}", item.body.clean(), None, f"{RULE}:numbered_item")
             continue
         category = next((c for rx, c in conf["sub_items_category"].items() if re.search(rx, item.body.raw)), None)
@@ -84,14 +86,16 @@ def numbered_requirements(doc: SourceDoc, gaz: Gazetteer) -> Iterator[Record]:
                                   line=sub.body.line)
             letter = m.group("letter")
             text = tidy(sub.body.sub(m.start("text"), m.end("text")).clean())
-            yield restriction(doc, uid, state, None, category, f"{uid}-{category}-{letter}", sub.body,
+            yield restriction(doc, gaz, uid, state, None, category, f"{uid}-{category}-{letter}", sub.body,
                               f"item {number}{letter}", text, None, f"{RULE}:lettered_item")
 
 
-def restriction(doc, uid, state, device, category, local, span, section, text, justification, rule) -> Record:
+def restriction(doc, gaz, uid, state, device, category, local, span, section, text, justification, rule) -> Record:
+    """A requirement in the utility's own words, which the deck reproduces: the utility speaks."""
     return doc.record("restrictions", {
         "id": f"{doc.id}/restrictions/{local}", "utility_id": uid, "state": state, "device_id": device,
         "category": category, "section": section, "text": text, "justification": justification,
+        "voice": "utility", "speaker": gaz.utilities[uid]["name"], "attribution": "own",
     }, span, rule)
 
 
@@ -145,7 +149,7 @@ def usage_requirements(doc: SourceDoc, gaz: Gazetteer, slide: Slide) -> Iterator
             continue
         for n, item in enumerate(list_items(part.body), 1):
             head, reason = split_justification(item.body)
-            yield restriction(doc, uid, state, fid, rule["category"], f"{uid}-{rule['local']}-{n}", item.body,
+            yield restriction(doc, gaz, uid, state, fid, rule["category"], f"{uid}-{rule['local']}-{n}", item.body,
                               heading, tidy(head.clean()), reason.clean() if reason else None,
                               f"{RULE}:{rule['local']}")
 
@@ -177,5 +181,5 @@ def catalog(doc, gaz, body: Span, fam: dict, approval: dict, state, local: str) 
             if "installation_comment" in cols:
                 cell = trim(row.cells[cols["installation_comment"]])
                 if cell.clean():
-                    yield restriction(doc, uid, state, did, "installation", f"{uid}-{local}-{slug(model)}", cell,
+                    yield restriction(doc, gaz, uid, state, did, "installation", f"{uid}-{local}-{slug(model)}", cell,
                                       "Installation Comment", tidy(cell.clean()), None, f"{RULE}:catalog_comment")

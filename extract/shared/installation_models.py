@@ -1,0 +1,56 @@
+"""A utility's installation model as its own document states it ("An SCE meter technician must
+install or remove the MSA": the utility installs). Wordings are data:
+extract/patterns/installation_models.yaml.
+
+Each statement is a `utilities` record of the source's utility with its `installation_model`,
+quoting the sentence; the build makes the first the row (a utility's own statement outranks an
+industry deck's listing, which becomes a citation) and finds any source that says otherwise
+(db/pipeline/resolve.py: a conflict).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable, Iterator
+
+import yaml
+
+from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.records import Record, SourceDoc
+from msakb.extract.shared.text import Span, sentences
+from msakb.knowledge.gazetteer import Gazetteer
+
+MODELS = ("utility", "joint_meet", "installer")
+
+
+@lru_cache(maxsize=None)
+def _statements() -> tuple[tuple[str, str], ...]:
+    data = yaml.safe_load((PATTERNS / "installation_models.yaml").read_text(encoding="utf-8"))
+    out = []
+    for s in data["statements"]:
+        if s["model"] not in MODELS:
+            raise ValueError(f"extract/patterns/installation_models.yaml: model {s['model']!r} is not one of {MODELS}")
+        out.append((s["model"], s["pattern"]))
+    return tuple(out)
+
+
+def _patterns(gaz: Gazetteer, utility_id: str) -> list[tuple[str, re.Pattern]]:
+    spellings = sorted({a for a, u in gaz.utility_alias.items() if u == utility_id} | {gaz.utilities[utility_id]["name"]},
+                       key=len, reverse=True)
+    name = "(?:" + "|".join(re.escape(s) for s in spellings) + ")"
+    return [(model, re.compile(p.replace("{utility}", name), re.I)) for model, p in _statements()]
+
+
+def installation_models(doc: SourceDoc, gaz: Gazetteer, utility_id: str, spans: Iterable[Span],
+                        rule: str) -> Iterator[Record]:
+    """A `utilities` record for each sentence of `spans` stating `utility_id`'s installation model."""
+    u = gaz.utilities[utility_id]
+    patterns = _patterns(gaz, utility_id)
+    for span in spans:
+        for sent in sentences(span):
+            model = next((m for m, rx in patterns if rx.search(sent.raw)), None)
+            if model is not None:
+                yield doc.record("utilities", {"id": utility_id, "name": u["name"], "state": u["state"],
+                                               "kind": u["kind"], "installation_model": model},
+                                 sent.strip(" \t"), rule)
