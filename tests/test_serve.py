@@ -146,7 +146,13 @@ def test_oem_matrix_across_every_utility(server):
     assert silent and all(r["status"] is None and r["source_id"] is None for r in silent)
     spoken = {r["utility_id"] for r in found if r["status"]}
     assert spoken >= {"sce", "pge"} and not spoken & {r["utility_id"] for r in silent}
-    assert [(r["state"] or "", r["utility"]) for r in found] == sorted((r["state"] or "", r["utility"]) for r in found)
+    # a utility's own list first, reports apart after it, then the utilities that say nothing; each by state
+    group = lambda r: 2 if r["attribution"] is None else int(r["attribution"] == "report")  # noqa: E731
+    assert [group(r) for r in found] == sorted(group(r) for r in found)
+    assert {(group(r), r["attribution"], r["speaker"]) for r in found if r["status"]} == {
+        (0, "own", "Southern California Edison"), (1, "report", "TESCO Metering")}
+    key = lambda r: (group(r), r["state"] or "", r["utility"])  # noqa: E731
+    assert [key(r) for r in found] == sorted(key(r) for r in found)
 
 
 def test_oem_matrix_applies_a_family_approval_to_its_models(server):
