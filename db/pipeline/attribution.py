@@ -102,7 +102,8 @@ def attribute(table: str, values: dict, default: SourceVoice, gaz: Gazetteer, wh
     voice = out.get("voice") or default.voice
     speaker = out.get("speaker") or default.speaker
     if voice not in VOICES:
-        raise AttributionError(f"{where}: {table} row {_key(table, out)!r} has voice {voice!r}; one of {', '.join(VOICES)}")
+        raise AttributionError(f"{where}: {table} row {_key(table, out)!r} has voice {voice!r}; "
+                               f"one of {', '.join(VOICES)}")
     if "state" in FACT_TABLES[table].model_fields and out.get("utility_id"):
         u = gaz.utilities.get(out["utility_id"])
         if u is not None:
@@ -143,7 +144,8 @@ def check(table: str, row: dict, utility: str | None, where: str) -> None:
     key = _key(table, row)
     voice, attribution = row["voice"], row["attribution"]
     if attribution not in ATTRIBUTIONS:
-        raise AttributionError(f"{where}: {table} row {key!r} has attribution {attribution!r}; one of {', '.join(ATTRIBUTIONS)}")
+        raise AttributionError(f"{where}: {table} row {key!r} has attribution {attribution!r}; "
+                               f"one of {', '.join(ATTRIBUTIONS)}")
     if attribution == "order" and voice not in RULE_SETTERS:
         raise AttributionError(f"{where}: {table} row {key!r} is an order but its voice is {voice!r}: only a "
                                "legislature or a regulator orders; say `attribution: report` or give the order's voice")
@@ -166,11 +168,6 @@ def _key(table: str, row: dict):
 def rank(row: dict) -> int:
     """Precedence of a statement: a party's own or an order (1) outranks a report (0)."""
     return 0 if row["attribution"] == "report" else 1
-
-
-def copied(row: dict) -> dict:
-    """The attribution columns of a row, for a row derived from it (a rule, a change)."""
-    return {k: row[k] for k in ("voice", "speaker", "attribution")}
 
 
 def fill(rows: dict[str, list[dict]], voices: dict[str, SourceVoice]) -> None:

@@ -32,7 +32,9 @@ def add(file: Path, publisher, jurisdiction, kind, as_of, url, title, utility, v
 
     Example:
 
-        msakb add nj-bpu-page.txt --publisher "NJ BPU" --voice regulator --jurisdiction NJ --kind generic --as-of 2026-05-01
+    \b
+        msakb add nj-bpu-page.txt --publisher "NJ BPU" --voice regulator \\
+          --jurisdiction NJ --kind generic --as-of 2026-05-01
     """
     from msakb.knowledge.intake import add_source
 
