@@ -246,7 +246,8 @@ def test_an_incremental_build_redoes_every_conflict_when_a_source_is_redated(kb_
     keep_sources(kb_copy, [SCE_LIST])
     pilot, approved = "Currently undergoing pilot phase.", "Approved for MSA application"
     _add_list(kb_copy, "installer-bulletin-2026-05-01", "Example Installers Association", "sce",
-              "MSAs approved by SCE (installer bulletin)", _rows_of(kb_copy, "NeWorld").replace(pilot, approved))
+              "MSAs approved by SCE (installer bulletin)", _rows_of(kb_copy, "NeWorld").replace(pilot, approved),
+              voice="installer")
     db = tmp_path / "kb.db"
     runner = CliRunner()
     assert runner.invoke(cli, ["build", "--db", str(db), "--kb", str(kb_copy), "-q"]).exit_code == 0
@@ -257,7 +258,7 @@ def test_an_incremental_build_redoes_every_conflict_when_a_source_is_redated(kb_
     assert result.exit_code == 0, result.output
     assert "incremental build: patched the previous database (1 changed, 0 added, 0 removed;" in result.output
     (description,) = sqlite3.connect(db).execute("SELECT description FROM conflicts WHERE kind = 'across_sources'").fetchone()
-    assert "in installer-bulletin-2026-05-01 (as of 2026-05-04)" in description
+    assert "in installer-bulletin-2026-05-01 (as of 2026-05-04; Example Installers Association, report)" in description
     cold = tmp_path / "cold.db"
     assert runner.invoke(cli, ["build", "--db", str(cold), "--kb", str(kb_copy), "-q"]).exit_code == 0
     assert _dump(db) == _dump(cold)
