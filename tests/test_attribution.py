@@ -5,7 +5,7 @@ the issue found (1-6), each as a regression test."""
 
 from __future__ import annotations
 
-import asyncio
+import json
 import sqlite3
 import urllib.parse
 
@@ -19,8 +19,8 @@ from msakb.db.pipeline.sources import parse_sources
 from msakb.db.store.models import ATTRIBUTION, ATTRIBUTIONS, FACT_TABLES, PROVENANCE, VOICES
 from msakb.knowledge.annotations import load_annotations
 from msakb.knowledge.gazetteer import load_gazetteer
-from msakb.web.serve import load_metadata, make_datasette
-from tests.kbtools import KB, db_rows, manifest, write_manifest
+from msakb.web.serve import load_metadata
+from tests.kbtools import KB, REPO, datasette_pages, db_rows, manifest, write_manifest
 
 GUIDE, LIST, MEETING, DECK, ARTICLE = (
     "sce-msa-program-guidelines-2025", "sce-approved-products-2026-04-12", "ct-pura-iwg-msa-subgroup-2025-02-06",
@@ -32,17 +32,9 @@ BINDING = {"legislature", "regulator", "utility"}
 def fetch(db, paths: list[str]) -> dict[str, list[dict]]:
     """Each path's rows as JSON (`_shape=array`, every row), from the Datasette `msakb serve`
     makes of `db`, through its in-process client."""
-    async def run():
-        ds = make_datasette(db)
-        await ds.invoke_startup()
-        out = {}
-        for p in paths:
-            r = await ds.client.get(p + ("&" if "?" in p else "?") + "_shape=array&_size=max")
-            assert r.status_code == 200, (p, r.text[:300])
-            out[p] = r.json()
-        return out
-
-    return asyncio.run(run())
+    asked = {p: p + ("&" if "?" in p else "?") + "_shape=array&_size=max" for p in paths}
+    pages = datasette_pages(db, REPO / "web", list(asked.values()))
+    return {p: json.loads(pages[q]) for p, q in asked.items()}
 
 
 def binds(table: str, row: dict) -> tuple[str | None, str | None]:
