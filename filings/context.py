@@ -1,7 +1,6 @@
 """What every filing's context shares: settings, the scope (a utility or a state), and the
-restrictions and statements that apply within it, each carrying its citation number.
-
-All functions read the knowledge base and return plain dicts and lists; none writes anything.
+restrictions and statements that apply within it, each with its footnote and with who
+states it. All functions read the knowledge base and return plain dicts and lists.
 """
 
 from __future__ import annotations
@@ -13,7 +12,9 @@ from pathlib import Path
 import yaml
 
 from msakb.errors import FilingError
+from msakb.filings.attribution import Speakers
 from msakb.filings.kb import Citations, Kb
+from msakb.filings.markup import plain
 
 SETTINGS = Path(__file__).resolve().parent / "templates" / "filings.yaml"
 
@@ -46,9 +47,10 @@ def scope(kb: Kb, utility: str | None, state: str | None, need: bool = True) -> 
 
 
 def names(kb: Kb, table: str, ids) -> dict[str, str]:
-    """id -> name of the rows of `table` (utilities, devices) with those ids."""
+    """id -> plain name of the rows of `table` (utilities, devices) with those ids."""
     wanted = json.dumps(sorted({i for i in ids if i}))
-    return {r["id"]: r["name"] for r in kb.rows(f"SELECT id, name FROM {table} WHERE id IN (SELECT value FROM json_each(?))", wanted)}
+    return {r["id"]: plain(r["name"]) for r in kb.rows(
+        f"SELECT id, name FROM {table} WHERE id IN (SELECT value FROM json_each(?))", wanted)}
 
 
 def applies(row: dict, where: dict, device_id: str | None = None) -> bool:
@@ -65,101 +67,94 @@ def applies(row: dict, where: dict, device_id: str | None = None) -> bool:
     return u is None and s is None
 
 
-def restrictions(kb: Kb, cites: Citations, where: dict, categories: list[str] | None = None,
-                 device_id: str | None = None) -> list[dict]:
-    """The restrictions in scope, in settings order of category, each with its citation(s)."""
+def restriction_rows(kb: Kb, where: dict, categories: list[str] | None = None,
+                     device_id: str | None = None) -> list[dict]:
+    """The restriction rows in scope, in source order."""
     u_id, s_code = where["utility"] and where["utility"]["id"], where["state"] and where["state"]["code"]
-    # The SQL keeps the rows that can apply (the utility's or its state's, and those of no
-    # utility); `applies` decides. Reading every restriction of a national corpus (126,000)
-    # to keep a utility's few hundred took most of a filing's time.
-    # Three index look-ups, not one OR that SQLite answers by scanning the table (80 ms).
-    rows = [r for r in kb.rows(
+    # Three index look-ups, not one OR that SQLite answers by scanning the table: a national
+    # corpus has 126,000 restrictions and a utility a few hundred.
+    return [r for r in kb.rows(
         "SELECT r.*, u.state AS _utility_state FROM restrictions r LEFT JOIN utilities u ON u.id = r.utility_id "
         "WHERE r.id IN (SELECT id FROM restrictions WHERE utility_id = ?1 "
         "UNION ALL SELECT id FROM restrictions WHERE ?1 IS NULL AND utility_id IN (SELECT id FROM utilities WHERE state = ?2) "
         "UNION ALL SELECT id FROM restrictions WHERE (utility_id IS NULL OR utility_id = '') AND coalesce(state, '') IN ('', ?2)) "
         "ORDER BY r.source_id, r.char_start, r.id", u_id, s_code)
         if applies(r, where, device_id) and not (categories and r["category"] not in categories)]
-    order = list(settings().get("categories", {}))
-    unames = names(kb, "utilities", (r["utility_id"] for r in rows))
-    dnames = names(kb, "devices", (r["device_id"] for r in rows))
-    also = {}
-    for c in kb.rows("SELECT * FROM citations WHERE table_name = 'restrictions' "
-                     "AND row_id IN (SELECT value FROM json_each(?)) ORDER BY id", json.dumps([r["id"] for r in rows])):
-        also.setdefault(c["row_id"], []).append(c)
+
+
+def category_rank() -> dict[str, int]:
+    return {c: i for i, c in enumerate(settings().get("categories", {}))}
+
+
+def heading(category: str) -> str:
+    return settings().get("categories", {}).get(category, category.replace("_", " ").capitalize())
+
+
+def items(kb: Kb, cites: Citations, speakers: Speakers, rows: list[dict]) -> list[dict]:
+    """Fact rows as the items a template lists: text without markup, footnote, who states it,
+    the conflicts found on its passage. A row carrying `_also` (restatements) or `_children`
+    (a list it introduces) brings them along."""
+    from msakb.filings.conflicts import conflicts_of
+
+    unames = names(kb, "utilities", (r.get("utility_id") for r in rows))
+    dnames = names(kb, "devices", (r.get("device_id") for r in rows))
     out = []
     for r in rows:
-        item = cites.cite(r)
-        item["also_cited"] = [cites.add(c) for c in also.get(r["id"], [])]
-        item["utility_name"] = unames.get(r["utility_id"]) if r["utility_id"] else None
-        item["device_name"] = dnames.get(r["device_id"]) if r["device_id"] else None
-        item["needs_justification"] = not (r["justification"] or "").strip()
-        item["stated_by"] = reported_by(kb, r["source_id"])
+        also = r.get("_also", [])
+        item = {**r, "text": plain(r.get("text")), "quote_text": plain(r.get("quote")), "fn": cites.add(r, *also),
+                "utility_name": unames.get(r.get("utility_id") or "") or None,
+                "device_name": dnames.get(r.get("device_id") or "") or None,
+                "speaker": speakers.of(r)["speaker"], "reported_by": speakers.label(r),
+                "conflicts": conflicts_of(kb, cites, [r, *also]),
+                "also": [{"heading": heading(a["category"]), "text": plain(a["text"])} for a in also
+                         if a.get("category") and a.get("category") != r.get("category")],
+                "children": [{"text": plain(c["_child_text"]), "fn": cites.add(c, *c.get("_also", []))}
+                             for c in r.get("_children", [])]}
+        justification = (r.get("justification") or "").strip()
+        item["justification"] = justification
+        item["needs_justification"] = not justification
         out.append(item)
-    rank = {c: i for i, c in enumerate(order)}
-    out.sort(key=lambda r: (rank.get(r["category"], len(rank)), r["category"]))
     return out
 
 
-def reported_by(kb: Kb, source_id: str) -> str | None:
-    """'KiloWire, an installer' when the source reports a rule rather than sets it (its
-    manifest `voice` is not utility or regulator); None for a utility's or regulator's own."""
-    src = kb.rows("SELECT publisher, voice FROM sources WHERE id = ?", source_id)[0]
-    voices = settings().get("reporting_voices", {})
-    return f"{src['publisher']}, {voices[src['voice']]}" if src["voice"] in voices else None
-
-
 def grouped(rows: list[dict]) -> list[dict]:
-    """Restrictions grouped by category: [{category, heading, restrictions}]."""
-    labels = settings().get("categories", {})
+    """Items grouped by category in settings order: [{category, heading, number, rows}]."""
+    rank = category_rank()
     groups: dict[str, list] = {}
-    for r in rows:
+    for r in sorted(rows, key=lambda r: (rank.get(r["category"], len(rank)), r["category"])):
         groups.setdefault(r["category"], []).append(r)
-    return [{"category": c, "heading": labels.get(c, c.replace("_", " ").capitalize()), "restrictions": rs}
-            for c, rs in groups.items()]
+    return [{"category": c, "heading": heading(c), "number": n, "rows": rs}
+            for n, (c, rs) in enumerate(groups.items(), 1)]
 
 
-def statements(kb: Kb, cites: Citations, where: dict, topics: list[str], device_id: str | None = None) -> dict:
-    """For each topic: the statements in scope ('here') and those made elsewhere ('elsewhere'),
-    the latter for reference only and labelled with whom they come from."""
+def statements(kb: Kb, where: dict, topics: list[str], device_id: str | None = None) -> dict[str, list[dict]]:
+    """Statement rows on each topic that apply within the scope (or to no place at all)."""
     rows = kb.rows(
         "SELECT s.*, u.state AS _utility_state FROM statements s "
         "LEFT JOIN utilities u ON u.id = s.utility_id ORDER BY s.source_id, s.char_start, s.id"
     )
-    unames = names(kb, "utilities", (r["utility_id"] for r in rows))
-    dnames = names(kb, "devices", (r["device_id"] for r in rows))
-    out = {t: {"topic": t, "here": [], "elsewhere": []} for t in topics}
+    out: dict[str, list[dict]] = {t: [] for t in topics}
     for r in rows:
         if r["topic"] not in out:
             continue
-        item = cites.cite(r)
-        item["utility_name"] = unames.get(r["utility_id"]) if r["utility_id"] else None
-        item["device_name"] = dnames.get(r["device_id"]) if r["device_id"] else None
-        item["who"] = item["utility_name"] or r["state"] or "general"
         general = not r["utility_id"] and not r["state"]
-        key = "here" if applies(r, where, device_id) or (general and _device_ok(r, device_id)) else "elsewhere"
-        out[r["topic"]][key].append(item)
+        if applies(r, where, device_id) or (general and device_id in (None, r.get("device_id"))):
+            out[r["topic"]].append(r)
     return out
 
 
-def _device_ok(row: dict, device_id: str | None) -> bool:
-    return device_id is None or row.get("device_id") in (None, device_id)
-
-
-def lifespans(kb: Kb, cites: Citations, device: dict | None) -> list[dict]:
+def lifespans(kb: Kb, device: dict | None) -> list[dict]:
     """Expected lifespans the sources give, for the device's maker when a device is named."""
     rows = kb.rows("SELECT * FROM lifespans ORDER BY manufacturer, id")
     if device is not None:
         maker = (device["manufacturer"] or "").lower()
         rows = [r for r in rows if r.get("device_id") == device["id"] or (r["manufacturer"] or "").lower() == maker]
-    return [cites.cite(r) for r in rows]
+    return [{**r, "text": f"{r['manufacturer']}: {r['text']}"} if r.get("manufacturer") and not
+            r["text"].lower().startswith(r["manufacturer"].lower()) else r for r in rows]
 
 
-def party(where: dict) -> dict:
-    """Names for the template: who the filing is for."""
-    u, s = where["utility"], where["state"]
-    return {
-        "utility": u,
-        "state": s,
-        "scope_name": u["name"] if u else (s["name"] if s else "all jurisdictions"),
-    }
+def utility_rows(kb: Kb, table: str, utility: dict | None) -> list[dict]:
+    """Rows of a per-utility table (fees, timelines) for the utility, in source order."""
+    if utility is None:
+        return []
+    return kb.rows(f"SELECT * FROM {table} WHERE utility_id = ? ORDER BY source_id, char_start, id", utility["id"])

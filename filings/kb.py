@@ -95,65 +95,78 @@ class Kb:
         }
 
 
-class Ref:
-    """A citation's number, fixed when a template first prints it, so that the numbers run in
-    reading order and the citations section lists only the passages the document shows."""
+class Note:
+    """The footnote of one or more passages, printed where a template prints it
+    (`{{ r.fn }}`). Each print is a new footnote: the first for a passage gives the source
+    and quotes it; a later one refers back to it ("See note 3")."""
 
-    def __init__(self, owner: "Citations", entry: dict):
-        self.owner, self.entry = owner, entry
+    def __init__(self, owner: "Citations", entries: list[dict]):
+        self.owner, self.entries = owner, entries
 
-    @property
-    def number(self) -> int:
-        if self.entry["number"] is None:
-            self.owner.used += 1
-            self.entry["number"] = self.owner.used
-        return self.entry["number"]
+    def __html__(self) -> str:
+        return self.owner.footnote(self.entries).__html__()
 
-    def __str__(self) -> str:
-        return str(self.number)
-
-    __html__ = __str__
+    __str__ = __html__
 
     def __bool__(self) -> bool:
         return True
 
 
 class Citations:
-    """Numbered citations, one per distinct passage; see Ref for when a number is given."""
+    """The passages a filing cites, its footnotes numbered in the order they print (which is
+    the document's order: a template renders from top to bottom, parts one after another)."""
 
     def __init__(self, kb: Kb):
         self.kb = kb
-        self.used = 0
-        self._refs: dict[tuple, Ref] = {}
+        self.sheet = None  # the document being rendered (filings.render.Sheet)
+        self.printed = 0
+        self.first: dict[tuple, int] = {}  # passage -> number of the note that quotes it
+        self.cited: dict[tuple, dict] = {}
         self._sources: dict[str, dict] = {}
 
-    @property
-    def entries(self) -> list[dict]:
-        """The passages the document has printed a number for, in number order."""
-        shown = [r.entry for r in self._refs.values() if r.entry["number"] is not None]
-        return sorted(shown, key=lambda e: e["number"])
-
-    def add(self, row: dict) -> Ref:
+    def entry(self, row: dict) -> dict:
         """The citation of a fact row's passage (source_id, char_start, char_end, quote)."""
         key = (row["source_id"], row["char_start"], row["char_end"])
-        if key not in self._refs:
-            src = self._sources.get(row["source_id"])
-            if src is None:
-                src = self.kb.source(row["source_id"])
-                self._sources[row["source_id"]] = src
-            self._refs[key] = Ref(self, {
-                "number": None,
-                "source_id": src["id"],
-                "title": src["title"],
-                "publisher": src["publisher"],
-                "as_of": src["as_of"] or "undated",
-                "url": src["url"],
-                "quote": row["quote"],
-                "char_start": row["char_start"],
-                "char_end": row["char_end"],
-            })
-        return self._refs[key]
+        src = self._sources.get(row["source_id"])
+        if src is None:
+            src = self._sources[row["source_id"]] = self.kb.source(row["source_id"])
+        return {"key": key, "source_id": src["id"], "title": src["title"], "publisher": src["publisher"],
+                "as_of": src["as_of"] or "undated", "url": src["url"], "quote": row["quote"],
+                "sha256": src["sha256"]}
+
+    def add(self, *rows: dict) -> Note:
+        """The footnote citing these rows' passages (one note, several passages)."""
+        return Note(self, [self.entry(r) for r in rows])
 
     def cite(self, row: dict) -> dict:
-        """A copy of the row with its citation under 'cite'."""
-        return {**row, "cite": self.add(row)}
+        """A copy of the row with its footnote under 'fn'."""
+        return {**row, "fn": self.add(row)}
+
+    def footnote(self, entries: list[dict]):
+        from msakb.filings.markup import Run, quote_blocks
+
+        if self.sheet is None:
+            raise FilingError("internal error: a citation printed outside a rendered document; please report it")
+        self.printed += 1
+        head, quote = [], []
+        for e in entries:
+            if head:
+                head.append(Run(" "))
+            self.cited.setdefault(e["key"], e)
+            if e["key"] in self.first:
+                head.append(Run(f"See note {self.first[e['key']]} ({e['publisher']}, {e['title']})."))
+                continue
+            self.first[e["key"]] = self.printed
+            as_of = "undated" if e["as_of"] == "undated" else f"as of {e['as_of']}"
+            head += [Run(e["publisher"] + ", "), Run(e["title"], italic=True), Run(f" ({as_of})")]
+            head.append(Run(f", {e['url']}." if e["url"] else "."))
+            quote += quote_blocks(e["quote"])
+        return self.sheet.note(head, quote)
+
+    def sources(self) -> list[dict]:
+        """The sources of the passages cited so far, in id order, with their sha256."""
+        seen = {}
+        for e in self.cited.values():
+            seen.setdefault(e["source_id"], {"id": e["source_id"], "title": e["title"], "publisher": e["publisher"],
+                                             "as_of": e["as_of"], "url": e["url"] or "", "sha256": e["sha256"]})
+        return [seen[k] for k in sorted(seen)]

@@ -1,27 +1,41 @@
-"""Context of the CT PURA Order 26 compliance package's cover letter.
+"""Context of a CT PURA Order 26 compliance filing: the letter and the filing answering
+each item of the order, with the documents this filing drafts as its labelled attachments.
 
-The directives table holds the order's items (regulator, docket, due date, compliance docket);
-filings/templates/filings.yaml says which document of the package answers each item.
+The directives table holds the order's items (regulator, docket, due date, compliance
+docket); filings/templates/filings.yaml says which document answers each item and, where the
+knowledge base records the filer's own statement on an item, which statements to quote.
 """
 
 from __future__ import annotations
 
+import string
+
 from msakb.errors import FilingError
 from msakb.filings import context as c
-from msakb.filings.kb import Citations, Kb
+from msakb.filings.filing import Filing
+from msakb.filings.terms import split
+
+TITLES = {"waiver": "Meter socket adapter release and waiver",
+          "restrictions": "Restrictions on meter socket adapter use",
+          "oem-application": "Meter socket adapter allowance application",
+          "installer-conditions": "Conditions for third-party installation, maintenance and service"}
 
 
-def directives(kb: Kb, state: str | None, docket: str | None) -> list[dict]:
-    """The items of Order 26 for a state (and docket, when given)."""
+def answering_kind(text: str) -> str | None:
+    """The filing kind that answers an order item, by filings.yaml's phrases."""
+    for m in c.settings().get("order_26", {}).get("items", []):
+        if m["match"].lower() in text.lower():
+            return m["kind"]
+    return None
+
+
+def directives(f: Filing, docket: str | None) -> list[dict]:
+    """The items of Order 26 (of one docket when given)."""
     order = str(c.settings().get("order_26", {}).get("order_number", "26"))
-    rows = kb.rows("SELECT * FROM directives WHERE order_number = ? ORDER BY docket, item, id", order)
+    rows = f.kb.rows("SELECT * FROM directives WHERE order_number = ? ORDER BY docket, item, id", order)
     if not rows:
-        raise FilingError(
-            f"{kb.path}: no directives of Order {order} in the knowledge base; "
-            "is the CT PURA meeting summary parsed? rebuild with msakb build"
-        )
-    if state:
-        rows = [r for r in rows if r.get("state") in (None, state)]
+        raise FilingError(f"{f.kb.path}: no directives of Order {order} in the knowledge base; "
+                          "is the CT PURA meeting summary parsed? rebuild with msakb build")
     if docket:
         found = [r for r in rows if r["docket"] == docket or r.get("compliance_docket") == docket]
         if not found:
@@ -34,38 +48,41 @@ def directives(kb: Kb, state: str | None, docket: str | None) -> list[dict]:
     return rows
 
 
-def cover(kb: Kb, cites: Citations, o) -> dict:
+def package(f: Filing, o) -> dict:
     if not o.utility:
         raise FilingError("order-26 is filed by one Connecticut EDC: give --utility ID")
-    where = c.scope(kb, o.utility, None)
+    where = c.scope(f.kb, o.utility, None)
     utility = where["utility"]
-    items = directives(kb, None, o.docket)
-    states = {r["state"] for r in items if r.get("state")}
-    if states and utility["state"] not in states:
-        edcs = [r["id"] for r in kb.rows("SELECT id FROM utilities WHERE state IN (%s) AND kind = 'utility'"
-                                         % ",".join("?" * len(states)), *sorted(states))]
-        raise FilingError(
-            f"order-26 is for an EDC in {', '.join(sorted(states))}; {utility['id']!r} is in {utility['state']}; "
-            f"choose one of: {', '.join(sorted(edcs))}"
-        )
+    rows = directives(f, o.docket)
+    terms, _ = split(f, rows, utility, "directives")
+    if not terms:
+        states = sorted({r["state"] for r in rows if r.get("state")})
+        edcs = [r["id"] for r in f.kb.rows("SELECT id FROM utilities WHERE state IN (SELECT value FROM json_each(?)) "
+                                           "AND coalesce(kind, 'utility') = 'utility' ORDER BY id", str(states).replace("'", '"'))]
+        raise FilingError(f"Order {rows[0]['order_number']} binds the EDCs of {', '.join(states)}; {utility['id']!r} is in "
+                          f"{utility['state']}; choose one of: {', '.join(edcs)}")
     conf = c.settings().get("order_26", {})
-    mapping = conf.get("items", [])
-    out = []
-    for r in sorted(items, key=lambda r: (r["item"] == 0, r["item"])):
-        kind = next((m["kind"] for m in mapping if m["match"].lower() in r["text"].lower()), None)
-        out.append({**cites.cite(r), "kind": kind})
-    first = items[0]
-    dated = [i for i in out if i.get("due_date")]
-    due = sorted({r["due_date"] for r in items if r.get("due_date")})
-    compliance = sorted({r["compliance_docket"] for r in items if r.get("compliance_docket")})
+    parts = [k for k in conf.get("package", []) if any(answering_kind(r["text"]) == k for r in terms)]
+    letters = dict(zip(parts, string.ascii_uppercase))
+    said = c.statements(f.kb, where, [m["statements"] for m in conf.get("items", []) if m.get("statements")])
+    items = []
+    for item in sorted(c.items(f.kb, f.cites, f.speakers, terms), key=lambda r: (r["item"] == 0, r["item"])):
+        kind = answering_kind(item["text"])
+        topic = next((m.get("statements") for m in conf.get("items", []) if m["kind"] == kind), None)
+        item.update(kind=kind or "", attachment=letters.get(kind, ""), title=TITLES.get(kind, ""),
+                    label=f"Item ({item['item']})" if item["item"] else "Further",
+                    statements=c.items(f.kb, f.cites, f.speakers, said.get(topic, [])) if topic else [])
+        items.append(item)
+    first = terms[0]
+    due = sorted({r["due_date"] for r in terms if r.get("due_date")})
+    compliance = sorted({r["compliance_docket"] for r in terms if r.get("compliance_docket")})
     return {
-        **c.party(where),
-        "regulator": first["regulator"],
-        "docket": first["docket"],
-        "order_number": first["order_number"],
-        "due_date": due[0] if due else None,
-        "compliance_docket": compliance[0] if compliance else None,
-        "due_cite": dated[0]["cite"] if dated else out[0]["cite"],
-        "items": out,
-        "parts": [k for k in conf.get("package", []) if any(i["kind"] == k for i in out)],
+        **f.common(utility, where["state"]),
+        "utility": utility, "state": where["state"],
+        "regulator": first["regulator"], "docket": first["docket"], "order_number": first["order_number"],
+        "due_date": due[0] if due else "", "compliance_docket": compliance[0] if compliance else "",
+        "due_fn": next((i["fn"] for i in items if i.get("due_date")), items[0]["fn"]),
+        "items": items,
+        "attachments": [{"letter": letters[k], "kind": k, "title": TITLES[k]} for k in parts],
+        "filed": True,
     }

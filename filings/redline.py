@@ -232,7 +232,7 @@ def to_markdown(paras: list[Para]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def draft_redline(db_path: Path, out: Path, fmt: str, old: str | None, new: str | None) -> list[Path]:
+def draft_redline(db_path: Path, out: Path, fmt: str, old: str | None, new: str | None, force: bool = False) -> list[Path]:
     """Write the redline to `out` and the clean new version beside it (`<name>-clean`)."""
     a = load_version(old, "old", db_path)
     b = load_version(new, "new", db_path)
