@@ -55,7 +55,7 @@ def _bare_docx(texts: list[str], out: Path) -> None:
 
 def measure(db: Path, runs: list[tuple[str, dict]], repeat: int) -> list[dict]:
     from msakb.errors import MsakbError
-    from msakb.filings import draft
+    from msakb.filings import Options, draft
 
     out = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,14 +63,14 @@ def measure(db: Path, runs: list[tuple[str, dict]], repeat: int) -> list[dict]:
             target = Path(tmp) / f"{kind}.docx"
             started = time.perf_counter()
             try:
-                draft(kind, db, target, **opts)  # warm-up (and the check that it fills)
+                draft(kind, db, target, options=Options(**opts))  # warm-up (and the check that it fills)
             except MsakbError as e:
                 out.append({"kind": kind, "options": opts, "skipped": str(e)})
                 continue
             n = 1 if time.perf_counter() - started > 5 else max(3, repeat)  # a slow kind is timed once
             started = time.perf_counter()
             for _ in range(n):
-                draft(kind, db, target, **opts)
+                draft(kind, db, target, options=Options(**opts))
             took = (time.perf_counter() - started) / n
             texts = _texts(target)
             bare = Path(tmp) / "bare.docx"

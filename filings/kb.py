@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from msakb.errors import FilingError, UnknownIdError
+from msakb.filings.markup import Run, quote_blocks
 
 
 class Kb:
@@ -143,24 +144,22 @@ class Citations:
         return {**row, "fn": self.add(row)}
 
     def footnote(self, entries: list[dict]):
-        from msakb.filings.markup import Run, quote_blocks
-
         if self.sheet is None:
             raise FilingError("internal error: a citation printed outside a rendered document; please report it")
         self.printed += 1
-        head, quote = [], []
+        head, quote, last_source = [], [], None
         for e in entries:
-            if head:
-                head.append(Run(" "))
             self.cited.setdefault(e["key"], e)
             if e["key"] in self.first:
-                head.append(Run(f"See note {self.first[e['key']]} ({e['publisher']}, {e['title']})."))
+                head.append(Run((" " if head else "") + f"See note {self.first[e['key']]} ({e['publisher']}, {e['title']})."))
                 continue
             self.first[e["key"]] = self.printed
-            as_of = "undated" if e["as_of"] == "undated" else f"as of {e['as_of']}"
-            head += [Run(e["publisher"] + ", "), Run(e["title"], italic=True), Run(f" ({as_of})")]
-            head.append(Run(f", {e['url']}." if e["url"] else "."))
-            quote += quote_blocks(e["quote"])
+            if e["source_id"] != last_source:  # passages of one source follow its name once
+                as_of = "undated" if e["as_of"] == "undated" else f"as of {e['as_of']}"
+                head += [Run((" " if head else "") + e["publisher"] + ", "), Run(e["title"], italic=True),
+                         Run(f" ({as_of})" + (f", {e['url']}." if e["url"] else "."))]
+                last_source = e["source_id"]
+            quote += [b for b in quote_blocks(e["quote"]) if not quote or b.text != quote[-1].text]
         return self.sheet.note(head, quote)
 
     def sources(self) -> list[dict]:

@@ -36,22 +36,31 @@ def _maker(f: Filing, o, device: dict | None) -> dict | None:
 
 
 def ratings(f: Filing, device: dict) -> list[dict]:
-    """The device's ratings as its sources word them: one row per wording (an approval list
-    repeats them per approval), voltage and phase together ("120/240 VAC/180 SPLIT PHASE")."""
+    """The device's ratings as its sources word them, each wording once (an approval list
+    repeats them per approval); quantities sharing a label in filings.yaml are joined in
+    order ("120/240 VAC/180" and "SPLIT PHASE" -> "Voltage and phase: 120/240 VAC/180 SPLIT PHASE")."""
     rows = f.kb.rows("SELECT * FROM specs WHERE device_id = ? ORDER BY source_id, char_start, id", device["id"])
     labels = c.settings().get("oem_application", {}).get("ratings", {})
-    by_label: dict[str, dict[str, list]] = {}
-    for quantity, label in labels.items():
-        for r in rows:
-            if r["quantity"] == quantity:
-                text = c.plain(r["text"]) + (f" {r['qualifier']}" if r.get("qualifier") and r["qualifier"] not in r["text"]
-                                              and not r["qualifier"][0].isdigit() else "")
-                by_label.setdefault(label, {}).setdefault(text, []).append(r)
-    out = []
-    for label, wordings in by_label.items():
-        for text, cited in wordings.items():
-            out.append({"label": label, "text": text, "fn": f.cites.add(*cited)})
-    return out
+    per_listing: dict = {}
+    for r in rows:
+        if r["quantity"] in labels:
+            per_listing.setdefault((r["source_id"], r.get("approval_id")), []).append(r)
+    wordings: dict[tuple, list] = {}
+    for listing in per_listing.values():
+        for label in dict.fromkeys(labels.values()):
+            parts = [r for q, lab in labels.items() if lab == label for r in listing if r["quantity"] == q]
+            if parts:
+                text = " ".join(_wording(r) for r in parts)
+                wordings.setdefault((label, text), []).extend(parts)
+    order = {lab: i for i, lab in enumerate(dict.fromkeys(labels.values()))}
+    return [{"label": label, "text": text, "fn": f.cites.add(*cited)}
+            for (label, text), cited in sorted(wordings.items(), key=lambda kv: order[kv[0][0]])]
+
+
+def _wording(r: dict) -> str:
+    text = c.plain(r["text"])
+    q = r.get("qualifier") or ""
+    return f"{text} {q}" if q and q.isalpha() and q.lower() not in text.lower() else text
 
 
 def approvals(f: Filing, device: dict, edc: dict | None) -> tuple[list, list]:
@@ -85,7 +94,7 @@ def test_reports(f: Filing, requirements: list[dict], maker: str | None) -> list
             if "test report" not in sentence.lower():
                 continue
             for s in standards:
-                pattern = rf"(?<![\w.]){re.escape(s['body'] or '')}[\s-]*{re.escape(s['number'] or '')}(?![\w.])"
+                pattern = rf"(?<![\w.]){re.escape(s['body'] or '')}[\s-]*{re.escape(s['number'] or '')}(?!\w|\.\d)"
                 if s["number"] and re.search(pattern, sentence) and s not in asked:
                     asked.append(s)
     out = []

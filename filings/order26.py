@@ -8,6 +8,7 @@ knowledge base records the filer's own statement on an item, which statements to
 
 from __future__ import annotations
 
+import json
 import string
 
 from msakb.errors import FilingError
@@ -48,6 +49,24 @@ def directives(f: Filing, docket: str | None) -> list[dict]:
     return rows
 
 
+def lead_in(f: Filing, items: list[dict]) -> dict | None:
+    """The passage introducing the order's list of items ("26. No later than …, the EDCs
+    shall file the following …:"), which states the due date and the compliance docket: the
+    paragraph before the list, as an exact slice of the source."""
+    first = min((r for r in items if r["item"]), key=lambda r: r["char_start"], default=None)
+    if first is None:
+        return None
+    text = f.kb.source(first["source_id"])["text"]
+    end = text.rfind("\n\n", 0, first["char_start"])
+    start = text.rfind("\n\n", 0, end) + 2 if end > 0 else -1
+    if start < 1 or not text[start:end].strip():
+        return None
+    while text[start].isspace():
+        start += 1
+    end = start + len(text[start:end].rstrip())
+    return {"source_id": first["source_id"], "quote": text[start:end], "char_start": start, "char_end": end}
+
+
 def package(f: Filing, o) -> dict:
     if not o.utility:
         raise FilingError("order-26 is filed by one Connecticut EDC: give --utility ID")
@@ -58,7 +77,7 @@ def package(f: Filing, o) -> dict:
     if not terms:
         states = sorted({r["state"] for r in rows if r.get("state")})
         edcs = [r["id"] for r in f.kb.rows("SELECT id FROM utilities WHERE state IN (SELECT value FROM json_each(?)) "
-                                           "AND coalesce(kind, 'utility') = 'utility' ORDER BY id", str(states).replace("'", '"'))]
+                                           "AND coalesce(kind, 'utility') = 'utility' ORDER BY id", json.dumps(states))]
         raise FilingError(f"Order {rows[0]['order_number']} binds the EDCs of {', '.join(states)}; {utility['id']!r} is in "
                           f"{utility['state']}; choose one of: {', '.join(edcs)}")
     conf = c.settings().get("order_26", {})
@@ -81,7 +100,7 @@ def package(f: Filing, o) -> dict:
         "utility": utility, "state": where["state"],
         "regulator": first["regulator"], "docket": first["docket"], "order_number": first["order_number"],
         "due_date": due[0] if due else "", "compliance_docket": compliance[0] if compliance else "",
-        "due_fn": next((i["fn"] for i in items if i.get("due_date")), items[0]["fn"]),
+        "due_fn": f.cites.add(lead_in(f, terms) or terms[0]),
         "items": items,
         "attachments": [{"letter": letters[k], "kind": k, "title": TITLES[k]} for k in parts],
         "filed": True,

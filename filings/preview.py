@@ -1,7 +1,7 @@
 """A Markdown preview of a drafted Word document (`msakb file … --format md`): the same
 document, read back paragraph by paragraph, so the preview never says other than the .docx.
 Headings by style, lists, tables, bold and italic runs, footnotes as `[^n]` with their text
-at the end. Text is written as it is (an `&` stays `&`); only Markdown's own marks are escaped.
+at the end, tracked changes as CriticMarkup ({++added++}, {--removed--}). Text is written as it is (an `&` stays `&`); only Markdown's own marks are escaped.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ def _runs(p, numbers: dict[str, int]) -> str:
             numbers.setdefault(nid, len(numbers) + 1)
             out.append(f"[^{numbers[nid]}]")
             continue
-        text = "".join(t.text or "" if t.tag == qn("w:t") else ("\n" if t.tag == qn("w:br") else " ")
-                       for t in r if t.tag in (qn("w:t"), qn("w:br"), qn("w:tab")))
+        text = "".join(t.text or "" if t.tag in (qn("w:t"), qn("w:delText")) else ("\n" if t.tag == qn("w:br") else " ")
+                       for t in r if t.tag in (qn("w:t"), qn("w:delText"), qn("w:br"), qn("w:tab")))
         if not text:
             continue
         text = _MD.sub(r"\\\1", text)
@@ -73,6 +73,9 @@ def _runs(p, numbers: dict[str, int]) -> str:
             text = f"**{text}**"
         if text.strip() and italic:
             text = f"*{text}*"
+        change = r.getparent().tag
+        if change in (qn("w:ins"), qn("w:del")):  # a tracked change, in CriticMarkup
+            text = ("{++%s++}" if change == qn("w:ins") else "{--%s--}") % text
         out.append(text)
     return "".join(out).replace("****", "")
 

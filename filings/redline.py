@@ -1,76 +1,137 @@
-"""Clean and redlined copies of a program document: two versions in, two .docx files out.
+"""Clean and redlined copies of a program document: two versions in (filings.versions), two
+.docx files out.
 
-A version is a source of the knowledge base (its text, one paragraph per line) or a .docx file
-(its paragraphs, with any tracked changes accepted). The redline holds real Word tracked changes:
-`w:ins` / `w:del` runs and inserted or deleted paragraph marks, so Word and LibreOffice can
-accept or reject them; accepting all gives the new version's text exactly.
+The redline is the new version itself (its styles, headings, lists, tables, runs, headers)
+with the differences from the old one as real Word tracked changes: inside a changed
+paragraph or table cell, word-level `w:ins` / `w:del` runs that keep the new runs'
+formatting; a removed paragraph, row or table comes back as deleted text; an added one is
+marked inserted. Accepting every change gives the new version's text, rejecting every change
+the old one's. Two versions that look like different documents (another series of sources,
+or few words in common) are compared only with --force.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
+import io
 import re
-from dataclasses import dataclass
+from copy import deepcopy
 from pathlib import Path
 
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from lxml import etree
 
 from msakb.errors import FilingError
+from msakb.filings.versions import Version, load_version, read_paragraphs, similarity
 from msakb.filings.writers import save_atomically
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+AUTHOR = "msakb"
+LEAST_SIMILAR = 0.5  # share of words in common below which two versions look unrelated
+_TOKEN = re.compile(r"\s+|[^\s]+")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-@dataclass
-class Version:
-    label: str
-    sha256: str
-    paragraphs: list[str]
+class Marker:
+    """Makes the w:ins / w:del elements of one redline (ids unique in the document)."""
+
+    def __init__(self, date: str, first_id: int):
+        self.date, self.next_id = date, first_id
+
+    def change(self, kind: str):
+        el = etree.Element(qn(f"w:{kind}"))
+        el.set(qn("w:id"), str(self.next_id))
+        el.set(qn("w:author"), AUTHOR)
+        el.set(qn("w:date"), self.date)
+        self.next_id += 1
+        return el
+
+    def mark_paragraph(self, p, kind: str) -> None:
+        """The paragraph's mark inserted or deleted."""
+        ppr = p.find(qn("w:pPr"))
+        if ppr is None:
+            ppr = etree.Element(qn("w:pPr"))
+            p.insert(0, ppr)
+        rpr = ppr.find(qn("w:rPr"))
+        if rpr is None:
+            rpr = etree.SubElement(ppr, qn("w:rPr"))
+        rpr.append(self.change(kind))
+
+    def mark_runs(self, p, kind: str) -> None:
+        """Every run of the paragraph inside one w:ins (or w:del, its text as w:delText)."""
+        atoms = _atoms(p)
+        _clear(p)
+        for a in _group([(kind, a) for a in atoms]):
+            p.append(self._wrap(*a))
+
+    def _wrap(self, op: str, rpr, atoms: list):
+        run = etree.Element(qn("w:r"))
+        if rpr is not None:
+            run.append(deepcopy(rpr))
+        text = ""
+        for ch, el in atoms:
+            if el is None:
+                text += ch
+                continue
+            if text:
+                run.append(_text(text, op == "del"))
+                text = ""
+            run.append(deepcopy(el))
+        if text:
+            run.append(_text(text, op == "del"))
+        if op == "=":
+            return run
+        wrapper = self.change(op)
+        wrapper.append(run)
+        return wrapper
+
+    def diff_paragraph(self, old_p, new_p) -> None:
+        """Word-level changes inside `new_p` (kept formatting), against `old_p`."""
+        a, b = _atoms(old_p), _atoms(new_p)
+        ta, tb = _tokens(a), _tokens(b)
+        ops = []
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, [t for t, _ in ta], [t for t, _ in tb],
+                                                          autojunk=False).get_opcodes():
+            if op == "equal":
+                ops += [("=", x) for _, span in tb[j1:j2] for x in span]
+                continue
+            ops += [("del", x) for _, span in ta[i1:i2] for x in span]
+            ops += [("ins", x) for _, span in tb[j1:j2] for x in span]
+        _clear(new_p)
+        for group in _group(ops):
+            new_p.append(self._wrap(*group))
 
 
-@dataclass
-class Para:
-    segments: list[tuple[str, str]]  # ("=", text) kept, ("+", text) inserted, ("-", text) deleted
-    mark: str = "="  # the paragraph mark: kept, inserted or deleted
+def _text(text: str, deleted: bool):
+    t = etree.Element(qn("w:delText" if deleted else "w:t"))
+    t.text = text
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return t
 
 
-# -- reading versions ----------------------------------------------------------------------
-
-def read_paragraphs(path: Path, accept: bool = True) -> list[str]:
-    """A .docx file's body paragraphs as text, with tracked changes accepted (or rejected).
-
-    Read with XPath over the XML, because python-docx's `paragraph.text` skips `w:ins`."""
-    from docx import Document
-
-    try:
-        body = Document(str(path)).element.body
-    except Exception as e:  # python-docx raises several kinds for a file that is not a .docx
-        raise FilingError(f"{path}: not a readable .docx file ({e})") from None
-    dropped = "del" if accept else "ins"
-    out, pending = [], ""
-    for p in body.iter(f"{W}p"):
-        text = []
-        for el in p.iter():
-            tag = el.tag
-            if tag in (f"{W}t", f"{W}delText", f"{W}tab", f"{W}br", f"{W}cr"):
-                if _inside(el, f"{W}{dropped}", p) or _inside(el, f"{W}pPr", p):
-                    continue
-                text.append(el.text or "" if tag in (f"{W}t", f"{W}delText") else ("\t" if tag == f"{W}tab" else "\n"))
-        mark = p.find(f"{W}pPr/{W}rPr/{W}{dropped}")
-        if mark is not None:  # this paragraph's mark is gone: it joins the next paragraph
-            pending += "".join(text)
+def _atoms(p) -> list:
+    """The paragraph's content as (character, element or None, rPr) atoms, tracked changes
+    it already holds accepted: text characters, and tabs, breaks and other run content
+    (footnote references, drawings) as one atom each."""
+    out = []
+    for r in p.iter(qn("w:r")):
+        if _under(r, qn("w:del"), p):
             continue
-        out.append(pending + "".join(text))
-        pending = ""
-    if pending:
-        out.append(pending)
+        rpr = r.find(qn("w:rPr"))
+        for child in r:
+            if child.tag == qn("w:rPr"):
+                continue
+            if child.tag == qn("w:t"):
+                out += [(ch, None, rpr) for ch in child.text or ""]
+            elif child.tag == qn("w:tab"):
+                out.append(("\t", child, rpr))
+            elif child.tag in (qn("w:br"), qn("w:cr")):
+                out.append(("\n", child, rpr))
+            elif child.tag != qn("w:delText"):
+                out.append(("\ufffc", child, rpr))
     return out
 
 
-def _inside(el, tag: str, stop) -> bool:
+def _under(el, tag, stop) -> bool:
     parent = el.getparent()
     while parent is not None and parent is not stop:
         if parent.tag == tag:
@@ -79,185 +140,221 @@ def _inside(el, tag: str, stop) -> bool:
     return False
 
 
-def load_version(spec: str | None, role: str, kb_path: Path | None) -> Version:
-    """--old/--new: a .docx file, or a source id of the knowledge base."""
-    if not spec:
-        raise FilingError(f"program-redline needs --{role}: a source id or a .docx file")
-    path = Path(spec)
-    if path.suffix.lower() == ".docx":
-        if not path.is_file():
-            raise FilingError(f"--{role} {spec}: no such .docx file")
-        return Version(path.name, hashlib.sha256(path.read_bytes()).hexdigest(), read_paragraphs(path))
-    from msakb.filings.kb import Kb
-
-    kb = Kb(kb_path)
-    try:
-        src = kb.source(spec)
-    finally:
-        kb.close()
-    label = f"{src['title']} ({src['id']}, as of {src['as_of'] or 'undated'})"
-    return Version(label, src["sha256"], src["text"].split("\n"))
+def _tokens(atoms: list) -> list[tuple[str, list]]:
+    """Words and runs of spaces, each with its atoms (a special atom is a token of its own)."""
+    text = "".join(a[0] for a in atoms)
+    return [(m.group(), [(a[0], a[1], a[2]) for a in atoms[m.start():m.end()]]) for m in _TOKEN.finditer(text)]
 
 
-# -- comparing -----------------------------------------------------------------------------
-
-def _tokens(line: str) -> list[str]:
-    return re.findall(r"\s+|[^\s]+", line)
-
-
-def _words(old: str, new: str) -> list[tuple[str, str]]:
-    a, b = _tokens(old), _tokens(new)
-    segs: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            segs.append(("=", "".join(a[i1:i2])))
+def _group(ops: list) -> list:
+    """Consecutive atoms of one operation and one formatting, as (op, rPr, [(char, element)])."""
+    out = []
+    for op, (ch, el, rpr) in ops:
+        key = (op, None if rpr is None else etree.tostring(rpr))
+        if out and out[-1][0] == key:
+            out[-1][1][2].append((ch, el))
         else:
-            if i2 > i1:
-                segs.append(("-", "".join(a[i1:i2])))
-            if j2 > j1:
-                segs.append(("+", "".join(b[j1:j2])))
-    return segs
+            out.append((key, (op, rpr, [(ch, el)])))
+    return [g for _, g in out]
 
 
-def compare(old: list[str], new: list[str]) -> list[Para]:
-    """Paragraph-level diff, refined to words where a paragraph was changed in place."""
-    paras: list[Para] = []
-    sm = difflib.SequenceMatcher(None, old, new, autojunk=False)
+def _clear(p) -> None:
+    for child in list(p):
+        if child.tag != qn("w:pPr"):
+            p.remove(child)
+
+
+def _key(el) -> tuple:
+    return (el.tag, "".join(t.text or "" for t in el.iter(qn("w:t"))))
+
+
+def _blocks(document) -> list:
+    return [el for el in document.element.body if el.tag in (qn("w:p"), qn("w:tbl"))]
+
+
+def compare(old, new, date: str):
+    """Mark in `new` (a python-docx Document, changed in place) its differences from `old`."""
+    used = [int(x) for x in re.findall(rb'w:id="(\d+)"', etree.tostring(new.element))]
+    marker = Marker(date, max(used, default=0) + 1)
+    styles = {s.style_id for s in new.styles}
+    a, b = _blocks(old), _blocks(new)
+    body = new.element.body
+    sect = body.find(qn("w:sectPr"))
+    sm = difflib.SequenceMatcher(None, [_key(x) for x in a], [_key(x) for x in b], autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
-            paras += [Para([("=", t)]) for t in old[i1:i2]]
             continue
-        pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        anchor = b[j2] if j2 < len(b) else sect  # where removed blocks go back: before the next kept one
+        olds, news = a[i1:i2], b[j1:j2]
+        pairs = min(len(olds), len(news)) if op == "replace" else 0
         for k in range(pairs):
-            paras.append(Para(_words(old[i1 + k], new[j1 + k])))
-        paras += [Para([("-", t)], mark="-") for t in old[i1 + pairs:i2]]
-        paras += [Para([("+", t)], mark="+") for t in new[j1 + pairs:j2]]
-    # A deleted last paragraph cannot give up its mark (nothing follows): the mark of the
-    # paragraph before it goes instead, which leaves the same text on accepting.
-    if paras and paras[-1].mark == "-":
-        last = max((i for i, p in enumerate(paras) if p.mark != "-"), default=None)
-        if last is not None:
-            paras[last].mark = "-" if paras[last].mark == "=" else paras[last].mark
-            paras[-1].mark = "="
-    return paras
+            if olds[k].tag == news[k].tag == qn("w:p"):
+                marker.diff_paragraph(olds[k], news[k])
+            elif olds[k].tag == news[k].tag:
+                _diff_table(marker, olds[k], news[k], styles)
+            else:
+                _put_back(marker, olds[k], news[k], styles)
+                _insert(marker, news[k])
+        for el in news[pairs:]:
+            _insert(marker, el)
+        for el in olds[pairs:]:
+            _put_back(marker, el, anchor, styles)
+    _last_mark(marker, new)
+    return new
 
 
-def accepted(paras: list[Para]) -> list[str]:
-    """The text the redline gives when every change is accepted (for checks)."""
-    out, pending = [], ""
-    for p in paras:
-        text = pending + "".join(t for op, t in p.segments if op != "-")
-        if p.mark == "-":
-            pending = text
-        else:
-            out.append(text)
-            pending = ""
-    if pending:
-        out.append(pending)
-    return out
+def _insert(marker: Marker, el) -> None:
+    if el.tag == qn("w:p"):
+        marker.mark_runs(el, "ins")
+        marker.mark_paragraph(el, "ins")
+    else:
+        for tr in el.iter(qn("w:tr")):
+            _mark_row(marker, tr, "ins")
 
 
-# -- writing -------------------------------------------------------------------------------
-
-def write_redline(paras: list[Para], path: Path, footer: str, date: str) -> Path:
-    """A .docx with the changes as tracked changes by author 'msakb'."""
-    from docx import Document
-
-    doc = Document()
-    ids = iter(range(1, 10**9))
-
-    def change(kind: str):
-        el = OxmlElement(f"w:{kind}")
-        el.set(qn("w:id"), str(next(ids)))
-        el.set(qn("w:author"), "msakb")
-        el.set(qn("w:date"), date)
-        return el
-
-    for para in paras:
-        _check(para)
-        p = doc.add_paragraph()
-        for op, text in para.segments:
-            if not text:
-                continue
-            run = p.add_run(text)
-            if op == "=":
-                continue
-            wrapper = change("ins" if op == "+" else "del")
-            run._r.addprevious(wrapper)
-            wrapper.append(run._r)
-            if op == "-":
-                for t in run._r.findall(qn("w:t")):
-                    t.tag = qn("w:delText")
-        if para.mark != "=":
-            rpr = OxmlElement("w:rPr")
-            rpr.append(change("ins" if para.mark == "+" else "del"))
-            p._p.get_or_add_pPr().append(rpr)
-    _footer(doc, footer)
-    return save_atomically(path, doc.save)
+def _put_back(marker: Marker, el, before, styles: set) -> None:
+    """A copy of the old block, deleted, before `before` (a block of the new document, or its sectPr)."""
+    copy = deepcopy(el)
+    for style in copy.iter(qn("w:pStyle"), qn("w:rStyle"), qn("w:tblStyle")):
+        if style.get(qn("w:val")) not in styles:  # a style of the old file the new one lacks
+            style.getparent().remove(style)
+    if before is None:
+        raise FilingError("internal error: the redline has nowhere to put a removed paragraph; please report it")
+    before.addprevious(copy)
+    if copy.tag == qn("w:p"):
+        marker.mark_runs(copy, "del")
+        marker.mark_paragraph(copy, "del")
+    else:
+        for tr in copy.iter(qn("w:tr")):
+            _mark_row(marker, tr, "del")
 
 
-def write_clean(paragraphs: list[str], path: Path, footer: str) -> Path:
-    from docx import Document
+def _mark_row(marker: Marker, tr, kind: str) -> None:
+    trpr = tr.find(qn("w:trPr"))
+    if trpr is None:
+        trpr = etree.Element(qn("w:trPr"))
+        tr.insert(1 if tr.find(qn("w:tblPrEx")) is not None else 0, trpr)
+    trpr.append(marker.change(kind))
+    for p in tr.iter(qn("w:p")):
+        marker.mark_runs(p, kind)
 
-    doc = Document()
-    for text in paragraphs:
-        _check(Para([("=", text)]))
-        doc.add_paragraph(text)
-    _footer(doc, footer)
-    return save_atomically(path, doc.save)
+
+def _diff_table(marker: Marker, old_tbl, new_tbl, styles: set) -> None:
+    """Row by row; a changed row with as many cells as before, cell by cell, paragraph by paragraph."""
+    a, b = old_tbl.findall(qn("w:tr")), new_tbl.findall(qn("w:tr"))
+    sm = difflib.SequenceMatcher(None, [_key(r) for r in a], [_key(r) for r in b], autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        olds, news = a[i1:i2], b[j1:j2]
+        pairs = min(len(olds), len(news)) if op == "replace" else 0
+        for k in range(pairs):
+            oc, nc = olds[k].findall(qn("w:tc")), news[k].findall(qn("w:tc"))
+            if len(oc) == len(nc) and all(len(x.findall(qn("w:p"))) == len(y.findall(qn("w:p"))) for x, y in zip(oc, nc)):
+                for x, y in zip(oc, nc):
+                    for op_, np_ in zip(x.findall(qn("w:p")), y.findall(qn("w:p"))):
+                        if _key(op_) != _key(np_):
+                            marker.diff_paragraph(op_, np_)
+            else:
+                _put_back_row(marker, olds[k], news[k], styles)
+                _mark_row(marker, news[k], "ins")
+        for tr in news[pairs:]:
+            _mark_row(marker, tr, "ins")
+        anchor = b[j2] if j2 < len(b) else None
+        for tr in olds[pairs:]:
+            copy = deepcopy(tr)
+            if anchor is not None:
+                anchor.addprevious(copy)
+            else:
+                new_tbl.append(copy)
+            _mark_row(marker, copy, "del")
 
 
-def _check(para: Para) -> None:
-    for _, text in para.segments:
-        bad = _XML_BAD.search(text)
+def _put_back_row(marker: Marker, old_tr, before, styles: set) -> None:
+    copy = deepcopy(old_tr)
+    before.addprevious(copy)
+    _mark_row(marker, copy, "del")
+
+
+def _last_mark(marker: Marker, document) -> None:
+    """A deleted last paragraph cannot give up its mark (nothing follows it): the mark of the
+    paragraph before it goes instead, which leaves the same text when changes are accepted."""
+    paragraphs = [el for el in document.element.body if el.tag == qn("w:p")]
+    if not paragraphs:
+        return
+    last = paragraphs[-1]
+    deleted = last.find(f"{qn('w:pPr')}/{qn('w:rPr')}/{qn('w:del')}")
+    if deleted is None:
+        return
+    deleted.getparent().remove(deleted)
+    kept = next((p for p in reversed(paragraphs[:-1]) if p.find(f"{qn('w:pPr')}/{qn('w:rPr')}/{qn('w:del')}") is None), None)
+    if kept is not None and kept.find(f"{qn('w:pPr')}/{qn('w:rPr')}/{qn('w:ins')}") is None:
+        marker.mark_paragraph(kept, "del")
+
+
+def _check(document) -> None:
+    for t in document.element.body.iter(qn("w:t"), qn("w:delText")):
+        bad = _XML_BAD.search(t.text or "")
         if bad:
-            raise FilingError(f"paragraph {text[:40]!r} holds control character {bad.group()!r}, which Word cannot store")
+            raise FilingError(f"paragraph {t.text[:40]!r} holds control character {bad.group()!r}, which Word cannot store")
 
 
-def _footer(doc, text: str) -> None:
-    from docx.shared import Pt
+def _fresh(version: Version):
+    """A new copy of the version's document (the redline is written into one)."""
+    from docx import Document
 
-    foot = doc.sections[0].footer.paragraphs[0]
-    foot.text = text
-    for run in foot.runs:
-        run.font.size = Pt(7)
-
-
-def to_markdown(paras: list[Para]) -> str:
-    """A CriticMarkup preview: {++inserted++} and {--deleted--}."""
-    lines = []
-    for p in paras:
-        text = "".join(t if op == "=" else f"{{{op}{op}{t}{op}{op}}}" for op, t in p.segments)
-        lines.append(text + (" {--¶--}" if p.mark == "-" else ""))
-    return "\n".join(lines) + "\n"
+    buffer = io.BytesIO()
+    if version.data is not None:
+        buffer.write(version.data)
+    else:
+        version.document.save(buffer)
+    buffer.seek(0)
+    return Document(buffer)
 
 
 def draft_redline(db_path: Path, out: Path, fmt: str, old: str | None, new: str | None, force: bool = False) -> list[Path]:
     """Write the redline to `out` and the clean new version beside it (`<name>-clean`)."""
     a = load_version(old, "old", db_path)
     b = load_version(new, "new", db_path)
-    paras = compare(a.paragraphs, b.paragraphs)
-    if accepted(paras) != b.paragraphs:  # the diff must reproduce the new version exactly
+    if not force:
+        if a.series and b.series and a.series != b.series:
+            raise FilingError(f"--old and --new are of different series (“{a.series}” and “{b.series}”): they look like "
+                              "different documents; give --force to compare them anyway")
+        share = similarity(a.document, b.document)
+        if share < LEAST_SIMILAR:
+            raise FilingError(f"--old and --new have only {share:.0%} of their words in common: they look like "
+                              "different documents; give --force to compare them anyway")
+    date = _build_date(db_path)
+    document = compare(a.document, _fresh(b), date)
+    _check(document)
+    if read_paragraphs(document, accept=True) != read_paragraphs(b.document):
         raise FilingError("internal error: the redline does not reproduce the new version; please report it")
-    build, date = None, None
+    clean = _fresh(b)
+    for d, role in ((document, "Redline"), (clean, "Clean copy")):
+        cp = d.core_properties
+        cp.title = f"{role}: {b.label}"[:255]
+        cp.comments = f"Old: {a.label}, sha256 {a.sha256}"[:255]
+        cp.subject = f"New: {b.label}, sha256 {b.sha256}"[:255]
+        cp.author = cp.last_modified_by = ""
+    out = Path(out)
+    clean_path = out.with_name(f"{out.stem}-clean{out.suffix}")
+    if fmt == "md":
+        from msakb.filings.preview import to_markdown
+
+        return [save_atomically(out, lambda p: Path(p).write_text(to_markdown(document), encoding="utf-8")),
+                save_atomically(clean_path, lambda p: Path(p).write_text(to_markdown(clean), encoding="utf-8"))]
+    return [save_atomically(out, document.save), save_atomically(clean_path, clean.save)]
+
+
+def _build_date(db_path: Path | None) -> str:
+    """The knowledge base's build time: the tracked changes' date (a redline drafted twice from
+    one build is the same file)."""
     if db_path and Path(db_path).is_file():
         from msakb.filings.kb import Kb
 
         kb = Kb(db_path)
         try:
-            build = kb.build_info(set())  # its date and fingerprint, not its sources
+            return kb.build_info(set())["built_at"].replace("+00:00", "Z")
         finally:
             kb.close()
-        date = build["built_at"].replace("+00:00", "Z")
-    date = date or "1970-01-01T00:00:00Z"
-    made = f"knowledge base built {build['built_at']} (kb fingerprint {build['kb_fingerprint'][:16]})" if build else "no knowledge base"
-    versions = f"old: {a.label}, sha256 {a.sha256}; new: {b.label}, sha256 {b.sha256}"
-    out = Path(out)
-    clean = out.with_name(f"{out.stem}-clean{out.suffix}")
-    if fmt == "md":
-        return [save_atomically(out, lambda p: Path(p).write_text(to_markdown(paras), encoding="utf-8")),
-                save_atomically(clean, lambda p: Path(p).write_text("\n".join(b.paragraphs) + "\n", encoding="utf-8"))]
-    return [
-        write_redline(paras, out, f"Redline by msakb from {made}. {versions}", date),
-        write_clean(b.paragraphs, clean, f"Clean copy by msakb from {made}. {b.label}, sha256 {b.sha256}"),
-    ]
+    return "1970-01-01T00:00:00Z"

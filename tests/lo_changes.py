@@ -16,6 +16,25 @@ import uno
 from com.sun.star.beans import PropertyValue
 
 
+def texts(text) -> list:
+    """The paragraphs of a text, a table's cells row by row (as python-docx reads them)."""
+    out, body = [], text.createEnumeration()
+    while body.hasMoreElements():
+        element = body.nextElement()
+        if element.supportsService("com.sun.star.text.TextTable"):
+            rows, cols = element.getRows().getCount(), element.getColumns().getCount()
+            for row in range(rows):
+                for col in range(cols):
+                    try:
+                        cell = element.getCellByPosition(col, row)
+                    except Exception:  # a merged cell
+                        continue
+                    out += texts(cell.getText())
+        else:
+            out.append(element.getString())
+    return out
+
+
 def main(soffice: str, profile: str, path: str, mode: str) -> None:
     pipe = f"msakb-{os.getpid()}"
     proc = subprocess.Popen(
@@ -48,9 +67,7 @@ def main(soffice: str, profile: str, path: str, mode: str) -> None:
         command = ".uno:AcceptAllTrackedChanges" if mode == "accept" else ".uno:RejectAllTrackedChanges"
         dispatcher = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
         dispatcher.executeDispatch(doc.getCurrentController().getFrame(), command, "", 0, ())
-        paragraphs, body = [], doc.getText().createEnumeration()
-        while body.hasMoreElements():
-            paragraphs.append(body.nextElement().getString())
+        paragraphs = texts(doc.getText())
         doc.close(True)
         sys.stdout.write(f"{count}\n" + "\n".join(paragraphs))
     finally:
