@@ -49,8 +49,8 @@ class Filing:
 
     def filer(self, utility: dict | None) -> dict:
         """The filing party's names: legal name and d/b/a from the reference data, else a marker."""
-        if utility is None:
-            return {}
+        if utility is None:  # a state-wide list: no filer, every name empty
+            return dict.fromkeys(("id", "name", "legal_name", "dba", "short", "group", "group_short"), "")
         entity = self.parties.entity(utility["id"])
         group = next(iter(self.parties.groups_of(utility["id"])), None)
         return {

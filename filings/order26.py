@@ -67,6 +67,16 @@ def lead_in(f: Filing, items: list[dict]) -> dict | None:
     return {"source_id": first["source_id"], "quote": text[start:end], "char_start": start, "char_end": end}
 
 
+def _answers(f: Filing, utility: dict, rows: list[dict]) -> list[dict]:
+    """The filer's own statements on an item: its own rows, or passages that name it (a
+    working group's minutes recording what the EDCs said), each marked whether it is own."""
+    groups = f.groups(utility)
+    short = (f.parties.entity(utility["id"]).short if f.parties.entity(utility["id"]) else utility["name"]).lower()
+    own = [r for r in rows if f.speakers.is_term(r, utility, groups, "statements")]
+    named = [r for r in rows if r not in own and short in (r.get("quote") or "").lower()]
+    return [{**i, "own": r in own} for i, r in zip(c.items(f.kb, f.cites, f.speakers, own + named), own + named)]
+
+
 def package(f: Filing, o) -> dict:
     if not o.utility:
         raise FilingError("order-26 is filed by one Connecticut EDC: give --utility ID")
@@ -90,7 +100,7 @@ def package(f: Filing, o) -> dict:
         topic = next((m.get("statements") for m in conf.get("items", []) if m["kind"] == kind), None)
         item.update(kind=kind or "", attachment=letters.get(kind, ""), title=TITLES.get(kind, ""),
                     label=f"Item ({item['item']})" if item["item"] else "Further",
-                    statements=c.items(f.kb, f.cites, f.speakers, said.get(topic, [])) if topic else [])
+                    statements=_answers(f, utility, said.get(topic, [])) if topic else [])
         items.append(item)
     first = terms[0]
     due = sorted({r["due_date"] for r in terms if r.get("due_date")})

@@ -15,6 +15,7 @@ placeholders that `filings.word.splice` replaces by runs once docxtpl is done.
 from __future__ import annotations
 
 import re
+import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +29,9 @@ from msakb.filings import word
 from msakb.filings.markup import Block
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# Characters XML 1.0 cannot hold, the placeholders' own, and those docxtpl turns into
+# Characters XML 1.0 cannot hold, and those docxtpl turns into
 # paragraph or page breaks (\a, \f): a value never carries them into the document.
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ue000\ue001\ufffe\uffff]")
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def template_path(name: str, folder: Path | None) -> Path:
@@ -66,13 +67,14 @@ class Sheet:
     placeholder stands for, and the footnotes to write."""
 
     first_note: int
+    nonce: str = field(default_factory=lambda: str(secrets.randbelow(10**12)))
     pieces: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)  # (id, blocks-as-paragraphs builder)
 
     def piece(self, make) -> Piece:
         n = len(self.pieces)
         self.pieces[n] = make
-        return Piece(f"{word.OPEN}{n}{word.CLOSE}")
+        return Piece(word.placeholder(self.nonce, n))
 
     def note(self, head: list, quote: list[Block]) -> Piece:
         """A footnote: `head` runs (markup Runs) then the quoted blocks."""
@@ -101,7 +103,7 @@ class Sheet:
                 if hf.is_linked_to_previous is False or hf._has_definition:
                     parts.append(hf._element)
         for root in parts:
-            word.splice(root, self.pieces)
+            word.splice(root, self.pieces, self.nonce)
 
 
 def _finalize(value):

@@ -26,7 +26,6 @@ from lxml import etree
 from msakb.filings.markup import Block, Run
 
 OPEN, CLOSE = "\ue000", "\ue001"
-PLACEHOLDER = re.compile(f"{OPEN}(\\d+){CLOSE}")
 FOOTNOTE_TEXT, FOOTNOTE_REFERENCE, MARKER = "FootnoteText", "FootnoteReference", "ToComplete"
 
 _EMPTY_NOTES = (
@@ -159,10 +158,17 @@ def runs_of(runs: list[Run], rpr=None) -> list:
     return [text_run(r.text, r.bold, r.italic, rpr) for r in runs]
 
 
-def splice(root, pieces: dict[int, "callable"]) -> None:
+def placeholder(nonce: str, n: int) -> str:
+    """The text a value richer than text prints as: private-use characters around a number
+    that only this rendering knows (a value holding such characters cannot forge one)."""
+    return f"{OPEN}{nonce}:{n}{CLOSE}"
+
+
+def splice(root, pieces: dict[int, "callable"], nonce: str) -> None:
     """Replace every placeholder in the w:t elements under `root` by the runs
     `pieces[n](rpr)` returns (rpr: the formatting of the run the placeholder stood in)."""
-    for t in [t for t in root.iter(qn("w:t")) if t.text and OPEN in t.text]:
+    pattern = re.compile(f"{OPEN}{nonce}:(\\d+){CLOSE}")
+    for t in [t for t in root.iter(qn("w:t")) if t.text and pattern.search(t.text)]:
         run = t.getparent()
         if run.tag != qn("w:r"):
             continue
@@ -172,7 +178,7 @@ def splice(root, pieces: dict[int, "callable"]) -> None:
         after = list(t.itersiblings())
         for el in after:
             run.remove(el)
-        parts = PLACEHOLDER.split(t.text)
+        parts = pattern.split(t.text)
         t.text = parts[0]
         anchor = run
         for k in range(1, len(parts), 2):

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import zipfile
 from pathlib import Path
 
 from click.testing import CliRunner
 from docx import Document
+from docx.oxml.ns import qn
 
 from msakb.cli import cli
+from msakb.filings.versions import layout
 from tests.kbtools import SOURCES
 
 GUIDELINES = "sce-msa-program-guidelines-2025"
@@ -30,10 +33,14 @@ EDITS = [
 # name -> (kind, options): every kind, for the seed corpus.
 DRAFTS = {
     "waiver-sce": ("waiver", ["--utility", "sce"]),
+    "waiver-pseg": ("waiver", ["--utility", "pseg"]),
     "waiver-eversource": ("waiver", ["--utility", "eversource-ct", "--device", TESLA]),
     "restrictions-sce": ("restrictions", ["--utility", "sce"]),
     "restrictions-nj": ("restrictions", ["--state", "NJ"]),
     "oem-tesla": ("oem-application", ["--device", TESLA, "--utility", "eversource-ct"]),
+    "oem-tesla-sce": ("oem-application", ["--device", TESLA, "--utility", "sce"]),
+    "oem-sigen": ("oem-application", ["--device", "sigen-backup-switch", "--utility", "eversource-ct"]),
+    "oem-connectder": ("oem-application", ["--device", "connectder-c-b-5-22-40", "--utility", "eversource-ct"]),
     "oem-blank": ("oem-application", []),
     "installer-eversource": ("installer-conditions", ["--utility", "eversource-ct"]),
     "installer-ca": ("installer-conditions", ["--state", "CA"]),
@@ -64,10 +71,7 @@ def draft_all(db: Path, out: Path) -> dict[str, Path]:
         assert invoke("file", kind, "--db", str(db), "--out", str(path), *opts).split() == [str(path)]
         paths[name] = path
     new = out / "guidelines-2026.docx"
-    doc = Document()
-    for line in edited_guidelines().split("\n"):
-        doc.add_paragraph(line)
-    doc.save(str(new))
+    layout(edited_guidelines()).save(str(new))  # the edited guidelines as a Word user would have them
     redline = out / "redline.docx"
     written = invoke("file", "program-redline", "--db", str(db), "--old", GUIDELINES, "--new", str(new),
                      "--out", str(redline)).split()
@@ -91,11 +95,36 @@ def hostile_waiver(db: Path, out: Path) -> Path:
 
 
 def docx_text(path: Path) -> str:
-    """Body paragraphs and table cells, one per line (python-docx), then the footer."""
+    """The body in order, one paragraph per line, a table row as its cells joined by ' | '."""
     doc = Document(str(path))
-    lines = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            lines.append(" | ".join(c.text for c in row.cells))
-    lines += [p.text for p in doc.sections[0].footer.paragraphs]
+    lines = []
+    for el in doc.element.body:
+        if el.tag == qn("w:p"):
+            lines.append(_text(el))
+        elif el.tag == qn("w:tbl"):
+            for tr in el.iter(qn("w:tr")):
+                lines.append(" | ".join(" ".join(_text(p) for p in tc.iter(qn("w:p"))) for tc in tr.iter(qn("w:tc"))))
     return "\n".join(lines)
+
+
+def _text(p) -> str:
+    return "".join(t.text or "" if t.tag == qn("w:t") else "\t" for t in p.iter(qn("w:t"), qn("w:tab")))
+
+
+def footnotes(path: Path) -> dict[str, str]:
+    """Footnote id -> its text (paragraphs joined by newlines)."""
+    from lxml import etree
+
+    root = etree.fromstring(zipfile.ZipFile(path).read("word/footnotes.xml"))
+    return {n.get(qn("w:id")): "\n".join(_text(p) for p in n.iter(qn("w:p"))).strip().replace("\xa0", " ")
+            for n in root.iter(qn("w:footnote")) if int(n.get(qn("w:id"))) > 0}
+
+
+def cited(path: Path, statement: str) -> str:
+    """The footnote(s) after the paragraph that holds `statement`."""
+    doc = Document(str(path))
+    notes = footnotes(path)
+    for p in doc.element.body.iter(qn("w:p")):
+        if statement in _text(p):
+            return "\n".join(notes[r.get(qn("w:id"))] for r in p.iter(qn("w:footnoteReference")))
+    raise AssertionError(f"{statement!r} is not in {path.name}")

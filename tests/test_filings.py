@@ -1,9 +1,11 @@
-"""msakb file: every kind drafted from the seed corpus through the CLI, re-read with python-docx;
-the redline's tracked changes; strict rendering; escaping; clear errors for unknown ids."""
+"""msakb file: every kind drafted from the seed corpus through the CLI and read back from the
+.docx (body, footnotes, properties); Word templates a user edits; strict rendering; escaping;
+the defects of issue 13 and the filings half of issue 11, each as a regression test."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 
 import pytest
@@ -11,21 +13,11 @@ from click.testing import CliRunner
 from docx import Document
 
 from msakb.cli import cli
-from msakb.errors import FilingError
-from msakb.filings import ALL_KINDS, KINDS, Options, closing, contexts
-from msakb.filings.kb import Kb
-from msakb.filings.redline import read_paragraphs
-from msakb.filings.render import render, undeclared_variables
-from tests.filings_fixtures import (
-    GUIDELINES,
-    GUIDELINES_FILE,
-    HOSTILE,
-    TESLA,
-    docx_text,
-    draft_all,
-    edited_guidelines,
-)
+from msakb.filings.render import TEMPLATES, variables
+from tests.filings_fixtures import HOSTILE, TESLA, cited, docx_text, draft_all, footnotes, invoke
 from tests.kbtools import db_rows
+
+KIND_TEMPLATES = ["waiver", "restrictions", "oem-application", "installer-conditions", "order-26", "closing"]
 
 
 @pytest.fixture(scope="module")
@@ -33,326 +25,352 @@ def drafts(built_db, tmp_path_factory):
     return draft_all(built_db, tmp_path_factory.mktemp("filings"))
 
 
-rows = db_rows
+@pytest.fixture(scope="module")
+def texts(drafts):
+    return {name: docx_text(path) for name, path in drafts.items()}
 
 
-def citation_of(text: str, statement: str) -> str:
-    """The citations-section entry that the number after `statement` points at."""
-    number = re.search(re.escape(statement) + r" \[(\d+)\]", text).group(1)
-    return text.split("\nCitations\n", 1)[1].split(f"\n[{number}] ", 1)[1].split("\n[", 1)[0]
+def section(text: str, start: str, end: str) -> str:
+    return text.split(start, 1)[1].split(end, 1)[0]
 
 
-def test_waiver_cites_ownership_maintenance_and_whom_to_call(drafts, built_db):
-    text = docx_text(drafts["waiver-sce"])
-    assert text.startswith("Liability waiver for the use of a meter socket adapter\n"
-                           "Utility: Southern California Edison (California)\n")
-    statement = ("SCE meter technicians are not responsible for troubleshooting issues with the MSA; "
-                 "for support, contact the installer or the manufacturer.")
-    entry = citation_of(text, statement)
-    assert entry.startswith("Meter Socket Adapter Program Guidelines (Southern California Edison), as of 2025-06-12; "
-                            "source sce-msa-program-guidelines-2025, characters ")
-    assert entry.split("\n", 1)[1].startswith("SCE meter technicians are not responsible for troubleshooting issues "
-                                              "with the MSA. Please contact your installer or manufacturer for support.")
-    assert "The MSA is owned by the customer; the program facilitates the installation or removal of customer-owned MSAs. [1]" in text
-    assert "SCE is not responsible for the maintenance of the MSA device" in text
-    # SCE says nothing of resale: flagged, and other jurisdictions shown only as reference
-    resale = text.split("4. Sale of the home\n", 1)[1].split("\n5. ", 1)[0]
-    assert resale.startswith("[STATEMENT NEEDED] The knowledge base holds no statement on this for Southern California Edison.\n"
-                             "For reference, what other sources state (not Southern California Edison's terms):\n")
-    lifespan = text.split("5. Expected lifespan\n", 1)[1].split("\n6. ", 1)[0]
-    assert re.fullmatch(r"ConnectDER: ConnectDER device: Minimum 15 years \[\d+\]\nTesla: Tesla device: 20\+ years \[\d+\]", lifespan)
-    for r in rows(built_db, "SELECT text FROM restrictions WHERE utility_id = 'sce'"):
-        assert r["text"] in text
+def xml(path, part="word/document.xml") -> str:
+    return zipfile.ZipFile(path).read(part).decode()
 
 
-def test_waiver_for_a_device_keeps_its_maker_lifespan_only(drafts):
-    text = docx_text(drafts["waiver-eversource"])
-    assert "Device: Tesla Backup Switch 1624171-xx-y" in text
-    lifespan = text.split("5. Expected lifespan\n", 1)[1].split("\n6. ", 1)[0]
-    assert re.fullmatch(r"Tesla: Tesla device: 20\+ years \[\d+\]", lifespan)
-    assert "Tesla: on a failure, Tesla would immediately be notified and would issue a rush service" in text
+# -- the Word documents themselves ------------------------------------------------------------
+
+def test_every_filing_has_page_x_of_y_footnotes_and_no_tool_name_or_offsets(drafts, texts):
+    for name, path in drafts.items():
+        if name in ("redline", "clean"):
+            continue
+        footer = "".join(xml(path, n) for n in zipfile.ZipFile(path).namelist() if n.startswith("word/footer"))
+        assert 'w:instr=" PAGE "' in footer and 'w:instr=" NUMPAGES "' in footer, name
+        body = xml(path)
+        assert body.count("<w:footnoteReference ") >= 3, name
+        notes = footnotes(path)
+        assert len(notes) == body.count("<w:footnoteReference "), name
+        for text in [texts[name], *notes.values()]:
+            assert "msakb" not in text.lower(), name
+            assert "characters" not in text and not re.search(r"</?(b|li|ul|p|a)\b", text), name
 
 
-def test_restrictions_each_cited_and_unjustified_ones_flagged(drafts, built_db):
-    text = docx_text(drafts["restrictions-sce"])
-    expected = rows(built_db, "SELECT text, justification FROM restrictions "
-                    "WHERE utility_id = 'sce' OR (utility_id IS NULL AND state = 'CA')")
-    unjustified = sum(1 for r in expected if not (r["justification"] or "").strip())
-    assert f"{len(expected)} restrictions on the use of meter socket adapters (MSAs) at Southern California Edison" in text
-    assert f"{unjustified} of them have no justification in the sources and are flagged as needing one." in text
-    assert text.count("Justification: [JUSTIFICATION NEEDED]") == unjustified
-    assert re.search(r"No liquid tight conduit is used for communication cables for isolating MSAs \[\d+\]\n"
-                     r"Justification: communication cables have low or no voltage\n", text)
-    for r in expected:
-        assert r["text"] in text
-    quote = "\nNo liquid tight conduit is used for communication cables for isolating MSAs, as communication cables have low or no voltage"
-    assert quote in text.split("\nCitations\n", 1)[1]
+def test_citations_are_footnotes_quoting_the_source_markup_as_text(drafts):
+    note = cited(drafts["oem-tesla"], "1624171-xx-y")  # the device row, cited at its model number
+    assert note.startswith("Southern California Edison, Meter Socket Adapter Approved Product List (as of 2026-04-12), "
+                           "http://sce.com/msa.\nTesla | Backup Switch 1624171-xx-y | Y | Electric Vehicle")
+    notes_xml = xml(drafts["oem-tesla"], "word/footnotes.xml")
+    assert re.search(r"<w:b/>.{0,200}<w:t[^>]*>Backup Switch 1624171-xx-y</w:t>", notes_xml)  # bold stays bold
+    kilowire = cited(drafts["waiver-sce"], "The SCE Charge Ready Home program requires")
+    assert kilowire.startswith("KiloWire, ConnectDER EV Meter Socket Adapter installation (installer article) (undated).")
+    short_circuit = cited(drafts["oem-connectder"], "Short Circuit (UL 414B, SB13)")
+    assert "\n• Ensure the product can withstand a short circuit of 22kA on the DER branch circuit without:\n" \
+           "◦ o damage to the enclose that would expose live parts\n" in short_circuit  # lists are lists
 
 
-def test_restrictions_for_a_state_name_each_utility(drafts, built_db):
-    text = docx_text(drafts["restrictions-nj"])
-    assert text.startswith("Restrictions on meter socket adapter use: New Jersey\n")
-    # PSE&G's rules reach the corpus through TESCO's deck: each says who reports it.
-    assert ("Model of Meter Collar Adapter submitted for review (Public Service Electric and Gas) "
-            "(as reported by TESCO Metering, an industry presentation) [") in text
-    assert re.search(r"Adapter may not be used on Conventional Underground services .*\(Public Service Electric and Gas\) "
-                     r"\(as reported by TESCO Metering, an industry presentation\) "
-                     r"\[\d+\]\nJustification: Concern of available fault current > 22 kA\n", text)
+def test_provenance_in_properties_and_sources_appendix(drafts, texts, built_db):
+    info = {r["key"]: r["value"] for r in db_rows(built_db, "SELECT key, value FROM build_info")}
+    sha = {r["id"]: r["sha256"] for r in db_rows(built_db, "SELECT id, sha256 FROM sources")}
+    doc = Document(str(drafts["waiver-sce"]))
+    assert doc.core_properties.identifier == info["kb_fingerprint"]
+    assert doc.core_properties.author == ""
+    custom = xml(drafts["waiver-sce"], "docProps/custom.xml")
+    assert info["kb_fingerprint"] in custom and f"sha256 {sha['kilowire-connectder-ev-article']}" in custom
+    sources = texts["waiver-sce"].split("\nSources\n", 1)[1]
+    assert f"KiloWire, ConnectDER EV Meter Socket Adapter installation (installer article) | undated | " \
+           f"{sha['kilowire-connectder-ev-article']}" in sources
+    assert sources.rstrip().endswith(f"Knowledge base built {info['built_at']}, fingerprint {info['kb_fingerprint']}, "
+                                     f"from {len(sha)} sources.")
+    assert "tesco-nysemec" not in custom or "TESCO" in sources
 
 
-def test_oem_application_prefilled_for_a_known_device(drafts):
-    doc = Document(str(drafts["oem-tesla"]))
-    fields = {r.cells[0].text: r.cells[1].text for t in doc.tables for r in t.rows}
-    assert re.fullmatch(r"1624171-xx-y \[\d+\]", fields["Model number"])
-    assert re.fullmatch(r"Tesla \[\d+\]", fields["Manufacturer"])
-    assert re.fullmatch(r"200 \[\d+\]", fields["Rated continuous current (A)"])
-    assert re.fullmatch(r"https://www.tesla.com/ \[\d+\]", fields["Web site"])
-    assert fields["Contact e-mail"] == "[TO COMPLETE]"
-    assert fields["UL 414 test report (number, laboratory, date)"] == "[TO COMPLETE]"
-    text = docx_text(drafts["oem-tesla"])
-    assert "Submitted to: Eversource (Connecticut)" in text
-    assert "As Public Service Electric and Gas requires of equipment suppliers" in text
-    assert "Product sample [" in text
-    blanks = text.split("\nFields to complete\n", 1)[1].split("\nCitations\n", 1)[0].split("\n")
-    assert blanks[0] == "The knowledge base could not fill these 12 fields; the applicant completes them:"
-    assert blanks[1:] == [
-        "1. Contact name for application questions", "2. Contact telephone", "3. Contact e-mail",
-        "4. Installation instructions (document title, revision and date)",
-        "5. Information for emergency responders (document and section)",
-        "6. Product sample (quantity and date shipped to the EDC)",
-        "7. UL 414 test report (number, laboratory, date)", "8. UL 414A test report (number, laboratory, date)",
-        "9. UL 414B test report (number, laboratory, date)", "10. ANSI C12.1 test report (number, laboratory, date)",
-        "11. ANSI C12.10 test report (number, laboratory, date)", "12. ANSI C12.7 test report (number, laboratory, date)",
-    ]
+def test_to_complete_markers_are_listed_at_the_end(texts):
+    text = texts["waiver-eversource"]
+    todo = section(text, "\nItems to complete before filing\n", "\nSources\n").split("\n")[1:]
+    marked = re.findall(r"\[TO COMPLETE: (.+?)\]", text.split("\nItems to complete before filing\n")[0])
+    assert [re.sub(r"^\d+\.\t", "", t) for t in todo] == list(dict.fromkeys(marked))
+    assert "customer name" in marked and "legal name of Eversource (Connecticut)" not in marked
 
 
-def test_oem_application_without_a_device_is_a_blank_form(drafts):
-    text = docx_text(drafts["oem-blank"])
-    assert "Submitted to: [TO COMPLETE: electric distribution company]" in text
-    assert "The knowledge base could not fill these 24 fields" in text
-    assert "1. Manufacturer\n2. Product\n3. Model number\n" in text
+# -- Word templates staff edit in Word --------------------------------------------------------
+
+def test_a_template_edited_in_word_changes_the_filing(built_db, tmp_path):
+    house = tmp_path / "house"
+    house.mkdir()
+    doc = Document(str(TEMPLATES / "waiver.docx"))
+    doc.add_paragraph("House rule: keep this form with the customer's file for {{ filer.short }}.")
+    doc.save(str(house / "waiver.docx"))
+    out = tmp_path / "w.docx"
+    invoke("file", "waiver", "--db", str(built_db), "--utility", "eversource-ct", "--templates", str(house), "--out", str(out))
+    assert "House rule: keep this form with the customer's file for Eversource." in docx_text(out)
+    # a kind the folder lacks falls back to the shipped template
+    out2 = tmp_path / "r.docx"
+    invoke("file", "restrictions", "--db", str(built_db), "--utility", "sce", "--templates", str(house), "--out", str(out2))
+    assert "Restrictions on Meter Socket Adapter Use" in docx_text(out2)
 
 
-def test_installer_conditions_from_installation_models(drafts):
-    text = docx_text(drafts["installer-eversource"])
-    assert re.search(r"Eversource \(Connecticut\): the installer model \(qualified installers remove the meter and "
-                     r"install the MSA\) \[\d+\]\n", text)
-    assert "Installer Model: Qualified personal (installers) are allowed to remove the utility meter" in text
-    ca = docx_text(drafts["installer-ca"])
-    assert re.search(r"Southern California Edison: the utility model \(only the utility removes the meter and "
-                     r"installs the MSA\) \[\d+\]\n", ca)
-    assert "Only an SCE meter technician may install or remove the MSA; certified installers may not (Southern California Edison)" in ca
+def test_a_missing_value_names_the_template_and_the_tag(built_db, tmp_path):
+    house = tmp_path / "house"
+    house.mkdir()
+    doc = Document(str(TEMPLATES / "restrictions.docx"))
+    doc.add_paragraph("Account manager: {{ filer.account_manager }}")
+    doc.save(str(house / "restrictions.docx"))
+    out = tmp_path / "r.docx"
+    result = CliRunner().invoke(cli, ["file", "restrictions", "--db", str(built_db), "--utility", "sce",
+                                      "--templates", str(house), "--out", str(out)])
+    assert result.exit_code == 1 and not out.exists()
+    assert result.output.startswith(f"Error: {house / 'restrictions.docx'}: tag {{{{ filer.account_manager }}}} "
+                                    "in “Account manager: {{ filer.account_manager }}”: 'dict object' has no attribute "
+                                    "'account_manager'")
 
 
-def test_order_26_cover_letter_and_parts(drafts):
-    text = docx_text(drafts["order26-eversource"])
-    assert text.startswith("[TO COMPLETE: date]\nCT PURA\nDocket No. 24-08-02\nCompliance filing in Docket No. 24-08-05\n"
-                           "Re: Order No. 26, compliance filing of Eversource (Connecticut)\n"
-                           "In Docket No. 24-08-02, Order No. 26 directs the EDCs to file the items below no later than "
-                           "2025-03-31, as a compliance filing in Docket No. 24-08-05 [1].")
-    doc = Document(str(drafts["order26-eversource"]))
-    items = [[c.text for c in r.cells] for r in doc.tables[0].rows]
-    assert [i[0] for i in items] == ["Item", *(f"({n})" for n in range(1, 9)), "further"]
-    assert items[1][1] == "a liability waiver for solar customers using MSAs [1]"
-    assert items[1][2] == "Liability waiver (enclosed)"
-    assert items[4][2] == "[TO COMPLETE: to be supplied by Eversource (Connecticut)]"
-    titles = [p.text for p in doc.paragraphs if p.style.name == "Title"]
-    assert titles == [
-        "Liability waiver for the use of a meter socket adapter",
-        "Restrictions on meter socket adapter use: Eversource (Connecticut)",
-        "Meter socket adapter allowance application",
-        "Conditions for third-party installation, maintenance and service of meter socket adapters: Eversource (Connecticut)",
-    ]
-    assert text.count("\nCitations\n") == 1 and text.count("\nKnowledge-base build\n") == 1
+def test_none_never_prints(built_db, tmp_path):
+    house = tmp_path / "house"
+    house.mkdir()
+    doc = Document(str(TEMPLATES / "waiver.docx"))
+    doc.add_paragraph("Technology: {{ utility.installation_model }} {{ utility.kind }} {{ utility.source_id }} {{ state.framework_status }}")
+    doc.save(str(house / "waiver.docx"))
+    result = CliRunner().invoke(cli, ["file", "waiver", "--db", str(built_db), "--utility", "ui", "--templates",
+                                      str(house), "--out", str(tmp_path / "w.docx")])
+    assert result.exit_code == 1
+    assert "a value it prints is None" in result.output and "waiver.docx: tag" in result.output
 
 
-def test_every_document_names_its_build(drafts, built_db):
-    info = {r["key"]: r["value"] for r in rows(built_db, "SELECT key, value FROM build_info")}
-    sources = rows(built_db, "SELECT id, sha256 FROM sources")
-    for name in ("waiver-sce", "restrictions-nj", "oem-blank", "installer-ca", "order26-eversource"):
-        text = docx_text(drafts[name])
-        build = text.split("\nKnowledge-base build\n", 1)[1]
-        assert build.startswith(f"Drafted by msakb from the knowledge base built {info['built_at']}.\n"
-                                f"Knowledge-base fingerprint (sha256 of kb/): {info['kb_fingerprint']}\n")
-        assert f"The build read {len(sources)} sources; the fingerprint covers them all." in build
-        citations = text.split("\nCitations\n", 1)[1].split("\nKnowledge-base build\n")[0]
-        cited = {s["id"] for s in sources if f"source {s['id']}, characters" in citations}
-        assert cited, name
-        for s in sources:
-            listed = f"{s['id']} | " in build and f" | {s['sha256']}" in build
-            assert listed == (s["id"] in cited), (name, s["id"])
-        assert text.endswith(f"Drafted by msakb from the knowledge base built {info['built_at']} "
-                             f"(kb fingerprint {info['kb_fingerprint'][:16]}); cited sources and their sha256 in the last section.")
+def test_a_broken_template_is_one_clear_line(built_db, tmp_path):
+    house = tmp_path / "house"
+    house.mkdir()
+    (house / "waiver.docx").write_bytes(b"not a zip")
+    result = CliRunner().invoke(cli, ["file", "waiver", "--db", str(built_db), "--utility", "sce", "--templates",
+                                      str(house), "--out", str(tmp_path / "w.docx")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {house / 'waiver.docx'}: not a readable Word (.docx) template")
+    result = CliRunner().invoke(cli, ["file", "waiver", "--db", str(built_db), "--utility", "sce", "--templates",
+                                      str(tmp_path / "nowhere"), "--out", str(tmp_path / "w.docx")])
+    assert "no such folder" in result.output
 
 
-def test_redline_holds_tracked_changes_that_accept_to_the_new_text(drafts):
-    xml = zipfile.ZipFile(drafts["redline"]).read("word/document.xml").decode()
-    assert xml.count("<w:ins ") >= 3 and xml.count("<w:del ") >= 3
-    assert '<w:delText>designed</w:delText>' in xml and '<w:t>intended</w:t>' in xml
-    old = GUIDELINES_FILE.read_text(encoding="utf-8").split("\n")
-    new = edited_guidelines().split("\n")
-    assert read_paragraphs(drafts["redline"], accept=True) == new
-    assert read_paragraphs(drafts["redline"], accept=False) == old
-    assert read_paragraphs(drafts["clean"]) == new
-    assert "<w:ins " not in zipfile.ZipFile(drafts["clean"]).read("word/document.xml").decode()
-    footer = Document(str(drafts["redline"])).sections[0].footer.paragraphs[0].text
-    assert f"old: Meter Socket Adapter Program Guidelines ({GUIDELINES}, as of 2025-06-12), sha256 a655d6d8" in footer
-    assert "new: guidelines-2026.docx, sha256 " in footer
+@pytest.mark.parametrize("name", KIND_TEMPLATES)
+def test_shipped_templates_are_the_source_of_truth(name):
+    """The .docx files are what staff edit: each is a Word document that docxtpl reads, whose
+    tags use only names a context provides (no generator has to be re-run)."""
+    known = {"todo", "flag", "filer", "commission", "attachment", "in_package", "utility", "state", "device", "orders",
+             "eligibility", "conditions", "sections", "installation", "fees", "timelines", "reported",
+             "reported_restrictions", "reported_fees", "docket", "compliance_docket", "filed", "scope_name", "groups",
+             "count", "unjustified", "models", "reported_models", "unstated", "definitions", "care", "care_reported",
+             "edc", "maker", "maker_url", "maker_fn", "known_by_name_only", "ratings", "status_here",
+             "status_elsewhere", "requirements", "reference_requirements", "reference_utility", "test_reports",
+             "regulator", "order_number", "due_date", "due_fn", "items", "attachments", "todos", "sources", "build"}
+    assert variables(TEMPLATES / f"{name}.docx") <= known
+    assert not list(TEMPLATES.glob("*.j2")) and not list(TEMPLATES.parent.glob("make_templates*"))
 
 
-def test_redline_between_two_sources(kb_copy, tmp_path):
-    """A source and an edited copy of it in one test kb: compared by source id."""
-    import hashlib
-
-    from msakb.db.pipeline.builder import build
-    from tests.kbtools import keep_sources, manifest, write_manifest
-
-    keep_sources(kb_copy, [GUIDELINES])
-    data = edited_guidelines().encode("utf-8")
-    (kb_copy / "sources" / "edited.txt").write_bytes(data)
-    m = manifest(kb_copy)
-    entry = dict(m["sources"][0], id=f"{GUIDELINES}-edited", file="edited.txt", sha256=hashlib.sha256(data).hexdigest())
-    entry["expect"] = {}
-    m["sources"].append(entry)
-    write_manifest(kb_copy, m)
-    db = tmp_path / "kb.db"
-    build(db, kb_copy)
-    out = tmp_path / "program.docx"
-    result = CliRunner().invoke(cli, ["file", "program-redline", "--db", str(db), "--old", GUIDELINES,
-                                      "--new", f"{GUIDELINES}-edited", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert read_paragraphs(out) == edited_guidelines().split("\n")
-    assert read_paragraphs(out, accept=False) == GUIDELINES_FILE.read_text(encoding="utf-8").split("\n")
+def test_values_are_escaped(drafts, texts):
+    assert f"{HOSTILE} (“{HOSTILE}”)" not in texts["hostile"]  # SCE has no reviewed legal name: a marker
+    assert f"CUSTOMER | {HOSTILE.upper()}" in texts["hostile"]
+    assert "Edison &amp; Sons &lt;Power&gt;" in xml(drafts["hostile"])
 
 
-def test_markdown_preview(built_db, tmp_path):
-    out = tmp_path / "w.md"
-    result = CliRunner().invoke(cli, ["file", "waiver", "--db", str(built_db), "--utility", "sce", "--out", str(out), "--format", "md"])
-    assert result.exit_code == 0, result.output
+# -- the kinds ----------------------------------------------------------------------------------
+
+def test_waiver_is_a_release_form_with_the_programs_facts(texts, drafts):
+    text = texts["waiver-sce"]
+    for clause in ("5. The Customer’s obligations", "6. Assumption of risk", "7. Release", "8. Hold harmless and indemnity",
+                   "9. No warranty by the Utility", "10. Removal at the Customer’s cost"):
+        assert f"\n{clause}\n" in text
+    assert "Model language for review by counsel." in text
+    assert "\nFee: $279.22 per site visit.\n" in text
+    assert cited(drafts["waiver-sce"], "Fee: $279.22").endswith("\n$279.22 per site visit")
+    assert "\nTimeline: It generally takes 5 to 10 business days for SCE to issue a service request.\n" in text
+    assert "within 30 business days of the application submission." in text
+    assert "CUSTOMER | SOUTHERN CALIFORNIA EDISON" in text
+    ct = texts["waiver-eversource"]
+    assert ("B.\tIn Docket No. 24-08-02, Order No. 26 directs the electric distribution companies to file “a liability "
+            "waiver for solar customers using MSAs”. This Agreement is that waiver") in ct
+    assert "Meter socket adapter | Tesla Backup Switch 1624171-xx-y" in ct
+
+
+@pytest.mark.parametrize("name", ["waiver-sce", "waiver-pseg", "waiver-eversource"])
+def test_vendors_lifespans_are_never_waiver_terms(texts, name):
+    """Issue 11, error 5: "ConnectDER: Minimum 15 years", "Tesla: 20+ years" are the vendors'."""
+    terms, appendix = texts[name].split("\nAppendix: statements of other parties (not terms of this Agreement)\n")
+    assert "years" not in terms
+    assert re.search(r"Expected lifespan: Tesla device: 20\+ years \(as reported by .+\)", appendix)
+
+
+def test_a_conflict_is_shown_beside_the_statement_it_touches(texts, drafts):
+    line = next(t for t in texts["waiver-sce"].split("\n") if t.startswith("Only an SCE meter technician"))
+    assert "[Conflict: The KiloWire article, about installing the ConnectDER EV in SCE territory" in line
+    assert "Installation: ConnectDER adapter installed at meter socket" in cited(drafts["waiver-sce"], "Only an SCE meter technician")
+
+
+def test_restrictions_deduplicated_and_fragments_joined(texts, drafts, built_db):
+    text = texts["restrictions-sce"]
+    assert text.count("back-feed does not exceed rated load of service panel") == 1
+    assert ("1.2\tGenerating facility back-feed does not exceed rated load of service panel\n"
+            "Also stated among conditions that disqualify an installation: “Generating facility back-feed exceeds rated "
+            "load of service panel”\n") in text
+    note = cited(drafts["restrictions-sce"], "1.2\tGenerating facility back-feed")
+    assert note.endswith("Generating facility back-feed does not exceed rated load of service panel\n"
+                         "Generating facility back-feed exceeds rated load of service panel")
+    assert ("1.6\tLiquid tight must be used to cover energized conductors, such as:\n"
+            "Solar load-side TAP covering 120 and 240V wiring to the A/C disconnect\n120 and 240V EV charging cable\n") in text
+    assert "such as: Solar" not in text
+    rows = db_rows(built_db, "SELECT count(*) AS n FROM restrictions WHERE source_id LIKE 'sce-%' AND utility_id = 'sce' "
+                             "OR (source_id LIKE 'sce-%' AND utility_id IS NULL AND state IS NULL)")[0]["n"]
+    count = int(re.search(r"(\d+) restrictions, grouped", text).group(1))
+    assert count < rows  # merged and joined rows count once
+    numbered = re.findall(r"^\d+\.\d+\t", text, re.M)
+    assert len(numbered) == count
+
+
+def test_state_wide_restrictions_name_each_utility_and_who_reports(texts):
+    text = texts["restrictions-nj"]
+    assert text.startswith("Restrictions on Meter Socket Adapter Use\nNew Jersey\n")
+    assert "0 restrictions" in text  # PSE&G's rules reach the corpus only through TESCO's deck
+    appendix = text.split("\nAppendix: restrictions reported by others", 1)[1]
+    assert "Model of Meter Collar Adapter submitted for review (as reported by TESCO Metering)" in appendix
+
+
+def test_oem_application_addressed_to_the_edc_never_among_other_utilities(texts):
+    text = texts["oem-tesla-sce"]
+    here = section(text, "\nStatus at Southern California Edison\n", "\nStatus at other utilities\n")
+    others = section(text, "\nStatus at other utilities\n", "\n2. Installation instructions")
+    assert "Southern California Edison" not in others and others.startswith("Pacific Gas and Electric: Approved")
+    # issue 11, error 7: two SCE approvals with different companions stay two options
+    assert here == ("Approved for Vehicle to Home backup application only (as of 2026-04-12)\n"
+                    "with Tesla Cybertruck and Tesla Gateway 3V\n"
+                    "Approved for MSA application (as of 2026-04-12)\n"
+                    "with Tesla Powerwall + (1850000-XX-Y)\n"
+                    "or with Tesla Powerwall 3 (1707000-XX-Y)")
+
+
+def test_oem_ratings_printed_once_verbatim(texts):
+    ratings = section(texts["oem-tesla"], "\nRating | As stated\n", "\n\n")
+    assert ratings.split("\n") == ["Meter socket standard | ANSI C12", "Meter form | FM 2S",
+                                   "Continuous current | 200A continuous",
+                                   "Voltage and phase | 120/240 VAC/180 SPLIT PHASE", "Frequency | 60HZ"]
+
+
+def test_oem_test_reports_as_the_requirement_names_them(texts):
+    tesla = section(texts["oem-tesla"], "\n3. Test reports\n", "\n4. Product sample\n")
+    assert tesla.startswith("UL 414, Meter Sockets (including SA, SB, SC)\n")
+    assert "C12" not in tesla and "\nUL 414A" not in tesla and "UL 414A, UL 414B" in tesla  # supplements, not standards
+    assert "22kA" not in texts["oem-tesla"] and "SB12.2" not in texts["oem-tesla"]  # ConnectDER's criteria
+    assert "22kA" not in texts["oem-sigen"]
+    connectder = section(texts["oem-connectder"], "\n3. Test reports\n", "\n4. Product sample\n")
+    assert "Tests the sources list for this device:" in connectder and "22kA on the DER branch circuit" in connectder
+
+
+def test_oem_device_known_only_by_name_is_one_marker(texts):
+    device = section(texts["oem-sigen"], "\n1. The device\n", "\n2. Installation")
+    assert device == ("Sigen Backup Switch: [TO COMPLETE: the device's model number, description and ratings "
+                      "(the knowledge base knows Sigen Backup Switch only by name)]")
+
+
+def test_oem_applicant_and_device_maker_must_agree(built_db, tmp_path):
+    result = CliRunner().invoke(cli, ["file", "oem-application", "--db", str(built_db), "--oem", "Tesla", "--device",
+                                      "enphase-mc-200-011-v01", "--out", str(tmp_path / "o.docx")])
+    assert result.exit_code == 1
+    assert result.output == ("Error: --oem 'Tesla' is Tesla, but device 'enphase-mc-200-011-v01' is made by Enphase; "
+                             "an OEM applies for its own devices: drop --oem, or choose one of Tesla's devices\n")
+
+
+def test_order_26_filing(texts, drafts):
+    text = texts["order26-eversource"]
+    assert text.startswith("[TO COMPLETE: date of the letter]\n\nPublic Utilities Regulatory Authority")
+    assert "\nSTATE OF CONNECTICUT\nPUBLIC UTILITIES REGULATORY AUTHORITY\n" in text
+    assert "THE CONNECTICUT LIGHT AND POWER COMPANY D/B/A EVERSOURCE ENERGY" in text
+    assert "DOCKET NO. 24-08-02" in text and "Compliance Docket No. 24-08-05" in text
+    item3 = section(text, "\nItem (3)\n", "\nItem (4)\n")
+    assert item3 == ("clean and redlined Program documents, including updated RRES wiring diagrams, as needed\n"
+                     "Response: “Neither Eversource nor UI will be providing updated RRES wiring diagrams (item 3 in "
+                     "Order 26)—have determined that they are not necessary.” (as reported by CT PURA Interconnection "
+                     "Working Group)\n[TO COMPLETE: Eversource's documents for item (3), if any]")
+    assert "Response: Eversource files its meter socket adapter release and waiver as Attachment A." in text
+    for letter in "ABCD":
+        assert f"\nATTACHMENT {letter}\n" in text
+    assert "\nCERTIFICATE OF SERVICE\n" in text
+    assert "Public Utilities Regulatory Authority, Ten Franklin Square, New Britain, CT 06051" in text
+    assert cited(drafts["order26-eversource"], "submits the enclosed compliance filing").endswith(
+        "26. No later than March 31, 2025, the EDCs shall file the following for the Authority's review and approval in "
+        "this proceeding and as a compliance filing in Docket No. 24-08-05:")
+    # issue 11, error 5: Eversource's installer model comes from the industry deck: as reported
+    attachment_d = text.split("\nATTACHMENT D\n", 1)[1]
+    assert ("Eversource (Connecticut): the installer model (qualified installers remove the meter and install the MSA), "
+            "as reported by TESCO Metering") in attachment_d
+    assert text.count("\nSources\n") == 1 and text.count("\nItems to complete before filing\n") == 1
+
+
+def test_signature_block_keeps_with_what_precedes_it():
+    doc = Document(str(TEMPLATES / "order-26.docx"))
+    paras = doc.paragraphs
+    i = next(k for k, p in enumerate(paras) if p.text == "Respectfully submitted,")
+    assert paras[i - 1].paragraph_format.keep_with_next and paras[i].style.paragraph_format.keep_with_next
+
+
+THIRD_PARTY = ("installer", "industry", "manufacturer", "working_group")
+
+
+@pytest.mark.parametrize("name", ["waiver-sce", "waiver-pseg", "waiver-eversource", "restrictions-sce", "restrictions-nj",
+                                  "installer-eversource", "installer-ca", "order26-eversource"])
+def test_no_third_party_row_is_a_term(drafts, built_db, name):
+    """Issue 11: in every kind's terms (the body before its appendix of others' statements), a
+    footnote cites a utility's or regulator's own document, or a regulator's order quoted in
+    another's minutes; a third party's passage is cited only as reported."""
+    voices = {r["title"]: r["voice"] for r in db_rows(built_db, "SELECT title, voice FROM sources")}
+    orders = {r["quote"] for r in db_rows(built_db, "SELECT quote FROM directives")}
+    names_of_standards = {r["quote"] for r in db_rows(built_db, "SELECT quote FROM standards")}  # a title, not a rule
+    conflicting = {q for r in db_rows(built_db, "SELECT quote, other_quote FROM conflicts") for q in r.values()}
+    doc = Document(str(drafts[name]))
+    notes = footnotes(drafts[name])
+    in_terms = True
+    for p in doc.element.body.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p"):
+        text = "".join(t.text or "" for t in p.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"))
+        if text.startswith(("Appendix:", "ATTACHMENT ")) or text in ("Items to complete before filing",):
+            in_terms = not text.startswith("Appendix:")
+        refs = p.findall(".//{http://schemas.openxmlformats.org/wordprocessingml/2006/main}footnoteReference")
+        if not in_terms or not refs or "as reported by" in text or text.startswith("Response: “"):
+            continue
+        for r in refs:
+            note = notes[r.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}id")]
+            if note.startswith("See note"):
+                continue
+            title = next(t for t in voices if t in note.split("\n")[0])
+            quote = note.split("\n", 1)[1] if "\n" in note else ""
+            shown_as_conflict = "[Conflict:" in text and quote in conflicting
+            assert voices[title] not in THIRD_PARTY or quote in orders or quote.startswith("26. No later than") \
+                or shown_as_conflict or quote in names_of_standards, (name, text)
+
+
+# -- preview, errors, options ------------------------------------------------------------------
+
+def test_markdown_preview_reads_the_word_document(built_db, tmp_path):
+    out = tmp_path / "r.md"
+    invoke("file", "restrictions", "--db", str(built_db), "--state", "NJ", "--out", str(out), "--format", "md")
     md = out.read_text(encoding="utf-8")
-    assert md.startswith("# Liability waiver for the use of a meter socket adapter\n\n**Utility:** Southern California Edison (California)")
-    assert "## 4\\. Sale of the home\n\n<mark>**\\[STATEMENT NEEDED\\]**</mark>" in md
+    assert md.startswith("# Restrictions on Meter Socket Adapter Use\n\n**New Jersey**\n")
+    assert "PSE&G" in md and "&amp;" not in md
+    assert re.search(r"\n\[\^1\]: TESCO Metering, Meter Socket Adapters: .+\(as of 2026-03-18\)", md)
 
 
-def test_escaping_keeps_the_document_valid(drafts):
-    text = docx_text(drafts["hostile"])
-    assert f"Utility: {HOSTILE} (California)\n" in text
-    assert f"6. Restrictions on use at {HOSTILE}\n" in text
-    xml = zipfile.ZipFile(drafts["hostile"]).read("word/document.xml").decode()
-    assert "Edison &amp; Sons &lt;Power&gt;" in xml
+def test_unknown_ids_and_missing_options_are_one_line(built_db, tmp_path):
+    out = str(tmp_path / "x.docx")
+    for args, start in [(["waiver"], "Error: a waiver is for one utility: give --utility ID; utilities: "),
+                        (["waiver", "--utility", "nope"], "Error: unknown utility 'nope'; valid choices: "),
+                        (["order-26", "--utility", "sce"], "Error: Order 26 binds the EDCs of CT; 'sce' is in CA; "
+                                                           "choose one of: eversource-ct, ui"),
+                        (["bogus"], "Error: unknown kind 'bogus'; valid choices: ")]:
+        result = CliRunner().invoke(cli, ["file", *args, "--db", str(built_db), "--out", out])
+        assert result.exit_code == 1 and result.output.startswith(start), result.output
+        assert len(result.output.strip().split("\n")) == 1
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
-def test_templates_need_only_what_the_context_gives(kind, built_db):
-    kb = Kb(built_db)
-    try:
-        parts, cites = contexts(kind, kb, Options(utility="eversource-ct", device=TESLA))
-        for template, ctx in parts + closing(kb, cites):
-            missing = undeclared_variables(template) - set(ctx)
-            assert not missing, f"{template} reads {sorted(missing)}, which its context lacks"
-    finally:
-        kb.close()
+def test_file_help_states_every_option_once():
+    from dataclasses import fields
 
+    from msakb.filings.options import Options
 
-def test_strict_rendering_names_template_line_and_variable(built_db):
-    kb = Kb(built_db)
-    try:
-        (template, ctx), *_ = contexts("waiver", kb, Options(utility="sce"))[0]
-    finally:
-        kb.close()
-    del ctx["lifespans"]
-    with pytest.raises(FilingError, match=r"template waiver\.html\.j2, line \d+ \(.*lifespans.*\): 'lifespans' is undefined"):
-        render(template, ctx)
-    ctx2 = dict(ctx, lifespans=[], utility={"id": "sce"})
-    with pytest.raises(FilingError, match=r"template waiver\.html\.j2, line \d+ .*has no attribute 'name'"):
-        render(template, ctx2)
-    ctx3 = dict(ctx, lifespans=[], utility=dict(ctx2["utility"], name=None))
-    with pytest.raises(FilingError, match=r"template waiver\.html\.j2, line 4 .*a printed value is None"):
-        render(template, ctx3)
-
-
-@pytest.mark.parametrize("args, message", [
-    (["waiver", "--utility", "nope"], "Error: unknown utility 'nope'; valid choices: "),
-    (["waiver", "--utility", "sce", "--device", "nope"], "Error: unknown device 'nope'; valid choices: "),
-    (["memo", "--utility", "sce"], "Error: unknown kind 'memo'; valid choices: " + ", ".join(ALL_KINDS) + "\n"),
-    (["waiver", "--state", "CT"], "Error: a waiver is for one utility: give --utility ID; utilities in CT: eversource-ct, ui\n"),
-    (["restrictions", "--state", "ZZ"], "Error: unknown state 'ZZ'; valid choices: "),
-    (["oem-application", "--oem", "Acme"], "Error: unknown manufacturer (--oem) 'Acme'; valid choices: "),
-    (["order-26", "--utility", "sce"], "Error: order-26 is for an EDC in CT; 'sce' is in CA; choose one of: eversource-ct, ui\n"),
-    (["program-redline", "--old", GUIDELINES], "Error: program-redline needs --new: a source id or a .docx file\n"),
-    (["program-redline", "--old", GUIDELINES, "--new", "missing.docx"], "Error: --new missing.docx: no such .docx file\n"),
-])
-def test_bad_input_is_one_clear_error_and_no_file(args, message, built_db, tmp_path):
-    out = tmp_path / "x.docx"
-    result = CliRunner().invoke(cli, ["file", args[0], "--db", str(built_db), "--out", str(out), *args[1:]])
-    assert result.exit_code == 1
-    assert result.output.startswith(message), result.output
-    if "valid choices" in message and "kind" not in message:
-        assert result.output.count("\n") == 1
-    assert not out.exists() and list(tmp_path.iterdir()) == []
-
-
-def test_unknown_utility_lists_the_known_ones(built_db, tmp_path):
-    result = CliRunner().invoke(cli, ["file", "waiver", "--db", str(built_db), "--utility", "nope", "--out", str(tmp_path / "x.docx")])
-    choices = result.output.split("valid choices: ", 1)[1].strip().split(", ")
-    assert "sce" in choices and "eversource-ct" in choices and "ui" in choices
-
-
-def test_missing_database_is_named(tmp_path):
-    result = CliRunner().invoke(cli, ["file", "waiver", "--db", str(tmp_path / "none.db"), "--utility", "sce", "--out", str(tmp_path / "x.docx")])
-    assert result.exit_code == 1
-    assert result.output == f"Error: no knowledge base at {tmp_path / 'none.db'}; build one first: msakb build --db {tmp_path / 'none.db'}\n"
-
-
-def test_redline_between_two_docx_files(drafts, tmp_path):
-    """Two .docx versions (the old one itself a redline: its changes count as accepted)."""
-    out = tmp_path / "again.docx"
-    result = CliRunner().invoke(cli, ["file", "program-redline", "--old", str(drafts["redline"]),
-                                      "--new", str(drafts["waiver-sce"]), "--out", str(out), "--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 0, result.output
-    assert read_paragraphs(out, accept=False) == edited_guidelines().split("\n")
-    new = read_paragraphs(drafts["waiver-sce"])  # body paragraphs, table cells included
-    assert new[0] == "Liability waiver for the use of a meter socket adapter" and "Source" in new
-    assert read_paragraphs(out) == new
-    footer = Document(str(out)).sections[0].footer.paragraphs[0].text
-    assert footer.startswith("Redline by msakb from no knowledge base. old: redline.docx, sha256 ")
-
-
-def test_each_block_kind_gets_its_word_style(tmp_path):
-    """filings/writers.py looks each style's id up once and sets it on the paragraph's XML:
-    every paragraph still has the style python-docx's own setter would give it."""
-    from docx import Document
-
-    from msakb.filings.layout import Block, Run
-    from msakb.filings.writers import write_docx
-
-    kinds = [("title", 0, None), ("h1", 0, None), ("h2", 0, None), ("h3", 0, None), ("p", 0, None), ("quote", 0, None),
-             ("li", 0, None), ("li", 1, None), ("li", 2, None), ("li", 0, 1), ("li", 1, 2), ("h1", 0, None), ("p", 0, None)]
-    blocks = [Block(kind, [Run(f"{kind} {level} {number}")], level=level, number=number) for kind, level, number in kinds]
-    out = write_docx(blocks, tmp_path / "styles.docx", "footer", "title")
-    got = [(p.text, p.style.name) for p in Document(str(out)).paragraphs]
-    assert got == [
-        ("title 0 None", "Title"), ("h1 0 None", "Heading 1"), ("h2 0 None", "Heading 2"), ("h3 0 None", "Heading 3"),
-        ("p 0 None", "Normal"), ("quote 0 None", "Quote"), ("li 0 None", "List Bullet"), ("li 1 None", "List Bullet 2"),
-        ("li 2 None", "List Bullet 3"), ("1. li 0 1", "List"), ("2. li 1 2", "List 2"), ("h1 0 None", "Heading 1"),
-        ("p 0 None", "Normal"),
-    ]
-
-
-def test_restrictions_in_scope_are_those_applies_keeps_of_every_row(built_db):
-    """context.restrictions narrows in SQL before `applies` decides: for every scope, the rows
-    kept are those `applies` keeps of all the restrictions."""
-    from msakb.filings import context as c
-    from msakb.filings.kb import Citations, Kb
-
-    kb = Kb(built_db)
-    every = kb.rows("SELECT r.*, u.state AS _utility_state FROM restrictions r LEFT JOIN utilities u ON u.id = r.utility_id")
-    scopes = [("sce", None), ("eversource-ct", None), ("pseg", None), (None, "NJ"), (None, "CA"), (None, "CT")]
-    sizes = []
-    for utility, state in scopes:
-        where = c.scope(kb, utility, state)
-        got = sorted(r["id"] for r in c.restrictions(kb, Citations(kb), where))
-        assert got == sorted(r["id"] for r in every if c.applies(r, where)), (utility, state)
-        sizes.append(len(got))
-    assert sorted(set(sizes)) == [0, 21, 55, 57]  # SCE, PSE&G and NJ, CA: different sets; none in CT
-    kb.close()
+    result = CliRunner().invoke(cli, ["file", "--help"])
+    for f in fields(Options):
+        assert len(re.findall(rf"^  --{f.name}\b", result.output, re.M)) == 1, f.name
+    assert "Example:" in result.output
