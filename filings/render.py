@@ -84,7 +84,7 @@ class Sheet:
 
     def marker(self, text: str) -> Piece:
         """Highlighted text ('[TO COMPLETE: …]'), in the document's 'To Complete' style."""
-        return self.piece(lambda rpr: [word.text_run(text, rpr=rpr, style=self.marker_style)])
+        return self.piece(lambda rpr: [word.text_run(text, rpr=rpr, style=self.marker_style, highlight=True)])
 
     def finish(self, document) -> None:
         word.ensure_styles(document)

@@ -18,7 +18,8 @@ from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
-from docx.oxml import parse_xml
+from docx.enum.text import WD_COLOR_INDEX
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 from lxml import etree
@@ -112,30 +113,32 @@ class Footnotes:
         self.part._blob = etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def text_run(text: str, bold: bool = False, italic: bool = False, rpr=None, style: str | None = None):
-    """A w:r of `text` (line breaks kept), with a copy of `rpr` and the given emphasis."""
-    r = etree.Element(qn("w:r"))
-    props = deepcopy(rpr) if rpr is not None else None
-    if bold or italic or style:
-        if props is None:
-            props = etree.Element(qn("w:rPr"))
-        if style:
-            for old in props.findall(qn("w:rStyle")):
-                props.remove(old)
-            el = etree.Element(qn("w:rStyle"))
-            el.set(qn("w:val"), style)
-            props.insert(0, el)
-        for flag, tag in ((bold, "w:b"), (italic, "w:i")):
-            if flag and props.find(qn(tag)) is None:
-                props.append(etree.Element(qn(tag)))
-    if props is not None and len(props):
+def text_run(text: str, bold: bool = False, italic: bool = False, rpr=None, style: str | None = None,
+             highlight: bool = False):
+    """A w:r of `text` (line breaks kept), with a copy of `rpr` and the given emphasis
+    (a highlight is set on the run itself too: not every word processor reads it from a
+    style). Properties go through python-docx's rPr, which keeps the schema's order."""
+    r = OxmlElement("w:r")
+    props = deepcopy(rpr) if rpr is not None else OxmlElement("w:rPr")
+    if not hasattr(props, "get_or_add_b"):  # a plain lxml element: rebuild as python-docx's rPr
+        props = parse_xml(etree.tostring(props))
+    if style:
+        props.style = style
+    if bold or highlight:
+        props.get_or_add_b().val = True
+    if italic:
+        props.get_or_add_i().val = True
+    if highlight:
+        props.get_or_add_highlight().val = WD_COLOR_INDEX.YELLOW
+    if len(props):
         r.append(props)
     for i, line in enumerate(text.split("\n")):
         if i:
-            etree.SubElement(r, qn("w:br"))
-        t = etree.SubElement(r, qn("w:t"))
+            r.append(OxmlElement("w:br"))
+        t = OxmlElement("w:t")
         t.text = line
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        r.append(t)
     return r
 
 

@@ -374,3 +374,13 @@ def test_file_help_states_every_option_once():
     for f in fields(Options):
         assert len(re.findall(rf"^  --{f.name}\b", result.output, re.M)) == 1, f.name
     assert "Example:" in result.output
+
+
+def test_readme_shows_page_one_of_each_kind():
+    from tests.kbtools import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for kind in ("waiver", "restrictions", "oem-application", "installer-conditions", "order-26", "program-redline"):
+        picture = REPO / "docs" / "filings" / f"{kind}.png"
+        assert f"(docs/filings/{kind}.png)" in readme and picture.is_file(), kind
+        assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_size < 100_000, kind
