@@ -22,7 +22,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from msakb.errors import FilingError
-from msakb.filings.versions import Version, load_version, read_paragraphs, similarity
+from msakb.filings.versions import Version, inside, load_version, read_paragraphs, similarity
 from msakb.filings.writers import save_atomically
 
 AUTHOR = "msakb"
@@ -114,7 +114,7 @@ def _atoms(p) -> list:
     (footnote references, drawings) as one atom each."""
     out = []
     for r in p.iter(qn("w:r")):
-        if _under(r, qn("w:del"), p):
+        if inside(r, qn("w:del"), p):
             continue
         rpr = r.find(qn("w:rPr"))
         for child in r:
@@ -129,15 +129,6 @@ def _atoms(p) -> list:
             elif child.tag != qn("w:delText"):
                 out.append(("\ufffc", child, rpr))
     return out
-
-
-def _under(el, tag, stop) -> bool:
-    parent = el.getparent()
-    while parent is not None and parent is not stop:
-        if parent.tag == tag:
-            return True
-        parent = parent.getparent()
-    return False
 
 
 def _tokens(atoms: list) -> list[tuple[str, list]]:
@@ -203,13 +194,18 @@ def compare(old, new, date: str):
     return new
 
 
-def _insert(marker: Marker, el) -> None:
+def _mark_block(marker: Marker, el, kind: str) -> None:
+    """A whole paragraph (its runs and its mark) or table (every row) inserted or deleted."""
     if el.tag == qn("w:p"):
-        marker.mark_runs(el, "ins")
-        marker.mark_paragraph(el, "ins")
+        marker.mark_runs(el, kind)
+        marker.mark_paragraph(el, kind)
     else:
         for tr in el.iter(qn("w:tr")):
-            _mark_row(marker, tr, "ins")
+            _mark_row(marker, tr, kind)
+
+
+def _insert(marker: Marker, el) -> None:
+    _mark_block(marker, el, "ins")
 
 
 def _put_back(marker: Marker, el, before, styles: set) -> None:
@@ -221,12 +217,7 @@ def _put_back(marker: Marker, el, before, styles: set) -> None:
     if before is None:
         raise FilingError("internal error: the redline has nowhere to put a removed paragraph; please report it")
     before.addprevious(copy)
-    if copy.tag == qn("w:p"):
-        marker.mark_runs(copy, "del")
-        marker.mark_paragraph(copy, "del")
-    else:
-        for tr in copy.iter(qn("w:tr")):
-            _mark_row(marker, tr, "del")
+    _mark_block(marker, copy, "del")
 
 
 def _mark_row(marker: Marker, tr, kind: str) -> None:

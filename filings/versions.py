@@ -119,7 +119,7 @@ def read_paragraphs(source, accept: bool = True) -> list[str]:
             continue
         text = []
         for el in p.iter(qn("w:t"), qn("w:delText"), qn("w:tab"), qn("w:br"), qn("w:cr")):
-            if _inside(el, dropped, p) or _inside(el, qn("w:pPr"), p):
+            if inside(el, dropped, p) or inside(el, qn("w:pPr"), p):
                 continue
             if el.tag in (qn("w:t"), qn("w:delText")):
                 text.append(el.text or "")
@@ -144,7 +144,8 @@ def _in_dropped_row(p, dropped) -> bool:
     return False
 
 
-def _inside(el, tag: str, stop) -> bool:
+def inside(el, tag: str, stop) -> bool:
+    """Is `el` inside a `tag` element below `stop`?"""
     parent = el.getparent()
     while parent is not None and parent is not stop:
         if parent.tag == tag:

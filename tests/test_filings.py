@@ -94,12 +94,19 @@ def test_to_complete_markers_are_listed_at_the_end(texts):
 
 # -- Word templates staff edit in Word --------------------------------------------------------
 
-def test_a_template_edited_in_word_changes_the_filing(built_db, tmp_path):
+def house_template(tmp_path, kind: str, paragraph: str):
+    """A house-style folder holding the shipped template of `kind` with a paragraph added, as
+    someone editing it in Word would (python-docx opens, adds, saves)."""
     house = tmp_path / "house"
-    house.mkdir()
-    doc = Document(str(TEMPLATES / "waiver.docx"))
-    doc.add_paragraph("House rule: keep this form with the customer's file for {{ filer.short }}.")
-    doc.save(str(house / "waiver.docx"))
+    house.mkdir(exist_ok=True)
+    doc = Document(str(TEMPLATES / f"{kind}.docx"))
+    doc.add_paragraph(paragraph)
+    doc.save(str(house / f"{kind}.docx"))
+    return house
+
+
+def test_a_template_edited_in_word_changes_the_filing(built_db, tmp_path):
+    house = house_template(tmp_path, "waiver", "House rule: keep this form with the customer's file for {{ filer.short }}.")
     out = tmp_path / "w.docx"
     invoke("file", "waiver", "--db", str(built_db), "--utility", "eversource-ct", "--templates", str(house), "--out", str(out))
     assert "House rule: keep this form with the customer's file for Eversource." in docx_text(out)
@@ -110,11 +117,7 @@ def test_a_template_edited_in_word_changes_the_filing(built_db, tmp_path):
 
 
 def test_a_missing_value_names_the_template_and_the_tag(built_db, tmp_path):
-    house = tmp_path / "house"
-    house.mkdir()
-    doc = Document(str(TEMPLATES / "restrictions.docx"))
-    doc.add_paragraph("Account manager: {{ filer.account_manager }}")
-    doc.save(str(house / "restrictions.docx"))
+    house = house_template(tmp_path, "restrictions", "Account manager: {{ filer.account_manager }}")
     out = tmp_path / "r.docx"
     result = CliRunner().invoke(cli, ["file", "restrictions", "--db", str(built_db), "--utility", "sce",
                                       "--templates", str(house), "--out", str(out)])
@@ -125,11 +128,7 @@ def test_a_missing_value_names_the_template_and_the_tag(built_db, tmp_path):
 
 
 def test_none_never_prints(built_db, tmp_path):
-    house = tmp_path / "house"
-    house.mkdir()
-    doc = Document(str(TEMPLATES / "waiver.docx"))
-    doc.add_paragraph("Technology: {{ utility.installation_model }} {{ utility.kind }} {{ utility.source_id }} {{ state.framework_status }}")
-    doc.save(str(house / "waiver.docx"))
+    house = house_template(tmp_path, "waiver", "Installation model: {{ utility.installation_model }}")
     result = CliRunner().invoke(cli, ["file", "waiver", "--db", str(built_db), "--utility", "ui", "--templates",
                                       str(house), "--out", str(tmp_path / "w.docx")])
     assert result.exit_code == 1
