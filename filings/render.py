@@ -18,6 +18,7 @@ import re
 import secrets
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -115,9 +116,24 @@ def _finalize(value):
     return value
 
 
+class _Environment(SandboxedEnvironment):
+    """Strict, escaped, sandboxed; a template's XML compiled once per process (docxtpl hands
+    the environment the whole part as a string on every render)."""
+
+    @lru_cache(maxsize=64)
+    def _compiled(self, source: str):
+        return super().from_string(source)
+
+    def from_string(self, source, globals=None, template_class=None):
+        if globals or template_class:
+            return super().from_string(source, globals, template_class)
+        return self._compiled(source)
+
+
+@lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """Strict, escaped, sandboxed: the one environment every template renders with."""
-    return SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True, finalize=_finalize)
+    """The one environment every template renders with."""
+    return _Environment(undefined=jinja2.StrictUndefined, autoescape=True, finalize=_finalize)
 
 
 def render(path: Path, context: dict, sheet: Sheet):
