@@ -422,3 +422,21 @@ def test_readme_shows_page_one_of_each_kind():
         picture = REPO / "docs" / "filings" / f"{kind}.png"
         assert f"(docs/filings/{kind}.png)" in readme and picture.is_file(), kind
         assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_size < 100_000, kind
+
+
+def test_reference_data_for_captions_is_validated(tmp_path):
+    """kb/gazetteer/parties.yaml: each fact with where it was read; a malformed file is one
+    clear line naming the file and the field."""
+    from msakb.errors import MsakbError
+    from msakb.knowledge.parties import load_parties
+    from tests.kbtools import KB
+
+    parties = load_parties(KB)
+    assert parties.commission("CT").name == "Public Utilities Regulatory Authority"
+    assert parties.entity("eversource-ct").legal_name == "The Connecticut Light and Power Company"
+    assert parties.commission("CA") is None and parties.entity("sce") is None  # not yet sourced: markers
+    (tmp_path / "gazetteer").mkdir()
+    (tmp_path / "gazetteer" / "parties.yaml").write_text(
+        "utilities:\n  - {id: ui, legal_name: The United Illuminating Company, short: UI}\n", encoding="utf-8")
+    with pytest.raises(MsakbError, match=r"parties\.yaml: utilities\.0\.source: Field required; see msakb/knowledge/parties\.py"):
+        load_parties(tmp_path)
