@@ -31,6 +31,7 @@ class Kb:
         if "sources" not in tables or "build_info" not in tables:
             raise FilingError(f"{path} is not an msakb knowledge base (no sources/build_info tables); rebuild it")
         self.tables = tables
+        self._conflicts: list[dict] | None = None
 
     def rows(self, sql: str, *params) -> list[dict]:
         """Rows of a query as dicts; a table the build did not create reads as empty."""
@@ -47,6 +48,12 @@ class Kb:
 
     def close(self) -> None:
         self.conn.close()
+
+    def conflicts(self) -> list[dict]:
+        """Every row of `conflicts` (read once: a filing asks for each passage it prints)."""
+        if self._conflicts is None:
+            self._conflicts = self.rows("SELECT * FROM conflicts ORDER BY id")
+        return self._conflicts
 
     # -- the parties a filing names -------------------------------------------------------
 

@@ -70,7 +70,9 @@ class Sheet:
     first_note: int
     nonce: str = field(default_factory=lambda: str(secrets.randbelow(10**12)))
     pieces: dict = field(default_factory=dict)
-    notes: list = field(default_factory=list)  # (id, blocks-as-paragraphs builder)
+    notes: list = field(default_factory=list)  # (id, head runs, quoted blocks)
+    reference: object = None  # makes a footnote's reference run, once the document's notes are read
+    marker_style: str = word.MARKER
 
     def piece(self, make) -> Piece:
         n = len(self.pieces)
@@ -81,7 +83,7 @@ class Sheet:
         """A footnote: `head` runs (markup Runs) then the quoted blocks."""
         nid = self.first_note + len(self.notes)
         self.notes.append((nid, head, quote))
-        return self.piece(lambda rpr, nid=nid: [self._refs(nid)])
+        return self.piece(lambda rpr, nid=nid: [self.reference(nid)])
 
     def marker(self, text: str) -> Piece:
         """Highlighted text ('[TO COMPLETE: …]'), in the document's 'To Complete' style."""
@@ -91,7 +93,7 @@ class Sheet:
         word.ensure_styles(document)
         self.marker_style = word.style_id(document, "To Complete", word.MARKER)
         footnotes = word.Footnotes(document)
-        self._refs = footnotes.reference
+        self.reference = footnotes.reference
         for nid, head, quote in self.notes:
             first = word.runs_of(head)
             paragraphs, indents = word.markup_paragraphs(quote, indent=142)
