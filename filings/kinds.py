@@ -33,7 +33,7 @@ def waiver(f: Filing, o: Options) -> dict:
     said = c.statements(f.kb, where, list(topics), device and device["id"])
     sections, reported = [], []
     for topic, heading in topics.items():
-        terms, others = split(f, said[topic], u, "statements")
+        terms, others = split(f, said[topic], u)
         sections.append({"topic": topic, "heading": heading, "terms": c.items(f.kb, f.cites, f.speakers, terms)})
         reported += [{**i, "topic": heading} for i in c.items(f.kb, f.cites, f.speakers, others)]
     reported += [{**i, "topic": topics.get("lifespan", "Expected lifespan")}
@@ -68,7 +68,7 @@ def _order_items(f: Filing, utility: dict | None) -> list[dict]:
     if utility is None:
         return []
     rows = f.kb.rows("SELECT * FROM directives ORDER BY docket, item, id")
-    terms, _ = split(f, rows, utility, "directives")
+    terms, _ = split(f, rows, utility)
     return [{**i, "kind": answering_kind(i["text"])} for i in c.items(f.kb, f.cites, f.speakers, terms)]
 
 
@@ -111,7 +111,7 @@ def installer_conditions(f: Filing, o: Options) -> dict:
     own, reported_models = installation_models(f, utilities)
     terms, reported = restriction_items(f, where, conf.get("categories"))
     said = c.statements(f.kb, where, ["maintenance", "failure_contact"])
-    care, care_reported = split(f, said["maintenance"] + said["failure_contact"], where["utility"], "statements")
+    care, care_reported = split(f, said["maintenance"] + said["failure_contact"], where["utility"])
     return {
         **f.common(where["utility"], where["state"]),
         "utility": where["utility"], "state": where["state"],

@@ -72,7 +72,7 @@ def _answers(f: Filing, utility: dict, rows: list[dict]) -> list[dict]:
     working group's minutes recording what the EDCs said), each marked whether it is own."""
     groups = f.groups(utility)
     short = (f.parties.entity(utility["id"]).short if f.parties.entity(utility["id"]) else utility["name"]).lower()
-    own = [r for r in rows if f.speakers.is_term(r, utility, groups, "statements")]
+    own = [r for r in rows if f.speakers.is_term(r, utility, groups)]
     named = [r for r in rows if r not in own and short in (r.get("quote") or "").lower()]
     return [{**i, "own": r in own} for i, r in zip(c.items(f.kb, f.cites, f.speakers, own + named), own + named)]
 
@@ -83,7 +83,7 @@ def package(f: Filing, o) -> dict:
     where = c.scope(f.kb, o.utility, None)
     utility = where["utility"]
     rows = directives(f, o.docket)
-    terms, _ = split(f, rows, utility, "directives")
+    terms, _ = split(f, rows, utility)
     if not terms:
         states = sorted({r["state"] for r in rows if r.get("state")})
         edcs = [r["id"] for r in f.kb.rows("SELECT id FROM utilities WHERE state IN (SELECT value FROM json_each(?)) "

@@ -12,10 +12,10 @@ from msakb.filings.filing import Filing
 from msakb.filings.restrictions import restrictions as merged_restrictions
 
 
-def split(f: Filing, rows: list[dict], utility: dict | None, table: str | None = None) -> tuple[list, list]:
+def split(f: Filing, rows: list[dict], utility: dict | None) -> tuple[list, list]:
     """(terms, reported) of fact rows for a filing by `utility` (None: a state-wide list)."""
     groups = f.groups(utility)
-    flags = [f.speakers.is_term(r, utility, groups, table) for r in rows]
+    flags = [f.speakers.is_term(r, utility, groups) for r in rows]
     return [r for r, t in zip(rows, flags) if t], [r for r, t in zip(rows, flags) if not t]
 
 

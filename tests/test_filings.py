@@ -313,25 +313,19 @@ FILERS = {"waiver-sce": "sce", "waiver-pseg": "pseg", "waiver-eversource": "ever
 
 
 def attributed_rows(db) -> dict[str, list[dict]]:
-    """quote -> the fact rows quoting it, each with its attribution: the row's own columns
-    where the knowledge base has them, else its source's manifest voice (a utility's document
-    states its own rules, a regulator's its orders; the directives table holds orders)."""
+    """quote -> the fact rows quoting it (with their attribution columns and table)."""
     import sqlite3
 
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
-    voices = {r["id"]: r["voice"] for r in conn.execute("SELECT id, voice FROM sources")}
     out: dict[str, list[dict]] = {}
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%'")]
     for table in tables:
         columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-        if not {"quote", "source_id"} <= columns or table in ("citations", "conflicts"):
+        if not {"quote", "source_id", "attribution"} <= columns or table in ("citations", "conflicts"):
             continue
         for r in conn.execute(f"SELECT * FROM {table}"):
             row = {**dict(r), "_table": table}
-            if row.get("attribution") is None:
-                row["attribution"] = "order" if table == "directives" else {"utility": "own", "regulator": "order"}.get(
-                    voices.get(row["source_id"]), "report")
             if table == "utilities":
                 row["utility_id"] = row["id"]
             out.setdefault(row["quote"], []).append(row)
@@ -440,3 +434,19 @@ def test_reference_data_for_captions_is_validated(tmp_path):
         "utilities:\n  - {id: ui, legal_name: The United Illuminating Company, short: UI}\n", encoding="utf-8")
     with pytest.raises(MsakbError, match=r"parties\.yaml: utilities\.0\.source: Field required; see msakb/knowledge/parties\.py"):
         load_parties(tmp_path)
+
+
+def test_a_knowledge_base_without_attribution_is_refused(built_db, tmp_path):
+    import sqlite3
+
+    old = tmp_path / "old.db"
+    shutil.copy(built_db, old)
+    conn = sqlite3.connect(old)
+    with conn:
+        conn.execute("UPDATE restrictions SET attribution = NULL WHERE id = 'sce-msa-program-guidelines-2025/restrictions/eligibility-1'")
+    conn.close()
+    result = CliRunner().invoke(cli, ["file", "restrictions", "--db", str(old), "--utility", "sce", "--out", str(tmp_path / "r.docx")])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {old}: row 'sce-msa-program-guidelines-2025/restrictions/eligibility-1' does not say "
+                             "who states it (no voice, speaker or attribution): the knowledge base predates attribution; "
+                             "rebuild it with msakb build\n")
