@@ -442,11 +442,11 @@ def test_a_knowledge_base_without_attribution_is_refused(built_db, tmp_path):
     old = tmp_path / "old.db"
     shutil.copy(built_db, old)
     conn = sqlite3.connect(old)
-    with conn:
-        conn.execute("UPDATE restrictions SET attribution = NULL WHERE id = 'sce-msa-program-guidelines-2025/restrictions/eligibility-1'")
+    with conn:  # a table as a build from before issue 11 wrote it: no attribution columns
+        conn.execute("ALTER TABLE restrictions DROP COLUMN attribution")
     conn.close()
     result = CliRunner().invoke(cli, ["file", "restrictions", "--db", str(old), "--utility", "sce", "--out", str(tmp_path / "r.docx")])
     assert result.exit_code == 1
-    assert result.output == (f"Error: {old}: row 'sce-msa-program-guidelines-2025/restrictions/eligibility-1' does not say "
+    assert result.output == (f"Error: {old}: row 'kilowire-connectder-ev-article/restrictions/installation-1' does not say "
                              "who states it (no voice, speaker or attribution): the knowledge base predates attribution; "
                              "rebuild it with msakb build\n")
