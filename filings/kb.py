@@ -139,6 +139,7 @@ class Citations:
         if src is None:
             src = self._sources[row["source_id"]] = self.kb.source(row["source_id"])
         return {"key": key, "source_id": src["id"], "title": src["title"], "publisher": src["publisher"],
+                "speaker": row.get("speaker") or src["publisher"],
                 "as_of": src["as_of"] or "undated", "url": src["url"], "quote": row["quote"],
                 "sha256": src["sha256"]}
 
@@ -161,11 +162,13 @@ class Citations:
                 head.append(Run((" " if head else "") + f"See note {self.first[e['key']]} ({e['publisher']}, {e['title']})."))
                 continue
             self.first[e["key"]] = self.printed
-            if e["source_id"] != last_source:  # passages of one source follow its name once
+            if (e["source_id"], e["speaker"]) != last_source:  # passages of one source follow its name once
                 as_of = "undated" if e["as_of"] == "undated" else f"as of {e['as_of']}"
-                head += [Run((" " if head else "") + e["publisher"] + ", "), Run(e["title"], italic=True),
+                # a party's own words inside another's document: say whose they are, and where
+                who = e["publisher"] if e["speaker"] == e["publisher"] else f"{e['speaker']}, quoted in {e['publisher']}"
+                head += [Run((" " if head else "") + who + ", "), Run(e["title"], italic=True),
                          Run(f" ({as_of})" + (f", {e['url']}." if e["url"] else "."))]
-                last_source = e["source_id"]
+                last_source = (e["source_id"], e["speaker"])
             quote += [b for b in quote_blocks(e["quote"]) if not quote or b.text != quote[-1].text]
         return self.sheet.note(head, quote)
 

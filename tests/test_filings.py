@@ -382,7 +382,7 @@ def test_markdown_preview_reads_the_word_document(built_db, tmp_path):
     md = out.read_text(encoding="utf-8")
     assert md.startswith("# Restrictions on Meter Socket Adapter Use\n\n**New Jersey**\n")
     assert "PSE&G" in md and "&amp;" not in md
-    assert re.search(r"\n\[\^1\]: TESCO Metering, Meter Socket Adapters: .+\(as of 2026-03-18\)", md)
+    assert re.search(r"\n\[\^1\]: Public Service Electric and Gas, quoted in TESCO Metering, Meter Socket Adapters: .+\(as of 2026-03-18\)", md)
 
 
 def test_unknown_ids_and_missing_options_are_one_line(built_db, tmp_path):
