@@ -413,8 +413,8 @@ def test_readme_shows_page_one_of_each_kind():
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for kind in ("waiver", "restrictions", "oem-application", "installer-conditions", "order-26", "program-redline"):
-        picture = REPO / "docs" / "filings" / f"{kind}.png"
-        assert f"(docs/filings/{kind}.png)" in readme and picture.is_file(), kind
+        picture = REPO / "filings" / "pictures" / f"{kind}.png"
+        assert f"(filings/pictures/{kind}.png)" in readme and picture.is_file(), kind
         assert picture.read_bytes().startswith(b"\x89PNG") and picture.stat().st_size < 100_000, kind
 
 
