@@ -1,11 +1,14 @@
 """The review queue in the database: a build step runs the generic extractor
-(extract/candidates/) over every source and writes the `candidates` table, each with its
-status from the review decisions (kb/review/decisions.yaml) or `covered` when a row of its
-table already comes from the same passage. `report` prints, per source, where its facts
-came from (`msakb build --report`)."""
+(extract/candidates/) over every source and writes the `candidates` table: each proposal
+with the device it names resolved among every device the build knows
+(extract/candidates/known_devices.py), and its status from the review decisions
+(kb/review/decisions.yaml), or `covered` when a row of its table already comes from the
+same passage. A table row the source's dedicated parser already read is not proposed again.
+`report` prints, per source, where its facts came from (`msakb build --report`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -13,89 +16,158 @@ from pathlib import Path
 from msakb.db.pipeline.cache import per_source
 from msakb.db.pipeline.patch_writes import Patch
 from msakb.db.pipeline.step import Step
-from msakb.errors import BuildError
-from msakb.extract.candidates.extractor import Candidate, propose
+from msakb.db.store.models import FACT_TABLES
+from msakb.extract.candidates.extractor import propose
+from msakb.extract.candidates.known_devices import KnownDevices
+from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.decisions import load_decisions
 from msakb.knowledge.gazetteer import load_gazetteer
+from msakb.knowledge.manifest import load_manifest, read_source
 
-# The tables a candidate is proposed for (extract/candidates/extractor.py): their rows may
-# cover it.
-PROPOSED = ("approvals", "restrictions", "specs", "fees", "timelines")
 # Rows of these tables with these fields equal to the candidate's count as the same fact;
 # other tables need only an overlapping passage.
-_SAME = {"specs": ("quantity",), "approvals": ("device_id", "utility_id")}
-
-
-def _agrees(key: str, row_value, candidate_value) -> bool:
-    """A parser may name a quantity more precisely than a candidate ('breaker_current' for
-    'current'); that is the same fact."""
-    if row_value == candidate_value:
-        return True
-    return key == "quantity" and isinstance(row_value, str) and row_value.endswith(f"_{candidate_value}")
+_SAME = {"approvals": ("device_id", "utility_id"), "utilities": ("id",), "devices": ("id",)}
 NOT_FACTS = {"candidates", "citations", "conflicts", "approval_changes"}
+# The field of a candidate that states a spec row's quantity (a spec is a field of the statement).
+_SPEC_FIELDS = {"current": "amps", "fault_current": "kA", "voltage": "volts", "frequency": "hertz",
+                "meter_form": "meter_form", "phase": "phase", "power": "power", "standard": "standard",
+                "jaws": "jaws"}
 
 
-def covering_rows(c: Candidate, by_source: dict) -> list[dict]:
+def _spec_in(quantity: str, fields: dict) -> bool:
+    """A parser may name a quantity more precisely ('breaker_current' for 'current')."""
+    key = _SPEC_FIELDS.get(quantity) or next((f for q, f in _SPEC_FIELDS.items() if quantity.endswith(f"_{q}")), None)
+    return bool(key and fields.get(key))
+
+
+def resolved(c: dict, known: KnownDevices) -> dict | None:
+    """The candidate with the device it names resolved (a new device's row among the rows
+    it needs); None for an approval or device proposal whose device no one knows."""
+    if not c.get("device"):
+        return c
+    did, new = known.resolve(c["device"])
+    if did is None and c["table"] in ("approvals", "devices"):
+        return None
+    values, support = dict(c["values"]), list(c["support"])
+    if c["table"] == "devices":
+        row = new or known.rows.get(did) or {}
+        values = {**{k: row.get(k) for k in ("manufacturer", "product", "model", "family_id") if row.get(k)},
+                  **values, "id": did}
+        new = None  # the proposal is the device's row itself
+    else:
+        values["device_id"] = did
+    if new is not None:
+        d = c["device"]
+        support.append({"table": "devices", "values": new, "char_start": d["start"], "char_end": d["end"]})
+    return {**c, "values": values, "support": support}
+
+
+def covering_rows(c: dict, by_source: dict) -> list[dict]:
     """Rows of the candidate's table, from its source, whose passage overlaps its passage
-    (and, for specs and approvals, that agree on what the fact is about)."""
+    (and, for approvals, utilities and devices, that are about the same thing)."""
     out = []
-    for r in by_source.get((c.table, c.source_id), []):
-        if r["char_start"] < c.span.end and c.span.start < r["char_end"]:
-            if all(_agrees(k, r.get(k), c.values.get(k)) for k in _SAME.get(c.table, ())):
+    for r in by_source.get((c["table"], c["source_id"]), []):
+        if r["char_start"] < c["end"] and c["start"] < r["char_end"]:
+            if all(r.get(k) == c["values"].get(k) for k in _SAME.get(c["table"], ())):
                 out.append(r)
     return out
 
 
-def candidate_row(c: Candidate, status: str, table: str | None = None, values: dict | None = None,
+def candidate_row(c: dict, text: str, status: str, table: str | None = None, values: dict | None = None,
                   reason: str | None = None) -> dict:
     return {
-        "id": c.id, "kind": c.kind, "classification": c.classification,
-        "table_name": table or c.table, "proposed": json.dumps(values if values is not None else c.values, sort_keys=True),
-        "trigger": c.trigger.raw, "trigger_start": c.trigger.start, "trigger_end": c.trigger.end,
-        "entities": json.dumps([{"label": e.label, "rule": e.rule, "text": e.text, "start": e.span.start,
-                                 "end": e.span.end} for e in c.entities]) if c.entities else None,
-        "terms": "; ".join(c.terms) or None,
-        "support": json.dumps(c.support) if c.support else None,
+        "id": c["id"], "kind": c["kind"], "classification": c["classification"],
+        "table_name": table or c["table"],
+        "proposed": json.dumps(values if values is not None else c["values"], sort_keys=True),
+        "fields": json.dumps(c["fields"], sort_keys=True) if c["fields"] else None,
+        "trigger": text[c["trigger_start"]:c["trigger_end"]], "trigger_start": c["trigger_start"],
+        "trigger_end": c["trigger_end"],
+        "entities": json.dumps([{"label": e[0], "rule": e[1], "text": text[e[2]:e[3]], "start": e[2], "end": e[3]}
+                                for e in c["entities"]]) if c["entities"] else None,
+        "terms": "; ".join(c["terms"]) or None,
+        "support": json.dumps(c["support"]) if c["support"] else None,
         "status": status, "reason": reason,
-        "source_id": c.source_id, "quote": c.span.raw, "char_start": c.span.start, "char_end": c.span.end,
-        "rule": c.rule,
+        "source_id": c["source_id"], "quote": text[c["start"]:c["end"]], "char_start": c["start"], "char_end": c["end"],
+        "rule": c["rule"],
     }
+
+
+# Rows that no parser wrote: derived from other rows, or reviewed (a statement an
+# annotation states is still proposed, so that an accepted candidate stays accepted).
+_DERIVED_TABLES = {"candidates", "conflicts", "rules", "approval_changes"}
+# What the step reads: the rows the parsers and annotations gave (their passages, the rows
+# that cover a candidate, every device a candidate may name).
+READS = tuple(t for t in FACT_TABLES if t not in _DERIVED_TABLES)
+_NOT_PARSED = ("generic:", "annotation:", "gazetteer:")
+
+
+def parsed_spans(rows: dict[str, list[dict]]) -> dict[str, list[tuple[int, int]]]:
+    """Per source, the passages its dedicated parser turned into rows (each of its records
+    is a row or a citation quoting its passage): a function of the source alone."""
+    out: dict[str, set] = {}
+    for table, table_rows in rows.items():
+        if table in _DERIVED_TABLES:
+            continue
+        for r in table_rows:
+            if "char_start" in r and not str(r.get("rule", "")).startswith(_NOT_PARSED):
+                out.setdefault(r["source_id"], set()).add((r["char_start"], r["char_end"]))
+    return {s: sorted(v) for s, v in out.items()}
 
 
 def derive(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]:
     gaz = load_gazetteer(str(Path(kb) / "gazetteer"))
     decisions = load_decisions(kb)
+    known = KnownDevices(rows.get("devices", []), gaz)
     by_source: dict[tuple[str, str], list[dict]] = {}
-    for table in PROPOSED:
-        for r in rows.get(table, []):
-            by_source.setdefault((table, r["source_id"]), []).append(r)
+    for table, table_rows in rows.items():
+        for r in table_rows:
+            if "source_id" in r and "char_start" in r:
+                by_source.setdefault((table, r["source_id"]), []).append(r)
+    read = parsed_spans(rows)
     out = []
     for doc in docs:
-        for c in per_source("candidates", doc, lambda: propose(doc, gaz)):  # pure per source: cached
-            if c.table not in PROPOSED:
-                raise BuildError(f"candidate {c.id} ({c.rule}) is for table {c.table!r}: add it to "
-                                 "db/derive/candidates.py PROPOSED, whose rows cover candidates")
-            d = decisions.get(c.id)
+        spans = read.get(doc.id, [])
+        # pure per source (its text, the gazetteer and what its parser read): cached under all three
+        name = "candidates-" + hashlib.sha256(repr(spans).encode()).hexdigest()[:16]
+        seen = set()
+        for proposed in per_source(name, doc, lambda: propose(doc, gaz, spans)):
+            c = resolved(proposed, known)
+            if c is None:
+                continue
+            same = (c["start"], c["end"], c["table"], c["values"].get("device_id"), c["values"].get("id"))
+            if c.get("device") and same in seen:
+                continue  # "Tesla Backup Switch, model 1624171-02-E": one device, named twice
+            seen.add(same)
+            d = decisions.get(c["id"])
             if d is not None and d.decision in ("accepted", "rejected"):
-                out.append(candidate_row(c, d.decision, d.table, d.values or None, d.reason))
+                out.append(candidate_row(c, doc.text, d.decision, d.table, d.values or None, d.reason))
             elif d is not None:  # edited, still to be decided
-                out.append(candidate_row(c, "pending", d.table, {**c.values, **d.values}))
+                out.append(candidate_row(c, doc.text, "pending", d.table, {**c["values"], **d.values}))
             else:
-                out.append(candidate_row(c, "covered" if covering_rows(c, by_source) else "pending"))
+                out.append(candidate_row(c, doc.text, "covered" if covering_rows(c, by_source) else "pending"))
     return {"candidates": out}
+
+
+def _devices_named(out: dict) -> set:
+    return {(d["id"], d.get("manufacturer"), d.get("product"), d.get("model"), d.get("family_id"), d.get("is_family"))
+            for d in out.get("devices", [])}
 
 
 def patch_candidates(p: Patch) -> None:
     """The candidates of every source whose rows changed (a candidate is covered by its
-    source's rows), and of no removed source."""
-    srcs = (p.changed | p.differing_sources()) - p.removed
+    source's rows, and its source's parser read what it is not proposed from); of every
+    source when the devices known changed (a candidate names a device among them); of no
+    removed source."""
+    every = _devices_named(p.old_out) != _devices_named(p.new_out)
+    srcs = (set(p.docs) if every else p.changed | p.differing_sources()) - p.removed
     p.writer.delete("candidates", p.writer.where("source_id", srcs | p.removed))
     if srcs:
-        rows = {t: p.of_sources(t, srcs) for t in PROPOSED}
+        rows = {t: p.of_sources(t, srcs) for t in READS}
+        rows["devices"] = p.writer.select("devices")  # every device a candidate may name
         p.writer.insert("candidates", derive(rows, [d for d in p.all_docs if d.id in srcs], p.kb)["candidates"])
 
 
-STEP = Step("candidates", reads=PROPOSED, derives=("candidates",), derive=derive, patch=patch_candidates)
+STEP = Step("candidates", reads=READS, derives=("candidates",), derive=derive, patch=patch_candidates)
 
 
 def report(db_path: Path) -> str:
@@ -137,27 +209,34 @@ def report(db_path: Path) -> str:
     return "\n".join(lines)
 
 
-def overlap(db_path: Path, tables=("restrictions", "approvals", "specs")) -> dict[str, tuple[int, int]]:
-    """How many rows of each table that dedicated parsers wrote a candidate of the same
-    table also proposes (same source, overlapping passage, and for specs the same quantity,
-    for approvals the same device and utility): {table: (covered, total)}."""
+def overlap(db_path: Path, kb: Path, tables=("restrictions", "approvals", "specs")) -> dict[str, tuple[int, int]]:
+    """The generic extractor against the dedicated parsers, as a measure of the extractor:
+    run over every source of `kb` with nothing skipped (a build skips what a parser read),
+    how many rows of each table the parsers wrote a candidate also proposes (same source,
+    overlapping passage; for approvals the same device and utility in an approvals
+    candidate, for restrictions a restrictions candidate, for specs a candidate of any table
+    with the spec's quantity among its fields): {table: (covered, total)}."""
+    gaz = load_gazetteer(str(Path(kb) / "gazetteer"))
     conn = sqlite3.connect(db_path)
     conn.row_factory = sqlite3.Row
     try:
-        cands: dict[tuple[str, str], list[dict]] = {}
-        for c in conn.execute("SELECT source_id, table_name, proposed, char_start, char_end FROM candidates"):
-            cands.setdefault((c["table_name"], c["source_id"]), []).append(
-                {**json.loads(c["proposed"]), "char_start": c["char_start"], "char_end": c["char_end"]})
+        known = KnownDevices([dict(r) for r in conn.execute("SELECT * FROM devices")], gaz)
+        cands: dict[str, list[dict]] = {}
+        for entry in load_manifest(Path(kb) / "sources" / "manifest.yaml").sources:
+            doc = SourceDoc(entry.id, read_source(entry, Path(kb) / "sources"), entry)
+            cands[entry.id] = [c for c in map(lambda c: resolved(c, known), propose(doc, gaz)) if c is not None]
         out = {}
         for t in tables:
             covered = total = 0
             for r in conn.execute(f"SELECT * FROM [{t}] WHERE rule NOT LIKE 'generic:%' AND rule NOT LIKE 'annotation:%'"):
                 r = dict(r)
                 total += 1
-                same = _SAME.get(t, ())
-                if any(c["char_start"] < r["char_end"] and r["char_start"] < c["char_end"]
-                       and all(_agrees(k, r.get(k), c.get(k)) for k in same) for c in cands.get((t, r["source_id"]), [])):
-                    covered += 1
+                near = [c for c in cands.get(r["source_id"], []) if c["start"] < r["char_end"] and r["char_start"] < c["end"]]
+                if t == "specs":
+                    ok = any(_spec_in(r["quantity"], c["fields"]) for c in near)
+                else:
+                    ok = any(c["table"] == t and all(r.get(k) == c["values"].get(k) for k in _SAME.get(t, ())) for c in near)
+                covered += ok
             out[t] = (covered, total)
         return out
     finally:

@@ -416,17 +416,21 @@ class ApprovalChange(Fact, table=True):
 
 
 class CandidateFact(Fact, table=True):
-    """A fact the generic extractor proposes (extract/candidates/extractor.py) for a person to review
-    (`msakb review`). Its provenance is the passage; `rule` the rule that proposed it.
+    """A fact the generic extractor proposes (extract/candidates/) for a person to review
+    (`msakb review`). Its provenance is the whole statement; `rule` the rule that proposed it.
     `status`: pending, covered (a row of its table from the same passage exists already),
     accepted (now an annotation in kb/annotations/review-<source>.yaml) or rejected."""
 
     __tablename__ = "candidates"
     id: str = Field(primary_key=True, description="stable: hash of source id, offsets and rule")
-    kind: str = Field(description="obligation, approval, spec, fee or timeline")
+    kind: str = Field(description="what the statement is: approval, installation_model, installation, eligibility, "
+                      "requirement (with enumerated parts), definition, fee, timeline, deadline, device or obligation")
     classification: Optional[str] = Field(default=None, description="requirement/prohibition/permission, status or entity label")
     table_name: str = Field(description="the table the fact would go to")
     proposed: str = Field(description="the row's values, as JSON")
+    fields: Optional[str] = Field(default=None, description="the entities inside the statement as values (amps, kA, volts, "
+                                  "model, standard, fee, days, date), an eligibility statement's limits and an "
+                                  "enumerated clause's parts, as JSON")
     trigger: str = Field(description="the cue or entity that made the passage a candidate")
     trigger_start: int
     trigger_end: int

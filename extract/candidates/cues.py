@@ -1,4 +1,4 @@
-"""The words that make a passage a candidate fact, found by spaCy matchers whose patterns
+"""The words that make a statement a candidate fact, found by spaCy matchers whose patterns
 are data:
 
 - obligation cues (`patterns/obligations.jsonl`, a token Matcher): "shall", "must not",
@@ -8,8 +8,9 @@ are data:
   thing ("meter collar", "MCD", "socket-mounted transfer switch") mapped to one term
   ("meter socket adapter").
 
-Both run on the field's tokenizer (that of msakb.extract.shared.entities.nlp_for), so a hyphenated
-word is one token here as in the entity patterns.
+Both run on the entity pipeline's tokenizer and vocabulary (extract.shared.entities.nlp_for),
+so one Doc of a statement serves the entity ruler and these matchers alike
+(extract/candidates/analysis.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 from spacy.matcher import Matcher, PhraseMatcher
@@ -26,14 +26,18 @@ from spacy.util import filter_spans
 
 from msakb.errors import MsakbError
 from msakb.extract.shared.entities import nlp_for
-from msakb.extract.shared.text import Span
 from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.text import Span
 
 OBLIGATIONS = PATTERNS / "obligations.jsonl"
 SYNONYMS = PATTERNS / "synonyms.yaml"
 CONFIG = PATTERNS / "candidates.yaml"
+PROPOSALS = PATTERNS / "proposals.yaml"
 # When one passage has cues of several kinds, the strongest names it.
 PRIORITY = {"prohibition": 3, "requirement": 2, "permission": 1}
+# Words too common to tell a statement with an obligation from one without: a pattern is
+# recognised in the prefilter by another of its words ("is required" by "required").
+_COMMON = {"is", "are", "be", "been", "do", "does", "will", "not", "no", "never", "n't", "to", "or", "remain", "remains"}
 
 
 @dataclass(frozen=True)
@@ -43,40 +47,39 @@ class Cue:
     span: Span
 
 
+def _yaml(path) -> dict:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    except yaml.YAMLError as e:
+        raise MsakbError(f"{path}: not valid YAML: {e}") from None
+
+
 @lru_cache(maxsize=None)
 def config() -> dict:
+    return _yaml(CONFIG)
+
+
+@lru_cache(maxsize=None)
+def shapes() -> dict:
+    """patterns/proposals.yaml, each pattern compiled (a bad one fails naming its id)."""
+    data = _yaml(PROPOSALS)
+    out = dict(data)
     try:
-        return yaml.safe_load(CONFIG.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise MsakbError(f"{CONFIG}: not valid YAML: {e}") from None
+        for key in ("definitions", "installation_models"):
+            out[key] = [{**p, "rx": re.compile(p["pattern"])} for p in data.get(key) or []]
+        for key, value in data.items():
+            if isinstance(value, str):
+                out[key] = re.compile(value)
+        out["eligibility"] = {k: re.compile(v) for k, v in (data.get("eligibility") or {}).items()}
+    except (re.error, KeyError, TypeError) as e:
+        raise MsakbError(f"{PROPOSALS}: invalid pattern: {e}") from None
+    return out
 
 
 @lru_cache(maxsize=None)
-def _nlp():
-    # The entity pipeline's own tokenizer and vocabulary (only make_doc is used here): a
-    # second blank pipeline would take longer to construct than deriving one source's candidates.
-    # Kept here, not asked of nlp_for each time: the matchers below are built on this
-    # vocabulary, and entities.reset() (benchmarks) must not hand them docs of another.
-    return nlp_for()
-
-
-def _first_words(pattern: list[dict]) -> set[str] | None:
-    """The literal words a pattern can start with (lower-cased), or None if any word can."""
-    first = pattern[0]
-    for attr in ("LOWER", "ORTH"):
-        v = first.get(attr)
-        if isinstance(v, str):
-            return {v.lower()}
-        if isinstance(v, dict) and "IN" in v:
-            return {w.lower() for w in v["IN"]}
-    return None
-
-
-@lru_cache(maxsize=None)
-def _obligation_matcher() -> tuple[Matcher, dict, "re.Pattern | None"]:
-    nlp = _nlp()
-    matcher = Matcher(nlp.vocab, validate=True)
-    labels, words, any_word = {}, set(), False
+def obligation_patterns() -> tuple[list[dict], dict[str, str]]:
+    """The obligation patterns as written, and their labels by id."""
+    pats, labels = [], {}
     for n, line in enumerate(OBLIGATIONS.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -84,43 +87,92 @@ def _obligation_matcher() -> tuple[Matcher, dict, "re.Pattern | None"]:
             pat = json.loads(line)
             if pat.get("label") not in PRIORITY:
                 raise ValueError(f"label must be one of {', '.join(PRIORITY)}")
-            matcher.add(pat["id"], [pat["pattern"]])
+            pat["id"], pat["pattern"]  # noqa: B018  (both required)
         except (ValueError, KeyError) as e:
             raise MsakbError(f"{OBLIGATIONS}, line {n}: invalid obligation pattern: {e}") from None
+        pats.append(pat)
         labels[pat["id"]] = pat["label"]
-        first = _first_words(pat["pattern"])
-        any_word = any_word or first is None
-        words |= first or set()
-    # A passage with none of the words a pattern starts with is not tokenised at all.
-    prefilter = None if any_word else re.compile(
-        r"(?i)(?<![\w'])(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")(?![\w'])")
-    return matcher, labels, prefilter
+    return pats, labels
 
 
-@lru_cache(maxsize=None)
-def _term_matcher() -> tuple[PhraseMatcher, PhraseMatcher, dict]:
-    nlp = _nlp()
-    try:
-        terms = (yaml.safe_load(SYNONYMS.read_text(encoding="utf-8")) or {}).get("terms") or {}
-    except yaml.YAMLError as e:
-        raise MsakbError(f"{SYNONYMS}: not valid YAML: {e}") from None
-    exact, folded = PhraseMatcher(nlp.vocab, attr="ORTH"), PhraseMatcher(nlp.vocab, attr="LOWER")
-    canonical = {}
+def _literal(tok: dict) -> set[str] | None:
+    for attr in ("LOWER", "ORTH", "TEXT"):
+        v = tok.get(attr)
+        if isinstance(v, str):
+            return {v.lower()}
+        if isinstance(v, dict) and "IN" in v:
+            return {w.lower() for w in v["IN"]}
+    return None
+
+
+def anchor_words(pattern: list[dict]) -> set[str] | None:
+    """Words one of which every match of the pattern holds, preferring uncommon ones (the
+    prefilter's words); None if a match may hold none of a known set."""
+    sets = [_literal(t) for t in pattern if t.get("OP") in (None, "1", "+")]
+    sets = [s for s in sets if s]
+    for s in sets:
+        if not s & _COMMON:
+            return s
+    return sets[0] if sets else None
+
+
+def terms_config() -> dict[str, list[str]]:
+    terms = _yaml(SYNONYMS).get("terms") or {}
     for term, words in terms.items():
         if not isinstance(words, list) or not words:
             raise MsakbError(f"{SYNONYMS}: term {term!r} needs a list of the words sources use for it")
-        for w in words:
-            w = str(w)
+    return terms
+
+
+@lru_cache(maxsize=None)
+def _canonical() -> dict[str, str]:
+    canonical = {}
+    for term, words in terms_config().items():
+        for w in map(str, words):
             if w in canonical and canonical[w] != term:
                 raise MsakbError(f"{SYNONYMS}: {w!r} is listed under both {canonical[w]!r} and {term!r}")
             canonical[w] = term
-            (exact if w.isupper() else folded).add(w, [nlp.make_doc(w)])
-    return exact, folded, canonical
+    return canonical
+
+
+def expand(pattern: list[dict], limit: int = 256) -> list[list[dict]]:
+    """A token pattern as the patterns of its literal words: {"LOWER": {"IN": [a, b]}} gives
+    one pattern with {"LOWER": a} and one with {"LOWER": b}. The same matches; a set is a
+    Python call at every token the matcher tries, a literal word a comparison in C."""
+    out: list[list[dict]] = [[]]
+    for tok in pattern:
+        choices = [tok]
+        for attr in ("LOWER", "ORTH"):
+            v = tok.get(attr)
+            if isinstance(v, dict) and set(v) == {"IN"} and all(isinstance(w, str) for w in v["IN"]):
+                choices = [{**tok, attr: w} for w in v["IN"]]
+                break
+        out = [p + [c] for p in out for c in choices]
+        if len(out) > limit:
+            return [pattern]
+    return out
+
+
+@lru_cache(maxsize=4)
+def matchers(nlp) -> tuple[Matcher, PhraseMatcher, PhraseMatcher]:
+    """The obligation Matcher and the exact / case-folded term PhraseMatchers on `nlp`'s
+    vocabulary (one set per pipeline: a fresh pipeline has a fresh vocabulary)."""
+    matcher = Matcher(nlp.vocab, validate=True)
+    pats, _ = obligation_patterns()
+    for p in pats:
+        try:
+            matcher.add(p["id"], expand(p["pattern"]))
+        except ValueError as e:
+            raise MsakbError(f"{OBLIGATIONS}: invalid obligation pattern {p['id']!r}: {e}") from None
+    exact, folded = PhraseMatcher(nlp.vocab, attr="ORTH"), PhraseMatcher(nlp.vocab, attr="LOWER")
+    for w in _canonical():
+        (exact if w.isupper() else folded).add(w, [nlp.make_doc(w)])
+    return matcher, exact, folded
 
 
 def canonical_term(word: str) -> str | None:
     """The one term a word stands for ('meter collar' -> 'meter socket adapter')."""
-    _, _, canonical = _term_matcher()
+    canonical = _canonical()
     if word in canonical:
         return canonical[word]
     low = word.lower()
@@ -130,15 +182,16 @@ def canonical_term(word: str) -> str | None:
     return None
 
 
-def _spans(span: Span, doc, matches) -> list[tuple[str, Span]]:
+def longest(doc, matches) -> list[tuple[str, int, int]]:
+    """(match id, start char, end char) of the matches, the longest where they overlap,
+    each token range once, in the order found."""
     found = [(doc.vocab.strings[mid], doc[s:e]) for mid, s, e in matches]
-    kept = filter_spans([t for _, t in found])
-    keep = {(t.start, t.end) for t in kept}
+    keep = {(t.start, t.end) for t in filter_spans([t for _, t in found])}
     out, seen = [], set()
     for key, t in found:
         if (t.start, t.end) in keep and (t.start, t.end) not in seen:
             seen.add((t.start, t.end))
-            out.append((key, Span(span.text, span.start + t.start_char, span.start + t.end_char)))
+            out.append((key, t.start_char, t.end_char))
     return out
 
 
@@ -146,11 +199,10 @@ def obligation_cues(span: Span) -> list[Cue]:
     """Obligation words in a span, longest match first where they overlap, in text order."""
     if not span:
         return []
-    matcher, labels, prefilter = _obligation_matcher()
-    if prefilter is not None and not prefilter.search(span.raw):
-        return []
-    doc = _nlp().make_doc(span.raw)
-    out = [Cue(labels[key], key, s) for key, s in _spans(span, doc, matcher(doc))]
+    nlp = nlp_for()
+    doc = nlp.make_doc(span.raw)
+    _, labels = obligation_patterns()
+    out = [Cue(labels[k], k, span.sub(a, b)) for k, a, b in longest(doc, matchers(nlp)[0](doc))]
     return sorted(out, key=lambda c: c.span.start)
 
 
@@ -163,11 +215,9 @@ def field_terms(span: Span) -> list[Cue]:
     """Field terms named in a span, as Cue(label=canonical term, rule=word as listed)."""
     if not span:
         return []
-    exact, folded, canonical = _term_matcher()
-    doc = _nlp().make_doc(span.raw)
-    matches = list(exact(doc)) + list(folded(doc))
-    out = []
-    for _, s in _spans(span, doc, matches):
-        word = s.raw
-        out.append(Cue(canonical_term(word) or word, word, s))
+    nlp = nlp_for()
+    doc = nlp.make_doc(span.raw)
+    _, exact, folded = matchers(nlp)
+    out = [Cue(canonical_term(span.raw[a:b]) or span.raw[a:b], span.raw[a:b], span.sub(a, b))
+           for _, a, b in longest(doc, list(exact(doc)) + list(folded(doc)))]
     return sorted(out, key=lambda c: c.span.start)

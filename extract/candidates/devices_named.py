@@ -1,31 +1,28 @@
-"""Devices a passage names, and the approval words near them: the generic extractor's
-reading of approval statements, in a table row ("Tesla Backup Switch<TAB>Approved") or in
-prose ("PSE&G has approved the ConnectDER EV ...").
+"""Devices a statement names, and the approval words near them.
 
-A device is named by a gazetteer alias or family alias (kb/gazetteer/devices.yaml), or by a
-maker (patterns/candidates.yaml `manufacturers`) with a model number in the same passage.
+A device is named by a gazetteer alias or family alias (kb/gazetteer/devices.yaml), in a
+table's model or device column (with its manufacturer column), by a maker
+(patterns/candidates.yaml `manufacturers`) followed by a model number ("Sigen Backup Switch
+SBS-200-US"), or by a model number alone. A mention says what the text says (maker,
+product words, model, the alias it matched); which device it is, known or new, is decided
+against every device the knowledge base knows when the build has them all
+(extract/candidates/known_devices.py).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 from msakb.errors import SourceError
 from msakb.extract.candidates.cues import config
-from msakb.extract.shared.devices import device_id, device_name
-from msakb.extract.shared.entities import Entity
+from msakb.extract.shared.devices import device_name
 from msakb.extract.shared.statuses import normalise_status
 from msakb.extract.shared.text import Span, clean_text, html_items
 from msakb.knowledge.gazetteer import Gazetteer
 
-
-@dataclass
-class NamedDevice:
-    id: str
-    span: Span  # the words that name it
-    values: dict | None = field(default=None)  # a devices row it would create, if none exists
+_MODEL_TAIL = re.compile(r"^(?P<product>.*?)\s*(?P<model>\S*\d\S*)$")
+_GAP = re.compile(r"^[\s,]*((?:[A-Z][\w.]*\s+){0,3})$")  # words between a maker and its model number
 
 
 @lru_cache(maxsize=None)
@@ -74,29 +71,35 @@ def cell_status(cell: Span) -> tuple[str, str] | None:
 
 
 @lru_cache(maxsize=None)
-def _makers() -> re.Pattern:
+def _makers() -> tuple[list[str], re.Pattern]:
     names = sorted(config().get("manufacturers", []), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])")
+    return names, re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])")
 
 
-def find_devices(unit: Span, gaz: Gazetteer, entities: list[Entity], cells: list[Span] | None = None,
-                 header: list[Span] | None = None) -> list[NamedDevice]:
-    """Devices named in a passage, in text order, each once. In a table row whose header
-    names device columns (patterns/candidates.yaml `device_columns`), only those cells."""
+def mention(span: Span, name: str, maker: str | None, gaz: Gazetteer) -> dict:
+    """What a device name says: maker, product words, model number, and the gazetteer
+    alias it is, if any."""
+    makers, _ = _makers()
+    if maker is None:
+        maker = next((mk for mk in makers if name.startswith(mk + " ")), None)
+    rest = name[len(maker) + 1:] if maker and name.startswith(maker + " ") else name
+    m = _MODEL_TAIL.match(rest)
+    product, model = ((m.group("product") or None), m.group("model")) if m else (None, None)
+    if model is None and maker and rest and rest != name:
+        model = rest  # "NeWorld EQB MIM 200 Plus PE": the maker, then the model as listed
+    alias = gaz.resolve_device(name) or (gaz.resolve_device(f"{maker} {name}") if maker else None)
+    return {"start": span.start, "end": span.end, "name": name, "maker": maker, "product": product,
+            "model": model, "alias": alias}
+
+
+def find_devices(unit: Span, gaz: Gazetteer, models: list[Span], cells: list[Span] | None = None,
+                 header: list[Span] | None = None) -> list[dict]:
+    """Device mentions of a statement, in text order. In a table row whose header names
+    device columns (patterns/candidates.yaml `device_columns`), only those cells are read.
+    `models` are the model numbers the entity patterns found in the statement."""
     cols = _device_columns(header) if cells and header else {}
-    if cols:
-        where = [cells[i] for i in sorted(set(cols.values())) if i < len(cells)]
-        found = [d for c in where for d in _named(c, gaz, [e for e in entities if c.start <= e.span.start < c.end])]
-        if not found:
-            found = _from_columns(cells, cols, gaz)
-    else:
-        found = _named(unit, gaz, entities)
-    seen, unique = set(), []
-    for d in sorted(found, key=lambda d: d.span.start):
-        if d.id not in seen:
-            seen.add(d.id)
-            unique.append(d)
-    return unique
+    found = _from_columns(cells, cols, gaz) if cols else _named(unit, gaz, models)
+    return sorted(found, key=lambda d: d["start"])
 
 
 def _device_columns(header: list[Span]) -> dict[str, int]:
@@ -111,53 +114,47 @@ def _device_columns(header: list[Span]) -> dict[str, int]:
     return cols if ("model" in cols or "device" in cols) else {}
 
 
-def _from_columns(cells: list[Span], cols: dict[str, int], gaz: Gazetteer) -> list[NamedDevice]:
-    """A row's device(s) from its manufacturer and model (or device) cells, named as the
-    approved-list parser names them (manufacturer + model as listed)."""
-    name_cell = cells[cols["model"]] if "model" in cols else cells[cols["device"]]
-    maker = cells[cols["manufacturer"]].clean() if "manufacturer" in cols else None
+def _from_columns(cells: list[Span], cols: dict[str, int], gaz: Gazetteer) -> list[dict]:
+    """A row's device(s): each item of its model (or device) cell, with its manufacturer cell."""
+    i = cols.get("model", cols.get("device"))
+    if i >= len(cells):
+        return []
+    maker = cells[cols["manufacturer"]].clean() or None if "manufacturer" in cols and cols["manufacturer"] < len(cells) else None
     out = []
-    for item in html_items(name_cell):
+    for item in html_items(cells[i]):
         name, _ = device_name(item)
-        fam = gaz.family_of(name)
-        if not maker:
-            makers = [mk for mk in config().get("manufacturers", []) if name.startswith(mk + " ")]
-            if makers:
-                mk, name = makers[0], name[len(makers[0]) + 1:]
-            elif fam:  # a model number of a known family names its maker
-                mk = fam["manufacturer"]
-            else:
-                continue
-        else:
-            mk = maker
-        if not name or not re.search(r"\d", name):
-            continue
-        did = gaz.resolve_device(f"{mk} {name}") or device_id(mk, name)
-        out.append(NamedDevice(did, item, {"id": did, "manufacturer": mk, "model": name}))
+        if name:
+            out.append(mention(item, name, maker, gaz))
     return out
 
 
-def _named(unit: Span, gaz: Gazetteer, entities: list[Entity]) -> list[NamedDevice]:
-    """Devices a passage names by alias, or by a maker and a model number."""
-    index = gaz.device_alias_patterns
-    out: list[NamedDevice] = []
+def _named(unit: Span, gaz: Gazetteer, models: list[Span]) -> list[dict]:
+    """Devices a statement names by alias (with a model number right after it, if any), by a
+    maker and a model number, or by a model number alone."""
+    out: list[dict] = []
     taken: list[tuple[int, int]] = []
-    for rx, did in index:
+    model_at = {m.start: m for m in models}
+    for rx, did in gaz.device_alias_patterns:
         for m in rx.finditer(unit.text, unit.start, unit.end):
             if any(m.start() < b and a < m.end() for a, b in taken):
                 continue
-            taken.append((m.start(), m.end()))
-            out.append(NamedDevice(did, Span(unit.text, m.start(), m.end())))
-    makers = [(m.group(0), m) for m in _makers().finditer(unit.raw)]
-    if makers:
-        for e in entities:
-            if e.label != "MODEL_NUMBER" or any(e.span.start < b and a < e.span.end for a, b in taken):
-                continue
-            # the maker named nearest before the model number, else the first one named
-            before = [t for t in makers if unit.start + t[1].start() < e.span.start]
-            maker = (before[-1] if before else makers[0])[0]
-            model = clean_text(e.text)
-            did = gaz.resolve_device(f"{maker} {model}") or device_id(maker, model)
-            taken.append((e.span.start, e.span.end))
-            out.append(NamedDevice(did, e.span, {"id": did, "manufacturer": maker, "model": model}))
+            end = m.end()
+            nxt = unit.text[end:unit.end]
+            gap = len(nxt) - len(nxt.lstrip(" "))
+            model = model_at.get(end + gap) if gap else None
+            span = Span(unit.text, m.start(), model.end if model else end)
+            taken.append((span.start, span.end))
+            out.append({"start": span.start, "end": span.end, "name": clean_text(span.raw),
+                        "maker": None, "product": None, "model": clean_text(model.raw) if model else None, "alias": did})
+    names, makers = _makers()
+    found = [(mk.group(0), unit.start + mk.start(), unit.start + mk.end()) for mk in makers.finditer(unit.raw)]
+    for e in models:
+        if any(e.start < b and a < e.end for a, b in taken):
+            continue
+        # the maker named just before the model number ("Sigen Backup Switch SBS-200-US"), else none
+        before = [t for t in found if t[2] <= e.start and _GAP.match(unit.text[t[2]:e.start])]
+        start, maker = (before[-1][1], before[-1][0]) if before else (e.start, None)
+        span = Span(unit.text, start, e.end)
+        taken.append((span.start, span.end))
+        out.append(mention(span, clean_text(span.raw), maker, gaz))
     return out

@@ -203,6 +203,22 @@ def entities_of(raw: str) -> tuple[tuple[str, str, int, int], ...]:
     return tuple(out)
 
 
+def doc_entities(doc) -> tuple[tuple[str, str, int, int], ...]:
+    """The entities of a Doc made by `nlp_for().make_doc` (label, pattern id, start, end):
+    the same as `entities_of(doc.text)`, for a caller that runs other matchers on the same
+    tokens (one tokenisation for all). A text without a digit is matched without the
+    patterns that need one, as in entities_of; the Doc's `ents` are set."""
+    nlp = nlp_for()
+    full = nlp.get_pipe("entity_ruler")
+    free = digit_free_ruler()
+    ruler = full if free is None or _DIGIT.search(doc.text) else free
+    matches = ruler.match(doc)
+    if ruler is free and len({(s, e) for _, s, e in matches}) != len(matches):  # a tie: as entities_of
+        ruler, matches = full, full.match(doc)
+    ruler.set_annotations(doc, matches)
+    return tuple((ent.label_, ent.ent_id_, ent.start_char, ent.end_char) for ent in doc.ents if not _is_product_suffix(ent))
+
+
 def _whole(nlp, raw: str) -> tuple[tuple[str, str, int, int], ...]:
     return tuple((ent.label_, ent.ent_id_, ent.start_char, ent.end_char)
                  for ent in nlp(raw).ents if not _is_product_suffix(ent))

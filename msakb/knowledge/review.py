@@ -1,13 +1,18 @@
 """The review queue: list candidate facts (from the built database's `candidates` table),
-accept, reject or edit them. Decisions go to kb/review/decisions.yaml (msakb/knowledge/decisions.py);
-an accepted candidate also becomes annotations in kb/annotations/review-<source>.yaml (the
-fact, with the rule that proposed it, and the mentions of the device or utility it names),
-so the next `msakb build` has it as a fact whose quote it verifies."""
+grouped by the table they propose, each with the facts of other sources it disagrees with
+(msakb/knowledge/review_conflicts.py); accept (one, several, or all of a source's proposals of a
+table, with per-item overrides), reject or edit them. Decisions go to
+kb/review/decisions.yaml (msakb/knowledge/decisions.py); an accepted candidate also becomes
+annotations in kb/annotations/review-<source>.yaml (the fact, with the rule that proposed
+it, and the mentions of the device or utility it names), so the next `msakb build` has it as
+a fact whose quote it verifies; a disagreement no build rule finds is recorded beside it in
+kb/conflicts/review-<source>.yaml (msakb/knowledge/review_files.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -15,10 +20,18 @@ import yaml
 
 from msakb.db.store.models import ATTRIBUTION, FACT_TABLES
 from msakb.errors import UnknownIdError
-from msakb.knowledge.decisions import Decision, ReviewError, load_decisions, save_decisions, write_yaml
+from msakb.knowledge.decisions import Decision, ReviewError, load_decisions, save_decisions
+from msakb.knowledge.review_conflicts import conflicts_of
+from msakb.knowledge.review_files import drop_accepted, write_accepted
 
 NOT_TARGETS = {"candidates", "citations", "conflicts", "approval_changes"}
 _PROVENANCE = {"source_id", "quote", "char_start", "char_end", "rule"}
+# Tables whose rows are things named by their own id (a utility, a device): an accepted
+# proposal keeps that id, so it states a fact of the thing, not a row of its own.
+_NAMED = {"utilities", "devices", "states", "standards", "manufacturers"}
+# FKs the build fills itself: a utility's state row comes from the gazetteer (db/pipeline/resolve.py).
+_DERIVED_FK = {("utilities", "state")}
+_PER_ITEM = re.compile(r"^(c-[0-9a-f]{12}):(.+)$")
 
 
 def _connect(db_path: Path) -> sqlite3.Connection:
@@ -33,14 +46,15 @@ def _connect(db_path: Path) -> sqlite3.Connection:
 
 def _as_dict(row: sqlite3.Row) -> dict:
     d = dict(row)
-    for k in ("proposed", "entities", "support"):
-        d[k] = json.loads(d[k]) if d.get(k) else ([] if k != "proposed" else {})
+    for k in ("proposed", "entities", "support", "fields"):
+        d[k] = json.loads(d[k]) if d.get(k) else ({} if k in ("proposed", "fields") else [])
     return d
 
 
-def pending(db_path: Path, kb: Path, source: str | None = None) -> list[dict]:
-    """Candidates still to review: pending in the database and not decided since it was built
-    (an edit made since shows its new values)."""
+def pending(db_path: Path, kb: Path, source: str | None = None, table: str | None = None) -> list[dict]:
+    """Candidates still to review, in source and text order: pending in the database and not
+    decided since it was built (an edit made since shows its new values), each with the
+    `conflicts` it has with other sources' facts."""
     decisions = load_decisions(kb)
     conn = _connect(db_path)
     try:
@@ -48,34 +62,43 @@ def pending(db_path: Path, kb: Path, source: str | None = None) -> list[dict]:
         rows = [_as_dict(r) for r in conn.execute(sql + " ORDER BY source_id, char_start, rule", (source,) if source else ())]
         if source and not rows and not conn.execute("SELECT 1 FROM sources WHERE id = ?", (source,)).fetchone():
             raise UnknownIdError("source", source, [s for (s,) in conn.execute("SELECT id FROM sources")])
+        out = []
+        for r in rows:
+            d = decisions.get(r["id"])
+            if d is not None and d.decision != "edited":
+                continue
+            if d is not None:
+                r["table_name"], r["proposed"] = d.table or r["table_name"], {**r["proposed"], **d.values}
+            if table and r["table_name"] != table:
+                continue
+            r["conflicts"] = conflicts_of(conn, r)
+            out.append(r)
+        return out
     finally:
         conn.close()
-    out = []
-    for r in rows:
-        d = decisions.get(r["id"])
-        if d is not None and d.decision != "edited":
-            continue
-        if d is not None:
-            r["table_name"], r["proposed"] = d.table or r["table_name"], {**r["proposed"], **d.values}
-        out.append(r)
-    return out
 
 
-def parse_sets(sets: tuple[str, ...] | list[str]) -> dict:
-    """['category=eligibility', 'rated_amps=200', 'device_id=null'] -> values."""
-    out = {}
+def _value(v: str):
+    try:
+        val = yaml.safe_load(v) if v.strip() else ""
+    except yaml.YAMLError:
+        val = v
+    return v if isinstance(val, (dt.date, list, dict)) else val
+
+
+def parse_sets(sets: tuple[str, ...] | list[str]) -> tuple[dict, dict[str, dict]]:
+    """['category=eligibility', 'c-1a2b3c4d5e6f:status=pilot'] -> (values for every item,
+    {candidate id: values for that item})."""
+    common: dict = {}
+    per_item: dict[str, dict] = {}
     for s in sets or ():
-        if "=" not in s:
-            raise ReviewError(f"--set {s!r}: expected field=value")
-        k, v = s.split("=", 1)
-        try:
-            val = yaml.safe_load(v) if v.strip() else ""
-        except yaml.YAMLError:
-            val = v
-        if isinstance(val, (dt.date, list, dict)):
-            val = v
-        out[k.strip()] = val
-    return out
+        m = _PER_ITEM.match(s)
+        target, text = (per_item.setdefault(m.group(1), {}), m.group(2)) if m else (common, s)
+        if "=" not in text:
+            raise ReviewError(f"--set {s!r}: expected field=value (or CANDIDATE_ID:field=value for one candidate)")
+        k, v = text.split("=", 1)
+        target[k.strip()] = _value(v)
+    return common, per_item
 
 
 def _candidate(conn: sqlite3.Connection, cid: str) -> dict:
@@ -105,7 +128,7 @@ def check_row(conn: sqlite3.Connection, table: str, values: dict, support: list[
     for k, f in fields.items():
         fk = getattr(f, "foreign_key", None)
         v = values.get(k)
-        if not isinstance(fk, str) or v is None:
+        if not isinstance(fk, str) or v is None or (table, k) in _DERIVED_FK:
             continue
         parent, col = fk.split(".")
         if any(s["table"] == parent and s["values"].get(col) == v for s in support):
@@ -115,101 +138,101 @@ def check_row(conn: sqlite3.Connection, table: str, values: dict, support: list[
                               f"set another with --set {k}=...")
 
 
-def _annotation_path(kb: Path, source: str) -> Path:
-    return Path(kb) / "annotations" / f"review-{source}.yaml"
+def select(db_path: Path, kb: Path, source: str, table: str | None = None, kind: str | None = None,
+           excluding: tuple[str, ...] = ()) -> list[str]:
+    """The ids of a source's pending candidates (of one table or kind), but those excluded."""
+    rows = pending(db_path, kb, source, table)
+    unknown = sorted(set(excluding) - {r["id"] for r in rows})
+    if unknown:
+        raise ReviewError(f"--except {unknown[0]}: not a pending candidate of {source}"
+                          + (f" in {table}" if table else ""))
+    return [r["id"] for r in rows if (kind is None or r["kind"] == kind) and r["id"] not in excluding]
 
 
-def _occurrence(text: str, quote: str, start: int) -> int | None:
-    """Which occurrence of `quote` in `text` starts at `start` (None when it is the only one)."""
-    n, i, found = 0, text.find(quote), None
-    while i >= 0:
-        n += 1
-        if i == start:
-            found = n
-        i = text.find(quote, i + 1)
-    if found is None:
-        raise ReviewError(f"quote {quote[:50]!r} is not at offset {start} of its source: rebuild the database")
-    return None if n == 1 else found
+def _row_values(c: dict, table: str, values: dict) -> dict:
+    if table in _NAMED and values.get("id"):
+        return values
+    return {"id": f"{c['source_id']}/{table}/review-{c['id']}", **{k: v for k, v in values.items() if k != "id"}}
 
 
-def _write_annotation(kb: Path, c: dict, table: str, values: dict, text: str) -> None:
-    path = _annotation_path(kb, c["source_id"])
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
-    data = data or {"source": c["source_id"], "reviewed_by": "msakb review", "records": []}
-    records = [r for r in data.get("records") or [] if r.get("candidate") != c["id"]]
-
-    def record(tbl, vals, start, end, mention=False):
-        quote = text[start:end]
-        r = {"table": tbl, "quote": quote}
-        occ = _occurrence(text, quote, start)
-        if occ is not None:
-            r["occurrence"] = occ
-        r.update({"rule": c["rule"], "candidate": c["id"]})
-        if mention:
-            r["mention"] = True
-        r["values"] = vals
-        return r
-
-    for s in c["support"]:
-        records.append(record(s["table"], s["values"], s["char_start"], s["char_end"], mention=True))
-    records.append(record(table, values, c["char_start"], c["char_end"]))
-    data["records"] = records
-    write_yaml(path, data, "# Facts accepted in review (msakb review accept); format: msakb/knowledge/annotations.py.\n")
-
-
-def _drop_annotation(kb: Path, c: dict) -> None:
-    path = _annotation_path(kb, c["source_id"])
-    if not path.exists():
-        return
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    data["records"] = [r for r in data.get("records") or [] if r.get("candidate") != c["id"]]
-    if data["records"]:
-        write_yaml(path, data, "# Facts accepted in review (msakb review accept); format: msakb/knowledge/annotations.py.\n")
-    else:
-        path.unlink()
-
-
-def _decide(db_path: Path, kb: Path, cid: str, decision: str, table: str | None, sets: dict,
-            reason: str | None = None) -> Decision:
+def accept_many(db_path: Path, kb: Path, ids: list[str], table: str | None = None, common: dict | None = None,
+                per_item: dict[str, dict] | None = None) -> list[Decision]:
+    """Accept candidates: each becomes an annotation the next build reads as a fact, quote
+    verified, rule kept; a conflict only review finds is recorded with it. All or none:
+    a candidate whose row does not fit its table stops the whole batch, naming it."""
+    per_item = per_item or {}
+    stray = sorted(set(per_item) - set(ids))
+    if stray:
+        raise ReviewError(f"--set {stray[0]}:...: {stray[0]} is not among the candidates accepted")
     decisions = load_decisions(kb)
     conn = _connect(db_path)
     try:
-        c = _candidate(conn, cid)
-        prior = decisions.get(cid)
-        base = {**c["proposed"], **(prior.values if prior and prior.decision != "rejected" else {})}
-        table = table or (prior.table if prior and prior.table else c["table_name"])
-        values = {**base, **sets}
-        if decision == "accepted" or (decision == "edited" and prior and prior.decision == "accepted"):
-            values = {"id": f"{c['source_id']}/{table}/review-{cid}", **{k: v for k, v in values.items() if k != "id"}}
-            check_row(conn, table, values, c["support"])
-            text = conn.execute("SELECT text FROM sources WHERE id = ?", (c["source_id"],)).fetchone()[0]
-            _write_annotation(kb, c, table, values, text)
-            decision = "accepted"
-        elif decision == "rejected":
-            _drop_annotation(kb, c)
+        accepted, texts = [], {}
+        for cid in ids:
+            c = _candidate(conn, cid)
+            prior = decisions.get(cid)
+            base = {**c["proposed"], **(prior.values if prior and prior.decision != "rejected" else {})}
+            target = table or (prior.table if prior and prior.table else c["table_name"])
+            values = _row_values(c, target, {**base, **(common or {}), **per_item.get(cid, {})})
+            try:
+                check_row(conn, target, values, c["support"])
+            except ReviewError as e:
+                raise ReviewError(f"{cid}: {e}" if len(ids) > 1 else str(e)) from None
+            found = [x for x in conflicts_of(conn, {**c, "table_name": target, "proposed": values}) if x["found_by"] == "review"]
+            for sid in {c["source_id"], *(x["other_source_id"] for x in found)} - set(texts):
+                texts[sid] = conn.execute("SELECT text FROM sources WHERE id = ?", (sid,)).fetchone()[0]
+            accepted.append((c, target, values, found))
     finally:
         conn.close()
-    d = Decision(id=cid, source=c["source_id"], rule=c["rule"], quote=c["quote"], char_start=c["char_start"],
-                 char_end=c["char_end"], decision=decision, table=None if decision == "rejected" else table,
-                 values={} if decision == "rejected" else values, reason=reason, at=dt.date.today())
-    decisions[cid] = d
+    write_accepted(kb, accepted, texts)
+    out = []
+    for c, target, values, _ in accepted:
+        d = Decision(id=c["id"], source=c["source_id"], rule=c["rule"], quote=c["quote"], char_start=c["char_start"],
+                     char_end=c["char_end"], decision="accepted", table=target, values=values, at=dt.date.today())
+        decisions[c["id"]] = d
+        out.append(d)
     save_decisions(kb, decisions)
-    return d
+    return out
 
 
 def accept(db_path: Path, kb: Path, cid: str, table: str | None = None, sets: dict | None = None) -> Decision:
-    """Accept a candidate (optionally into another table, with values set): it becomes an
-    annotation the next build reads as a fact, quote verified, rule kept."""
-    return _decide(db_path, kb, cid, "accepted", table, sets or {})
+    """Accept one candidate (optionally into another table, with values set)."""
+    return accept_many(db_path, kb, [cid], table, sets)[0]
 
 
 def reject(db_path: Path, kb: Path, cid: str, reason: str | None = None) -> Decision:
     """Reject a candidate: it is not proposed again (and leaves the annotations if accepted)."""
-    return _decide(db_path, kb, cid, "rejected", None, {}, reason)
+    decisions = load_decisions(kb)
+    conn = _connect(db_path)
+    try:
+        c = _candidate(conn, cid)
+    finally:
+        conn.close()
+    drop_accepted(kb, c)
+    d = Decision(id=cid, source=c["source_id"], rule=c["rule"], quote=c["quote"], char_start=c["char_start"],
+                 char_end=c["char_end"], decision="rejected", table=None, values={}, reason=reason, at=dt.date.today())
+    decisions[cid] = d
+    save_decisions(kb, decisions)
+    return d
 
 
 def edit(db_path: Path, kb: Path, cid: str, table: str | None = None, sets: dict | None = None) -> Decision:
     """Change what a candidate proposes (table, values); an accepted one is rewritten."""
     if not table and not sets:
         raise ReviewError("edit: nothing to change; give --table and/or --set field=value")
-    return _decide(db_path, kb, cid, "edited", table, sets or {})
+    decisions = load_decisions(kb)
+    prior = decisions.get(cid)
+    if prior is not None and prior.decision == "accepted":
+        return accept(db_path, kb, cid, table, sets)
+    conn = _connect(db_path)
+    try:
+        c = _candidate(conn, cid)
+    finally:
+        conn.close()
+    base = {**c["proposed"], **(prior.values if prior and prior.decision == "edited" else {})}
+    target = table or (prior.table if prior and prior.table else c["table_name"])
+    d = Decision(id=cid, source=c["source_id"], rule=c["rule"], quote=c["quote"], char_start=c["char_start"],
+                 char_end=c["char_end"], decision="edited", table=target, values={**base, **(sets or {})}, at=dt.date.today())
+    decisions[cid] = d
+    save_decisions(kb, decisions)
+    return d

@@ -1,6 +1,6 @@
 """Kind `generic`: a source no dedicated parser reads (a utility's web page, a statute, an
 order in a shape not seen before). It yields no facts by itself: the generic extractor
-(extract/candidates/extractor.py) proposes candidates from it, as from every source, and only those a
+(extract/candidates/) proposes candidates from it, as from every source, and only those a
 person accepts (`msakb review accept`) become facts, as annotations whose quotes the build
 verifies."""
 
