@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench import REPO
+from bench.labelled import report as labelled_report
 
 TARGETS = {"extract_vs_tokenizer": 3.0, "incremental_share": 0.05, "load_vs_executemany": 2.0, "query_vs_sql": 5.0}
 
@@ -260,6 +261,13 @@ def write_report(data: dict, path: Path, png: Path) -> None:
               "arbitrary-SQL page).", ""]
     if any(r.get("filings") for r in sizes.values()):
         lines += ["## Filings", "", *filing_table(sizes), ""]
+    if data.get("labelled"):
+        lines += ["## The generic extractor on the labelled set", "", *labelled_report(data["labelled"]), "",
+                  "tests/labelled/: documents written for the measure in the shapes utilities and legislatures publish, "
+                  "each with the facts a careful reader marks, added to the seed corpus with `msakb add` and built "
+                  "(`python -m bench.labelled --misses` lists what is missed). Recall = marked facts proposed as a "
+                  "whole-statement candidate in the marked table with the marked values; precision = candidates "
+                  "that are a marked fact.", ""]
     lines += ["## Limits", ""]
     for r in sizes.values():
         if r["planted"]:

@@ -4,10 +4,12 @@ and write the figures after every size (so a long run leaves its results as it g
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 from . import filings as filing_bench
+from . import labelled
 from . import queries
 from .generate import generate, seed_corpus
 from .measure import lost_rows, measure_builds, table_counts
@@ -52,6 +54,9 @@ def run_bench(sizes: list[str], repeat: int, out: Path, results: Path = RESULTS,
     if skip_filings:
         data["notes"].append(skip_filings)
         progress(skip_filings)
+    progress("the generic extractor on the labelled set (tests/labelled/) ...")
+    (out / "labelled").mkdir(exist_ok=True)
+    data["labelled"] = labelled.measure(Path(tempfile.mkdtemp(dir=out / "labelled")))
     for size in sizes:
         folder = out / (size if size == "seeds" else f"n{size}")
         progress(f"[{size}] generating the corpus in {folder} ...")

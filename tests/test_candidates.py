@@ -198,3 +198,34 @@ def test_the_words_for_one_thing_map_to_one_term():
         "backup power transfer meter", "MCD")]
     assert canonical_term("Meter Collar Adapter") == "meter socket adapter"
     assert canonical_term("MSA") == "meter socket adapter" and canonical_term("msa") is None
+
+
+def test_a_bad_proposal_pattern_fails_naming_it(tmp_path, monkeypatch):
+    import yaml
+
+    from msakb.errors import MsakbError
+    from msakb.extract.candidates import cues
+
+    data = yaml.safe_load(cues.PROPOSALS.read_text(encoding="utf-8"))
+    cases = [
+        (("installation_models", 0, "pattern"), "(?i)\\bonly(", "installation_models 'separate-meter-base': not a valid regular expression"),
+        (("installation_models", 0, "model"), "maybe", "installation_models 'separate-meter-base': model must be one of "),
+        (("definitions", 0, "pattern"), "(?P<term>x) means", "definitions 'quoted-term-means': the pattern needs the named group(s) definition"),
+        (("fee_per",), None, "fee_per: expected a regular expression (a string)"),
+    ]
+    for path, value, message in cases:
+        broken = yaml.safe_load(yaml.safe_dump(data))
+        target = broken
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        bad = tmp_path / "proposals.yaml"
+        bad.write_text(yaml.safe_dump(broken), encoding="utf-8")
+        monkeypatch.setattr(cues, "PROPOSALS", bad)
+        cues.shapes.cache_clear()
+        try:
+            with pytest.raises(MsakbError) as e:
+                cues.shapes()
+            assert str(e.value).startswith(f"{bad}: {message}"), str(e.value)
+        finally:
+            cues.shapes.cache_clear()

@@ -59,20 +59,48 @@ def config() -> dict:
     return _yaml(CONFIG)
 
 
+# What patterns/proposals.yaml must hold: its lists of patterns (each with these keys and
+# the named groups its reader takes), its other patterns by name.
+_LISTS = {"definitions": ({"id", "pattern"}, {"term", "definition"}), "installation_models": ({"id", "model", "pattern"}, set())}
+_MODELS = {"utility", "joint_meet", "installer", "second_socket", "not_permitted", "who_installs"}
+_SINGLE = ("msa_words", "installer_words", "utility_words", "approval_scope", "fee_per", "deadline_words",
+           "inline_parts", "order_lead", "docket", "order_number", "effective")
+_ELIGIBILITY = ("gate", "context", "at_most", "at_least", "above", "instrument_rated", "self_contained", "not_eligible")
+
+
+def _compile(where: str, pattern, groups: set = frozenset()) -> re.Pattern:
+    if not isinstance(pattern, str):
+        raise MsakbError(f"{PROPOSALS}: {where}: expected a regular expression (a string)")
+    try:
+        rx = re.compile(pattern)
+    except re.error as e:
+        raise MsakbError(f"{PROPOSALS}: {where}: not a valid regular expression: {e}") from None
+    missing = groups - set(rx.groupindex)
+    if missing:
+        raise MsakbError(f"{PROPOSALS}: {where}: the pattern needs the named group(s) {', '.join(sorted(missing))}")
+    return rx
+
+
 @lru_cache(maxsize=None)
 def shapes() -> dict:
-    """patterns/proposals.yaml, each pattern compiled (a bad one fails naming its id)."""
+    """patterns/proposals.yaml, each pattern compiled; a missing or bad one fails naming it."""
     data = _yaml(PROPOSALS)
-    out = dict(data)
-    try:
-        for key in ("definitions", "installation_models"):
-            out[key] = [{**p, "rx": re.compile(p["pattern"])} for p in data.get(key) or []]
-        for key, value in data.items():
-            if isinstance(value, str):
-                out[key] = re.compile(value)
-        out["eligibility"] = {k: re.compile(v) for k, v in (data.get("eligibility") or {}).items()}
-    except (re.error, KeyError, TypeError) as e:
-        raise MsakbError(f"{PROPOSALS}: invalid pattern: {e}") from None
+    out = {}
+    for key, (keys, groups) in _LISTS.items():
+        out[key] = []
+        for n, p in enumerate(data.get(key) or [], 1):
+            if not isinstance(p, dict) or not keys <= set(p):
+                raise MsakbError(f"{PROPOSALS}: {key}, entry {n}: needs {', '.join(sorted(keys))}")
+            if key == "installation_models" and p["model"] not in _MODELS:
+                raise MsakbError(f"{PROPOSALS}: {key} {p['id']!r}: model must be one of {', '.join(sorted(_MODELS))}")
+            need = groups | ({"who"} if p.get("model") == "who_installs" else set())
+            out[key].append({**p, "rx": _compile(f"{key} {p['id']!r}", p["pattern"], need)})
+    for key in _SINGLE:
+        out[key] = _compile(key, data.get(key), {"scope"} if key == "approval_scope" else
+                            {"per"} if key == "fee_per" else {"docket"} if key == "docket" else
+                            {"number"} if key == "order_number" else set())
+    eligibility = data.get("eligibility") or {}
+    out["eligibility"] = {k: _compile(f"eligibility.{k}", eligibility.get(k)) for k in _ELIGIBILITY}
     return out
 
 
