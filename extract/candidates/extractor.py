@@ -151,10 +151,12 @@ class Context:
         return self._docket
 
     def state(self) -> tuple[str | None, list[dict]]:
-        """The source's state (its jurisdiction, unless US) if its text names the state."""
+        """The state a statement no utility speaks of binds: the source's jurisdiction
+        (unless US), with the place its text names the state, if it does (to quote the
+        state's row; else the row must exist when the fact is accepted)."""
         if self._state is None:
             code, gaz = self.doc.entry.jurisdiction, self.gaz
-            self._state = (None, [])
+            self._state = (code if code in gaz.states else None, [])
             if code in gaz.states:
                 names = sorted({n for n, c in gaz.state_aliases.items() if c == code and len(n) > 2}, key=len, reverse=True)
                 for n in names:

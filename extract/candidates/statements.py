@@ -70,9 +70,11 @@ def item_kind(line: Span) -> tuple[str, int] | None:
     return kind, indent
 
 
-# A short answer opening a sentence ("No. Meter collar adapters are limited to ..."): the
-# sentence splitter reads "No." as the abbreviation of "number"; the statement is what follows.
-_ANSWER = re.compile(r"^(?:No|Yes)[.,]\s+(?=[A-Z])")
+# What opens a sentence without being part of its statement: a short answer ("No. Meter
+# collar adapters are limited to ...", where the sentence splitter reads "No." as the
+# abbreviation of "number"), or a statute's labels in brackets before a section's text
+# ("(NEW) (Effective July 1, 2025) (a) As used in this section, ...").
+_ANSWER = re.compile(r"^(?:(?:No|Yes)[.,]\s+|(?:\([^()\n]{1,40}\)\s+)+)(?=[A-Z\"“'‘])")
 
 
 def _sentences(piece: Span) -> Iterator[Span]:

@@ -21,7 +21,7 @@ import yaml
 from msakb.db.store.models import ATTRIBUTION, FACT_TABLES
 from msakb.errors import UnknownIdError
 from msakb.knowledge.decisions import Decision, ReviewError, load_decisions, save_decisions
-from msakb.knowledge.review_conflicts import conflicts_of
+from msakb.knowledge.review_conflicts import conflicts_of, source_series
 from msakb.knowledge.review_files import drop_accepted, write_accepted
 
 NOT_TARGETS = {"candidates", "citations", "conflicts", "approval_changes"}
@@ -62,7 +62,7 @@ def pending(db_path: Path, kb: Path, source: str | None = None, table: str | Non
         rows = [_as_dict(r) for r in conn.execute(sql + " ORDER BY source_id, char_start, rule", (source,) if source else ())]
         if source and not rows and not conn.execute("SELECT 1 FROM sources WHERE id = ?", (source,)).fetchone():
             raise UnknownIdError("source", source, [s for (s,) in conn.execute("SELECT id FROM sources")])
-        out = []
+        out, series = [], source_series(conn)
         for r in rows:
             d = decisions.get(r["id"])
             if d is not None and d.decision != "edited":
@@ -71,7 +71,7 @@ def pending(db_path: Path, kb: Path, source: str | None = None, table: str | Non
                 r["table_name"], r["proposed"] = d.table or r["table_name"], {**r["proposed"], **d.values}
             if table and r["table_name"] != table:
                 continue
-            r["conflicts"] = conflicts_of(conn, r)
+            r["conflicts"] = conflicts_of(conn, r, series)
             out.append(r)
         return out
     finally:
@@ -167,7 +167,7 @@ def accept_many(db_path: Path, kb: Path, ids: list[str], table: str | None = Non
     decisions = load_decisions(kb)
     conn = _connect(db_path)
     try:
-        accepted, texts = [], {}
+        accepted, texts, series = [], {}, source_series(conn)
         for cid in ids:
             c = _candidate(conn, cid)
             prior = decisions.get(cid)
@@ -178,7 +178,7 @@ def accept_many(db_path: Path, kb: Path, ids: list[str], table: str | None = Non
                 check_row(conn, target, values, c["support"])
             except ReviewError as e:
                 raise ReviewError(f"{cid}: {e}" if len(ids) > 1 else str(e)) from None
-            found = [x for x in conflicts_of(conn, {**c, "table_name": target, "proposed": values}) if x["found_by"] == "review"]
+            found = [x for x in conflicts_of(conn, {**c, "table_name": target, "proposed": values}, series) if x["found_by"] == "review"]
             for sid in {c["source_id"], *(x["other_source_id"] for x in found)} - set(texts):
                 texts[sid] = conn.execute("SELECT text FROM sources WHERE id = ?", (sid,)).fetchone()[0]
             accepted.append((c, target, values, found))

@@ -32,7 +32,7 @@ def _other(row: dict, **extra) -> dict:
             "other_char_end": row["char_end"], **extra}
 
 
-def _series(conn: sqlite3.Connection) -> dict[str, str]:
+def source_series(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT id, series FROM sources"))
 
 
@@ -140,8 +140,9 @@ def _limits(conn, c: dict) -> list[dict]:
     return out
 
 
-def conflicts_of(conn: sqlite3.Connection, c: dict) -> list[dict]:
+def conflicts_of(conn: sqlite3.Connection, c: dict, series: dict[str, str] | None = None) -> list[dict]:
     """The facts of other sources a proposal (a candidate row, `proposed` and `support`
-    decoded) disagrees with, each with its quote and how the build will know of it."""
-    series = _series(conn)
+    decoded) disagrees with, each with its quote and how the build will know of it.
+    `series`: every source's series (read once by a caller asking of many candidates)."""
+    series = series if series is not None else source_series(conn)
     return _by_rule(conn, c, series) + _installation_model(conn, c) + _limits(conn, c)
