@@ -54,7 +54,8 @@ def add_labelled(kb: Path, labelled: list[dict]) -> None:
         as_of = s.get("as_of")
         add_source(item["file"], kb, publisher=s["publisher"], jurisdiction=s["jurisdiction"], kind="generic",
                    as_of=as_of if isinstance(as_of, dt.date) or as_of is None else dt.date.fromisoformat(as_of),
-                   url=s.get("url"), title=s.get("title"), utility=s.get("utility"), source_id=s["id"])
+                   url=s.get("url"), title=s.get("title"), utility=s.get("utility"), source_id=s["id"],
+                   voice=s.get("voice"), speaker=s.get("speaker"))
 
 
 def build_labelled(work: Path, labelled: list[dict], seed: Path = KB) -> tuple[Path, Path]:

@@ -101,7 +101,7 @@ def test_no_third_party_row_is_a_utility_or_state_rule(built_db, speakers_of):
         if name in FACT_TABLES:
             assert {r[0] for r in conn.execute(f"SELECT DISTINCT typeof(voice) FROM [{name}]")} <= {"text"}
     conn.close()
-    assert checked > 900 and reported > 50  # the rule had rows to hold for
+    assert checked > 700 and reported > 50  # the rule had rows to hold for (candidates: one per statement now)
 
 
 def test_a_utilitys_rows_carry_its_state(built_db):

@@ -40,21 +40,32 @@ def pending(intake, source):
 
 
 def brief(c):
-    """(rule, quote, trigger, the proposed values that are set, the fields)."""
-    return c["rule"], c["quote"], c["trigger"], {k: v for k, v in c["proposed"].items() if v is not None}, c["fields"]
+    """(rule, quote, trigger, the proposed values that are set but who states them, the fields)."""
+    values = {k: v for k, v in c["proposed"].items() if v is not None and k not in ("voice", "speaker", "attribution")}
+    return c["rule"], c["quote"], c["trigger"], values, c["fields"]
+
+
+def test_each_proposal_says_who_states_it(intake):
+    """As the build will attribute the fact once accepted: a utility's own page is its own word,
+    a legislature's statute an order (db/pipeline/attribution.py)."""
+    said = {s: {(c["proposed"]["voice"], c["proposed"]["speaker"], c["proposed"]["attribution"]) for c in pending(intake, s)}
+            for s in ("xcel-adapters", "eversource-msa-page", "nj-statute-48-3-87-13")}
+    assert said == {"xcel-adapters": {("utility", "Xcel Energy", "own")},
+                    "eversource-msa-page": {("utility", "Eversource", "own")},
+                    "nj-statute-48-3-87-13": {("legislature", "State of New Jersey", "order")}}
 
 
 def test_device_table(intake):
     assert [brief(c) for c in pending(intake, "xcel-adapters")] == [
         ("generic:approval:statuses", "Tesla\tBackup Switch 1624171-xx-y\t200A\tApproved", "Approved",
          {"device_id": "tesla-backup-switch-1624171-xx-y", "utility_id": "xcel-co", "status": "approved",
-          "status_text": "Approved", "as_of": "2026-05-01"}, {"amps": [200], "model": ["1624171-xx-y"]}),
+          "status_text": "Approved", "as_of": "2026-05-01", "state": "CO"}, {"amps": [200], "model": ["1624171-xx-y"]}),
         ("generic:approval:statuses", "ConnectDER\tC-B-5-22-60\t60 A breaker\tPilot", "Pilot",
          {"device_id": "connectder-c-b-5-22-60", "utility_id": "xcel-co", "status": "pilot", "status_text": "Pilot",
-          "as_of": "2026-05-01"}, {"amps": [60], "model": ["C-B-5-22-60"]}),
+          "as_of": "2026-05-01", "state": "CO"}, {"amps": [60], "model": ["C-B-5-22-60"]}),
         ("generic:approval:statuses", "Siemens\tMC0816B1200RLTM\t200 amp\tNot approved", "Not approved",
          {"device_id": "siemens-mc0816b1200rltm", "utility_id": "xcel-co", "status": "not_approved",
-          "status_text": "Not approved", "as_of": "2026-05-01"}, {"amps": [200], "model": ["MC0816B1200RLTM"]}),
+          "status_text": "Not approved", "as_of": "2026-05-01", "state": "CO"}, {"amps": [200], "model": ["MC0816B1200RLTM"]}),
         ("generic:installation_model:installed-by", "Adapters must be installed by an Xcel Energy meter technician.",
          "installed by an Xcel Energy meter technician",
          {"id": "xcel-co", "name": "Xcel Energy (Colorado)", "state": "CO", "kind": "utility", "installation_model": "utility"},
@@ -84,27 +95,28 @@ def test_prose_page(intake):
           "installation_model": "installer"}, {}),
         ("generic:obligation:must",
          "The customer must submit an interconnection application before any meter socket adapter is installed.",
-         "must", {"utility_id": "eversource-ct", "category": "requirement",
+         "must", {"utility_id": "eversource-ct", "state": "CT", "category": "requirement",
                   "text": "The customer must submit an interconnection application before any meter socket adapter is installed."},
          {}),
         ("generic:eligibility:limits",
          "Eversource does not permit meter collars on 320-amp services or on instrument-rated meters.",
-         "320-amp", {"utility_id": "eversource-ct", "category": "eligibility",
+         "320-amp", {"utility_id": "eversource-ct", "state": "CT", "category": "eligibility",
                      "text": "Eversource does not permit meter collars on 320-amp services or on instrument-rated meters."},
          {"amps": [320], "limits": [{"field": "service_amps", "op": "not_equals", "value": 320},
                                     {"field": "instrument_rated", "op": "equals", "value": False}]}),
         ("generic:timelines:duration", "Installers may schedule the meter removal within 10 business days of approval.",
          "within 10 business days",
-         {"utility_id": "eversource-ct", "activity": "Installers may schedule the meter removal within 10 business days of approval.",
+         {"utility_id": "eversource-ct", "state": "CT", "activity": "Installers may schedule the meter removal within 10 business days of approval.",
           "max_value": 10.0, "unit": "business days", "text": "within 10 business days"}, {"days": [10]}),
         ("generic:fees:money-dollar-sign", "A meter pull fee of $150 applies to each installation.", "$150",
-         {"utility_id": "eversource-ct", "amount": 150.0, "currency": "USD", "per": "installation",
+         {"utility_id": "eversource-ct", "state": "CT", "amount": 150.0, "currency": "USD", "per": "installation",
           "text": "A meter pull fee of $150 applies to each installation."}, {"fee": [150.0]}),
         ("generic:approval:approved", "Eversource has approved the Tesla Backup Switch for battery backup.", "approved",
-         {"device_id": "tesla-backup-switch-1624171-xx-y", "utility_id": "eversource-ct", "status": "approved",
-          "status_text": "approved"}, {}),
+         {"device_id": "tesla-backup-switch-1624171-xx-y", "utility_id": "eversource-ct", "state": "CT",
+          "status": "approved", "status_text": "approved"}, {}),
         ("generic:approval:pilot", "The ConnectDER EV is in a pilot with Eversource until December 31, 2026.", "pilot",
-         {"device_id": "connectder-ev", "utility_id": "eversource-ct", "status": "pilot", "status_text": "pilot"},
+         {"device_id": "connectder-ev", "utility_id": "eversource-ct", "state": "CT", "status": "pilot",
+          "status_text": "pilot"},
          {"date": ["2026-12-31"]}),
     ]
 

@@ -62,8 +62,10 @@ def test_an_approved_devices_page_listing_models_by_number(labelled):
 
     def approval(quote, device, status, status_text, model_field, new=(), conflicts=()):
         fields = {"model": [model_field]} if model_field else {}
-        return ("approvals", quote, {"device_id": device, "utility_id": "pge", "status": status, "status_text": status_text,
-                                     "as_of": "2026-09-15", "limitation": scope}, fields, list(new), list(conflicts))
+        return ("approvals", quote, {"device_id": device, "utility_id": "pge", "state": "CA", "status": status,
+                                     "status_text": status_text, "as_of": "2026-09-15", "limitation": scope,
+                                     "voice": "utility", "speaker": "Pacific Gas and Electric", "attribution": "own"},
+                fields, list(new), list(conflicts))
 
     deck = "tesco-nysemec-msa-deck-2026-03-18"
     assert approvals == [
@@ -88,7 +90,8 @@ def test_a_stance_on_meter_collars_and_its_conflict_with_the_deck(labelled):
         "utilities",
         "PECO does not permit customer-owned meter collars between its meter and the meter base; a customer-owned meter "
         "socket adapter may only be installed on a separate customer-owned meter base, downstream of the PECO meter.",
-        {"id": "peco", "name": "PECO Energy", "state": "PA", "kind": "utility", "installation_model": "second_socket"},
+        {"id": "peco", "name": "PECO Energy", "state": "PA", "kind": "utility", "installation_model": "second_socket",
+         "voice": "utility", "speaker": "PECO Energy", "attribution": "own"},
         {}, [], [("tesco-nysemec-msa-deck-2026-03-18", "installation_model", "installer", "PECO", "rule")])]
     assert stance[0]["rule"] == "generic:installation_model:separate-meter-base"
 
@@ -105,7 +108,8 @@ def test_a_statute_definition_and_its_enumerated_criteria(labelled):
         "UL 414 by a nationally recognized testing laboratory; (ii) is rated for the ampacity of the service to which it is "
         "connected; (iii) is installed by a licensed electrician or by the electric company; and (iv) does not interfere "
         "with the electric company's ability to read the meter.",
-        {"state": "MD", "category": "requirement", "text": criteria["quote"]},
+        {"state": "MD", "category": "requirement", "text": criteria["quote"], "voice": "legislature",
+         "speaker": "State of Maryland", "attribution": "order"},
         {"parts": ["is listed to UL 414 by a nationally recognized testing laboratory",
                    "is rated for the ampacity of the service to which it is connected",
                    "is installed by a licensed electrician or by the electric company",
@@ -194,6 +198,9 @@ def test_accept_all_round_trip(labelled, tmp_path):
          ["pge-approved-devices-2026-09", "tesco-nysemec-msa-deck-2026-03-18"]),
         ("utilities peco: installation_model", ["peco-msa-position", "tesco-nysemec-msa-deck-2026-03-18"]),
     ]
+    # PECO's own word is the row, the deck's listing a report in conflict with it (issue 11's precedence)
+    assert rows(after, "SELECT installation_model, source_id, attribution FROM utilities WHERE id = 'peco'") == [
+        {"installation_model": "second_socket", "source_id": "peco-msa-position", "attribution": "own"}]
     assert rows(after, "SELECT item, order_number, docket, due_date, rule FROM directives WHERE source_id = 'nj-bpu-order-msa' "
                        "ORDER BY item")[3] == {"item": 4, "order_number": "unnumbered", "docket": "EO25030123",
                                                "due_date": "2026-03-01", "rule": "generic:directive:order-item"}

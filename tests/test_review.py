@@ -208,19 +208,19 @@ def test_the_queue_grouped_by_table(queue):
         "xcel-adapters",
         "  approvals (3): accept all with msakb review accept --source xcel-adapters --table approvals --all",
         f"    {tesla['id']}  approval/approved  as_of=2026-05-01  device_id=tesla-backup-switch-1624171-xx-y  "
-        "status=approved  utility_id=xcel-co  [generic:approval:statuses]",
+        "state=CO  status=approved  utility_id=xcel-co  (own: Xcel Energy, utility)  [generic:approval:statuses]",
         "        'Tesla Backup Switch 1624171-xx-y 200A Approved'",
-        f"    {connectder['id']}  approval/pilot  as_of=2026-05-01  device_id=connectder-c-b-5-22-60  status=pilot  "
-        "utility_id=xcel-co  new device manufacturer=ConnectDER, product=ConnectDER Solar Meter Socket Adapter, "
+        f"    {connectder['id']}  approval/pilot  as_of=2026-05-01  device_id=connectder-c-b-5-22-60  state=CO  "
+        "status=pilot  utility_id=xcel-co  (own: Xcel Energy, utility)  new device manufacturer=ConnectDER, product=ConnectDER Solar Meter Socket Adapter, "
         "model=C-B-5-22-60, family_id=connectder-solar  [generic:approval:statuses]",  # a model of a gazetteer family
         "        'ConnectDER C-B-5-22-60 60 A breaker Pilot'",
         f"    {siemens['id']}  approval/not_approved  as_of=2026-05-01  device_id=siemens-mc0816b1200rltm  "
-        "status=not_approved  utility_id=xcel-co  new device manufacturer=Siemens, model=MC0816B1200RLTM  "
+        "state=CO  status=not_approved  utility_id=xcel-co  (own: Xcel Energy, utility)  new device manufacturer=Siemens, model=MC0816B1200RLTM  "
         "[generic:approval:statuses]",
         "        'Siemens MC0816B1200RLTM 200 amp Not approved'",
         "  utilities (1): accept all with msakb review accept --source xcel-adapters --table utilities --all",
         f"    {install['id']}  installation_model/utility  id=xcel-co  installation_model=utility  state=CO  "
-        "[generic:installation_model:installed-by]",
+        "(own: Xcel Energy, utility)  [generic:installation_model:installed-by]",
         "        'Adapters must be installed by an Xcel Energy meter technician.'",
     ]
     unknown = invoke("review", "--db", db, "--kb", kb, "--source", "nope")

@@ -13,11 +13,14 @@ import json
 import sqlite3
 from pathlib import Path
 
+from msakb.extract.candidates.extractor import propose  # noqa: I001  first: see below
+# (msakb.knowledge.gazetteer, which attribution imports, reads extract.shared.text, whose package
+# imports every parser, which import the gazetteer: the extract package must load first)
+from msakb.db.pipeline.attribution import AttributionError, SourceVoice, attribute, source_voices
 from msakb.db.pipeline.cache import per_source
 from msakb.db.pipeline.patch_writes import Patch
 from msakb.db.pipeline.step import Step
 from msakb.db.store.models import FACT_TABLES
-from msakb.extract.candidates.extractor import propose
 from msakb.extract.candidates.known_devices import KnownDevices
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.decisions import load_decisions
@@ -114,8 +117,21 @@ def parsed_spans(rows: dict[str, list[dict]]) -> dict[str, list[tuple[int, int]]
     return {s: sorted(v) for s, v in out.items()}
 
 
+def attributed(c: dict, voice: SourceVoice, gaz) -> dict:
+    """The candidate with who states the row it proposes, and whom it binds, among its values
+    (db/pipeline/attribution.py: the source's voice and speaker, the attribution they give
+    a row binding what this one binds; a utility's row its utility's state), as the build
+    will attribute the fact once it is accepted."""
+    try:
+        values = attribute(c["table"], c["values"], voice, gaz, f"candidate {c['id']} ({c['rule']})")
+    except AttributionError:
+        return c  # the build attributes it when accepted, and says what is wrong then
+    return {**c, "values": values}
+
+
 def derive(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]:
     gaz = load_gazetteer(str(Path(kb) / "gazetteer"))
+    voices = source_voices(docs, gaz)
     decisions = load_decisions(kb)
     known = KnownDevices(rows.get("devices", []), gaz)
     by_source: dict[tuple[str, str], list[dict]] = {}
@@ -134,6 +150,7 @@ def derive(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]
             c = resolved(proposed, known)
             if c is None:
                 continue
+            c = attributed(c, voices[doc.id], gaz)
             same = (c["start"], c["end"], c["table"], c["values"].get("device_id"), c["values"].get("id"))
             if c.get("device") and same in seen:
                 continue  # "Tesla Backup Switch, model 1624171-02-E": one device, named twice

@@ -9,7 +9,8 @@ a structured proposal for one table, as utilities and legislatures publish them:
   voltage, instrument-rated meters) -> a restriction of category eligibility, its limits
   as conditions on site fields;
 - installation model: who installs ("PG&E installs every approved adapter", "may only be
-  installed on a separate customer-owned meter base") -> the utility's installation_model;
+  installed on a separate customer-owned meter base") -> the utility's installation_model
+  (the wordings the dedicated parsers read, extract/patterns/installation_models.yaml, first);
   where no utility speaks (a statute), who may install -> a restriction of category installation;
 - a regulator's order: its numbered items -> directives, its effective date -> decisions
   (extract/candidates/orders.py);
@@ -30,6 +31,7 @@ from msakb.extract.candidates.cues import PRIORITY, config, shapes
 from msakb.extract.candidates.fields import duration, limits
 from msakb.extract.candidates.orders import decision_date, directive
 from msakb.extract.candidates.statements import Statement
+from msakb.extract.shared.installation_models import installation_models
 from msakb.extract.shared import quantities as q
 from msakb.extract.shared.text import Span, clean_text
 
@@ -137,6 +139,15 @@ def installation(ctx, st: Statement, read) -> list[dict]:
     text = st.span.raw
     if not (s["msa_words"].search(text) or any(t[0] == "meter socket adapter" for t in read.terms)):
         return []
+    uid, _ = ctx.utility(st, read)
+    if uid is not None:  # a wording the dedicated parsers read a utility's own model in, first
+        own = next(installation_models(ctx.doc, ctx.gaz, uid, [st.span], ""), None)
+        if own is not None:
+            u = ctx.gaz.utilities[uid]
+            values = {"id": uid, "name": u["name"], "state": u["state"], "kind": u["kind"],
+                      "installation_model": own.values["installation_model"]}
+            return [ctx.make(st, "installation_model", "generic:installation_model:installation_models.yaml",
+                             "utilities", values, own.span, values["installation_model"], read, [])]
     for p in s["installation_models"]:
         m = p["rx"].search(text)
         if not m:

@@ -13,7 +13,8 @@ from msakb.knowledge.folder import writable
 _SET = click.option("--set", "sets", multiple=True, metavar="[ID:]FIELD=VALUE",
                     help="Set a value of the row; prefixed with a candidate id, of that candidate only (repeatable).")
 # Values too long for the one-line summary of a proposal (the quote says them).
-_LONG = {"text", "definition", "status_text", "activity", "justification", "name", "kind"}
+_LONG = {"text", "definition", "status_text", "activity", "justification", "name", "kind", "voice", "speaker",
+         "attribution"}
 
 
 @click.group(invoke_without_command=True)
@@ -59,6 +60,8 @@ def _summary(r: dict) -> str:
     limits = r["fields"].get("limits")
     if limits:
         shown.append("limits: " + ", ".join(f"{x['field']} {x['op']} {x['value']}" for x in limits))
+    if v.get("attribution"):
+        shown.append(f"({v['attribution']}: {v.get('speaker')}, {v.get('voice')})")
     new = [s["values"] for s in r["support"] if s["table"] == "devices"]
     if new:
         shown.append("new device " + ", ".join(f"{k}={new[0][k]}" for k in ("manufacturer", "product", "model", "family_id")

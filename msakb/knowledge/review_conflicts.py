@@ -6,7 +6,8 @@ before accepting (`msakb review --source S`).
   status for one utility and device, its family standing for each member; a fee; ...): the
   next build finds the conflict by that rule once the proposal is accepted;
 - a utility's installation model: one utilities row per utility, so the next build records
-  the accepted statement that differs as a conflict (db/pipeline/resolve.py);
+  the accepted statement that differs as a conflict (db/pipeline/resolve.py, rule
+  resolve:utilities.installation_model; a utility's own statement the row, a report a citation);
 - an eligibility limit (service rating, meter form, phase, voltage): against the utility's
   eligibility rules (kb/rules) and the eligibility restrictions of other sources, read by the
   extractor's own limit reader. No build rule compares those: accepting the proposal records
@@ -20,9 +21,11 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from msakb.db.derive.cross_conflicts import checks
-from msakb.extract.candidates.fields import limits
+from msakb.extract.candidates.fields import limits  # noqa: I001  first, as in db/derive/candidates.py:
+# (msakb.knowledge.gazetteer, which cross_conflicts reaches, reads extract.shared.text, whose
+# package imports every parser, which import the gazetteer: the extract package must load first)
 from msakb.extract.shared.entities import entities_of
+from msakb.db.derive.cross_conflicts import checks
 
 _LIMIT_LABELS = {"AMPS", "METER_FORM", "PHASE", "VOLTS"}
 
@@ -85,7 +88,7 @@ def _installation_model(conn, c: dict) -> list[dict]:
         return []
     return [_other(dict(r), subject=f"utilities {v['id']}: installation_model", field="installation_model",
                    proposed=v["installation_model"], existing=r["installation_model"], found_by="rule",
-                   rule="resolve: one utilities row per utility")]
+                   rule="resolve:utilities.installation_model")]
 
 
 def _bound(lim: dict):
