@@ -102,8 +102,13 @@ def find_devices(unit: Span, gaz: Gazetteer, models: list[Span], cells: list[Spa
     return sorted(found, key=lambda d: d["start"])
 
 
+@lru_cache(maxsize=None)
+def _column_patterns() -> dict[str, re.Pattern]:
+    return {k: re.compile(v) for k, v in config().get("device_columns", {}).items()}
+
+
 def _device_columns(header: list[Span]) -> dict[str, int]:
-    rx = {k: re.compile(v) for k, v in config().get("device_columns", {}).items()}
+    rx = _column_patterns()
     cols = {}
     for i, h in enumerate(header):
         text = h.clean()

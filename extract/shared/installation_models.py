@@ -35,11 +35,21 @@ def _statements() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+# Compiled per gazetteer and utility: the generic extractor asks of many statements, and a
+# national corpus's utilities outnumber the regular expression module's own cache.
+_COMPILED: dict[int, tuple[Gazetteer, dict[str, list]]] = {}
+
+
 def _patterns(gaz: Gazetteer, utility_id: str) -> list[tuple[str, re.Pattern]]:
-    spellings = sorted({a for a, u in gaz.utility_alias.items() if u == utility_id} | {gaz.utilities[utility_id]["name"]},
-                       key=len, reverse=True)
-    name = "(?:" + "|".join(re.escape(s) for s in spellings) + ")"
-    return [(model, re.compile(p.replace("{utility}", name), re.I)) for model, p in _statements()]
+    if id(gaz) not in _COMPILED and len(_COMPILED) >= 8:
+        _COMPILED.clear()  # as many gazetteers as load_gazetteer keeps
+    held = _COMPILED.setdefault(id(gaz), (gaz, {}))[1]  # the gazetteer is held: its id stays its own
+    if utility_id not in held:
+        spellings = sorted({a for a, u in gaz.utility_alias.items() if u == utility_id} | {gaz.utilities[utility_id]["name"]},
+                           key=len, reverse=True)
+        name = "(?:" + "|".join(re.escape(s) for s in spellings) + ")"
+        held[utility_id] = [(model, re.compile(p.replace("{utility}", name), re.I)) for model, p in _statements()]
+    return held[utility_id]
 
 
 def installation_models(doc: SourceDoc, gaz: Gazetteer, utility_id: str, spans: Iterable[Span],
