@@ -24,7 +24,7 @@ from pathlib import Path
 from msakb.db.pipeline import builder as b
 from msakb.db.pipeline import patch, patch_writes, steps
 from msakb.db.pipeline.step import Step
-from msakb.extract import PARSERS
+from msakb.extract.parsers import PARSERS
 
 TIMES: dict[str, float] = defaultdict(float)
 

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from msakb.extract import PARSERS
+from msakb.extract.parsers import PARSERS
 from msakb.extract.shared import entities
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.gazetteer import load_gazetteer

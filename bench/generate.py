@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from msakb.extract import PARSERS
+from msakb.extract.parsers import PARSERS
 from msakb.extract.shared.records import slug
 from bench import KB
 

@@ -54,6 +54,14 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
                 t = t.rpartition(".")[0]
             if t and t != name:
                 found.add(t)
+    # Importing a.b.c runs the packages a and a.b first (their __init__): a package's face that
+    # imports modules is part of every import below it.
+    for t in list(found):
+        parent = t.rpartition(".")[0]
+        while parent:
+            if parent in known and parent != name and not name.startswith(parent + "."):
+                found.add(parent)
+            parent = parent.rpartition(".")[0]
     return found
 
 
@@ -111,6 +119,8 @@ def test_the_graph_is_read():
     assert "msakb.db.pipeline.patch" in graph["msakb.db.pipeline.builder"]
     assert "msakb.db.pipeline.builder" in graph["msakb.commands.build"]  # a function-level import counts
     assert "msakb.extract.shared.text" in graph["msakb.extract.shared.records"]
+    # an import runs the packages above the module first
+    assert "msakb.extract" in graph["msakb.knowledge.gazetteer"]
 
 
 def test_no_module_uses_another_modules_private_names():

@@ -13,14 +13,12 @@ import json
 import sqlite3
 from pathlib import Path
 
-from msakb.extract.candidates.extractor import propose  # noqa: I001  first: see below
-# (msakb.knowledge.gazetteer, which attribution imports, reads extract.shared.text, whose package
-# imports every parser, which import the gazetteer: the extract package must load first)
 from msakb.db.pipeline.attribution import AttributionError, SourceVoice, attribute, source_voices
 from msakb.db.pipeline.cache import per_source
 from msakb.db.pipeline.patch_writes import Patch
 from msakb.db.pipeline.step import Step
 from msakb.db.store.models import FACT_TABLES
+from msakb.extract.candidates.extractor import propose
 from msakb.extract.candidates.known_devices import KnownDevices
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.decisions import load_decisions

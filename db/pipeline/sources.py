@@ -10,7 +10,7 @@ from typing import Callable
 
 from msakb.db.pipeline.cache import RecordCache
 from msakb.errors import SourceError
-from msakb.extract import PARSERS
+from msakb.extract.parsers import PARSERS
 from msakb.extract.shared.records import Record, SourceDoc
 from msakb.knowledge.gazetteer import load_gazetteer
 from msakb.knowledge.manifest import load_manifest, read_source

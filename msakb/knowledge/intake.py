@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from msakb.errors import ManifestError, MsakbError
-from msakb.extract import PARSERS
+from msakb.extract.parsers import PARSERS
 from msakb.extract.shared.records import slug
 from msakb.knowledge.gazetteer import load_gazetteer
 from msakb.knowledge.manifest import SourceEntry, load_manifest

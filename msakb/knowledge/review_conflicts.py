@@ -21,11 +21,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from msakb.extract.candidates.fields import limits  # noqa: I001  first, as in db/derive/candidates.py:
-# (msakb.knowledge.gazetteer, which cross_conflicts reaches, reads extract.shared.text, whose
-# package imports every parser, which import the gazetteer: the extract package must load first)
-from msakb.extract.shared.entities import entities_of
 from msakb.db.derive.cross_conflicts import checks
+from msakb.extract.candidates.fields import limits
+from msakb.extract.shared.entities import entities_of
 
 _LIMIT_LABELS = {"AMPS", "METER_FORM", "PHASE", "VOLTS"}
 
