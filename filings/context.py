@@ -9,12 +9,12 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from msakb.errors import FilingError
 from msakb.filings.attribution import Speakers
 from msakb.filings.kb import Citations, Kb
 from msakb.filings.markup import plain
+from msakb.filings.settings_file import FilingsSettings
+from msakb.knowledge.yamlfile import DataFileError, load_yaml
 
 SETTINGS = Path(__file__).resolve().parent / "templates" / "filings.yaml"
 
@@ -22,9 +22,12 @@ SETTINGS = Path(__file__).resolve().parent / "templates" / "filings.yaml"
 @lru_cache(maxsize=2)
 def _load(path: str, mtime: float) -> dict:
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise FilingError(f"{path}: not valid YAML: {e}") from None
+        doc = load_yaml(Path(path))
+    except DataFileError as e:
+        raise FilingError(str(e)) from None
+    if doc.data is not None:
+        doc.validate(FilingsSettings, FilingError)  # filings/settings_file.py; then used as written
+    return doc.data or {}
 
 
 def settings(path: Path = SETTINGS) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from msakb.errors import MsakbError
 from msakb.extract.shared import entities as E
 from tests.kbtools import REPO
 from msakb.knowledge.manifest import load_manifest, read_source
@@ -78,7 +79,7 @@ def test_a_flag_is_the_predicate_it_replaces():
 def test_an_invalid_pattern_is_named(tmp_path):
     bad = tmp_path / "entities.jsonl"
     bad.write_text('{"id": "amps-x", "label": "AMPS", "pattern": [{"TEXTX": "A"}]}\n', encoding="utf-8")
-    with pytest.raises(E.MsakbError, match=r"invalid entity pattern 'amps-x': .*TEXTX"):
+    with pytest.raises(MsakbError, match=rf"{bad}, line 1: field pattern: .*TEXTX"):
         E.nlp_for(str(bad))
 
 

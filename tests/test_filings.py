@@ -432,7 +432,7 @@ def test_reference_data_for_captions_is_validated(tmp_path):
     (tmp_path / "gazetteer").mkdir()
     (tmp_path / "gazetteer" / "parties.yaml").write_text(
         "utilities:\n  - {id: ui, legal_name: The United Illuminating Company, short: UI}\n", encoding="utf-8")
-    with pytest.raises(MsakbError, match=r"parties\.yaml: utilities\.0\.source: Field required; see msakb/knowledge/parties\.py"):
+    with pytest.raises(MsakbError, match=r"parties\.yaml, line 2: utility 'ui', field source: Field required"):
         load_parties(tmp_path)
 
 

@@ -18,16 +18,15 @@ files work with the stock command, for a file named msakb.db: `datasette serve -
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import sqlite3
 from importlib.resources import files
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
 from msakb.errors import MsakbError
+from msakb.knowledge.yamlfile import DataFileError, load_json, load_yaml
+from msakb.web.config import Metadata, Settings
 
 WEB = Path(str(files("msakb.web")))
 METADATA = WEB / "metadata.yaml"
@@ -112,16 +111,18 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def load_metadata(path: Path = METADATA) -> dict:
-    """The Datasette metadata (YAML; anchors and `<<` merges allowed)."""
+    """The Datasette metadata (YAML; anchors and `<<` merges allowed), validated (web/config.py)."""
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ServeError(f"{path}: not valid YAML: {e}") from None
+        doc = load_yaml(Path(path), aliases=True)
+    except DataFileError as e:
+        raise ServeError(str(e)) from None
+    doc.validate(Metadata, ServeError)
+    return doc.data
 
 
 def load_settings(path: Path = SETTINGS, **overrides) -> dict:
-    """Datasette settings from web/settings.json, with command-line overrides."""
-    settings = json.loads(Path(path).read_text(encoding="utf-8"))
+    """Datasette settings from web/settings.json (validated: web/config.py), with command-line overrides."""
+    settings = load_json(Path(path), Settings, error=ServeError).model_dump(exclude_none=True)
     settings.update({k: v for k, v in overrides.items() if v is not None})
     return settings
 

@@ -14,21 +14,52 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from msakb.db.pipeline.attribution import rank
 from msakb.db.pipeline.patch_writes import Patch, Writer
 from msakb.db.pipeline.step import Step
+from msakb.db.store.models import FACT_TABLES
+from msakb.knowledge.yamlfile import DataFileError, load_yaml
 
 CHECKS_FILE = Path(__file__).with_name("conflict_checks.yaml")
 PROV = ("source_id", "quote", "char_start", "char_end", "rule")
 ATTRIBUTION = ("voice", "speaker", "attribution")
 
 
+class ConflictCheck(BaseModel):
+    """Which rows of a table state one fact, and which of their columns must agree."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: list[str] = Field(min_length=1, description="columns naming the fact (rows agreeing on all, none null)")
+    compare: list[str] = Field(min_length=1, description="columns that must agree")
+    families: Optional[str] = Field(None, description="a key column whose device family stands for each member")
+
+    @model_validator(mode="after")
+    def _families_in_key(self):
+        if self.families is not None and self.families not in self.key:
+            raise ValueError(f"families: {self.families!r} is not one of the key columns")
+        return self
+
+
+class ConflictChecks(RootModel[dict[str, ConflictCheck]]):
+    """db/derive/conflict_checks.yaml: table -> its check."""
+
+
 @lru_cache(maxsize=None)
 def checks() -> dict[str, dict]:
-    return yaml.safe_load(CHECKS_FILE.read_text(encoding="utf-8"))
+    """The checks of db/derive/conflict_checks.yaml, each naming a fact table and its columns."""
+    doc = load_yaml(CHECKS_FILE, name="db/derive/conflict_checks.yaml")
+    found = doc.validate(ConflictChecks).root
+    for table, spec in found.items():
+        columns = set(FACT_TABLES[table].model_fields) if table in FACT_TABLES else None
+        unknown = [c for c in spec.key + spec.compare if columns is not None and c not in columns]
+        if columns is None or unknown:
+            what = f"{table!r} is not a fact table" if columns is None else f"{table} has no column {unknown[0]!r}"
+            raise DataFileError(f"{doc.name}, line {doc.line_of((table,))}: {what}")
+    return {table: spec.model_dump(exclude_none=True) for table, spec in found.items()}
 
 
 def _as_of(row: dict, docs_as_of: dict[str, str | None]) -> str:

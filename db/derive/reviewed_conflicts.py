@@ -7,30 +7,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from msakb.db.pipeline.patch_writes import Patch
 from msakb.db.pipeline.step import Step
 from msakb.errors import AnnotationError
+from msakb.knowledge.yamlfile import load_model
 
 
 class ReviewedConflict(BaseModel):
+    """Two passages of two sources that disagree, as a person judged them."""
+
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    subject: str
+    subject: str = Field(min_length=1, description="what the sources disagree about")
     description: str = Field(description="what each passage says and why they disagree")
-    source: str
-    quote: str
-    occurrence: Optional[int] = None
-    other_source: str
-    other_quote: str
-    other_occurrence: Optional[int] = None
+    source: str = Field(description="one side's source id")
+    quote: str = Field(min_length=1, description="its passage, exactly")
+    occurrence: Optional[PositiveInt] = Field(None, description="which occurrence of the quote, when it occurs more than once")
+    other_source: str = Field(description="the other side's source id")
+    other_quote: str = Field(min_length=1, description="its passage, exactly")
+    other_occurrence: Optional[PositiveInt] = None
 
 
 class ReviewedFile(BaseModel):
+    """A file of kb/conflicts/."""
+
     model_config = ConfigDict(extra="forbid")
-    reviewed_by: str
+    reviewed_by: str = Field(description="who read and judged the conflicts")
     conflicts: list[ReviewedConflict]
 
 
@@ -58,13 +62,7 @@ def derive_reviewed(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, li
     folder = kb / "conflicts"
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         name = f"kb/conflicts/{path.name}"
-        try:
-            data = ReviewedFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except yaml.YAMLError as e:
-            raise AnnotationError(f"{name}: not valid YAML: {e}") from None
-        except ValidationError as e:
-            err = e.errors()[0]
-            raise AnnotationError(f"{name}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        data = load_model(path, ReviewedFile, name=name, folder=kb, error=AnnotationError)
         for c in data.conflicts:
             where = f"{name}, conflict {c.id!r}"
             a = locate(texts, c.source, c.quote, c.occurrence, where)

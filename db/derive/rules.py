@@ -25,14 +25,14 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from msakb.db.pipeline.patch_writes import Patch, marks
 from msakb.db.pipeline.step import Step
 from msakb.db.query import conditions
 from msakb.db.store import models
 from msakb.errors import BuildError
+from msakb.knowledge.yamlfile import load_model
 
 PROV = ("voice", "speaker", "attribution", "source_id", "quote", "char_start", "char_end")  # the restriction's
 
@@ -55,8 +55,10 @@ class RuleSpec(BaseModel):
 
 
 class RuleFile(BaseModel):
+    """A file of kb/rules/: one utility's rules."""
+
     model_config = ConfigDict(extra="forbid")
-    utility: str
+    utility: str = Field(description="the utility id the rules are for")
     rules: list[RuleSpec]
 
 
@@ -65,22 +67,7 @@ def load_rule_files(folder: Path) -> list[tuple[str, RuleFile]]:
     out = []
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         name = f"rules/{path.name}"
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            raise RuleError(f"kb/{name}: not valid YAML: {e}") from None
-        try:
-            out.append((name, RuleFile.model_validate(data)))
-        except ValidationError as e:
-            err = e.errors()[0]
-            loc = list(err["loc"])
-            where = ".".join(map(str, loc))
-            if loc[:1] == ["rules"] and len(loc) > 1 and isinstance(data, dict):
-                try:
-                    where = f"rule {data['rules'][loc[1]].get('id', loc[1])!r}, field {'.'.join(map(str, loc[2:]))}"
-                except Exception:
-                    pass
-            raise RuleError(f"kb/{name}: {where}: {err['msg']}") from None
+        out.append((name, load_model(path, RuleFile, name=f"kb/{name}", folder=folder.parent, error=RuleError)))
     return out
 
 

@@ -34,6 +34,7 @@ from msakb.db.pipeline.patch import try_patch, write_index
 from msakb.db.pipeline.resolve import resolve
 from msakb.db.pipeline.sources import parse_sources
 from msakb.db.store.write import remove_stale_temps, temp_path, write_database
+from msakb.extract.shared.patterns import check_pattern_files
 from msakb.knowledge.annotations import load_annotations
 from msakb.knowledge.gazetteer import load_gazetteer
 
@@ -51,6 +52,7 @@ def build(db_path: Path, kb: Path, progress: Callable[[str], None] = lambda s: N
     replaced only when everything succeeded."""
     started = time.perf_counter()
     db_path = Path(db_path)
+    check_pattern_files()
     cache = RecordCache(db_path.with_name(f"{db_path.name}.cache"), code_fingerprint(), kb)
     patched = try_patch(db_path, kb, progress, cache)
     if patched is not None:

@@ -20,19 +20,44 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal, Optional
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+
+from msakb.knowledge.yamlfile import load_model
 
 SITE_FIELDS_FILE = Path(__file__).with_name("site_fields.yaml")
 OPS = {"<", "<=", ">", ">=", "equals", "not_equals", "in", "not_in", "between"}
 _LEAF_KEYS = {"field", "op", "value", "value_field", "values_from"}
 
 
+class SiteField(BaseModel):
+    """A fact about a site that rules may read, and how `msakb check` asks for it."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["number", "integer", "text", "choice", "yes_no"] = Field(
+        description="number and integer: finite and above zero; choice: one of `choices`")
+    option: str = Field(pattern=r"^--[a-z][a-z-]*( [a-z]+=[A-Z]+)?$",
+                        description="the option of `msakb check` that gives it (`--conduit power=TYPE` for a shared one)")
+    help: str = Field(min_length=1, description="what the field is, for --help and for a rule that needs it")
+    choices: Optional[list[str]] = Field(None, description="the values a choice field takes")
+
+    @model_validator(mode="after")
+    def _choices_go_with_choice(self):
+        if (self.type == "choice") != bool(self.choices):
+            raise ValueError("a choice field lists its `choices`, and only a choice field does")
+        return self
+
+
+class SiteFields(RootModel[dict[str, SiteField]]):
+    """db/query/site_fields.yaml: field name -> its spec."""
+
+
 @lru_cache(maxsize=None)
 def site_fields() -> dict[str, dict]:
     """The site fields rules may read (db/query/site_fields.yaml)."""
-    return yaml.safe_load(SITE_FIELDS_FILE.read_text(encoding="utf-8"))
+    fields = load_model(SITE_FIELDS_FILE, SiteFields, name="db/query/site_fields.yaml").root
+    return {name: spec.model_dump(exclude_none=True) for name, spec in fields.items()}
 
 
 def validate(cond: Any, where: str, device_columns: set[str], tables: dict[str, set[str]]) -> list[str]:

@@ -15,18 +15,16 @@ so one Doc of a statement serves the entity ruler and these matchers alike
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.util import filter_spans
 
 from msakb.errors import MsakbError
 from msakb.extract.shared.entities import nlp_for
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import PATTERNS, pattern_file
 from msakb.extract.shared.text import Span
 
 OBLIGATIONS = PATTERNS / "obligations.jsonl"
@@ -48,10 +46,8 @@ class Cue:
 
 
 def _yaml(path) -> dict:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    except yaml.YAMLError as e:
-        raise MsakbError(f"{path}: not valid YAML: {e}") from None
+    """A pattern file, validated by its model (extract/shared/pattern_models.py)."""
+    return pattern_file(path.name)
 
 
 @lru_cache(maxsize=None)
@@ -107,19 +103,8 @@ def shapes() -> dict:
 @lru_cache(maxsize=None)
 def obligation_patterns() -> tuple[list[dict], dict[str, str]]:
     """The obligation patterns as written, and their labels by id."""
-    pats, labels = [], {}
-    for n, line in enumerate(OBLIGATIONS.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            pat = json.loads(line)
-            if pat.get("label") not in PRIORITY:
-                raise ValueError(f"label must be one of {', '.join(PRIORITY)}")
-            pat["id"], pat["pattern"]  # noqa: B018  (both required)
-        except (ValueError, KeyError) as e:
-            raise MsakbError(f"{OBLIGATIONS}, line {n}: invalid obligation pattern: {e}") from None
-        pats.append(pat)
-        labels[pat["id"]] = pat["label"]
+    pats = pattern_file("obligations.jsonl")  # each line validated (pattern_models.ObligationPattern)
+    labels = {pat["id"]: pat["label"] for pat in pats}
     return pats, labels
 
 

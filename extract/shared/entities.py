@@ -9,20 +9,16 @@ a hyphen binds a model or docket number ("1624171-xx-y", "24-08-02"), it rarely 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import spacy
-import yaml
-from spacy.schemas import validate_token_pattern
 from spacy.util import compile_infix_regex
 
-from msakb.errors import MsakbError
 from msakb.extract.shared.text import Span
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import PATTERNS, pattern_file
 
 ENTITY_PATTERNS = PATTERNS / "entities.jsonl"
 ENTITY_RULES = PATTERNS / "entity_rules.yaml"
@@ -40,18 +36,8 @@ class Entity:
 
 
 def load_patterns(path: Path = ENTITY_PATTERNS) -> list[dict]:
-    out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            pat = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise MsakbError(f"{path}, line {n}: not valid JSON ({e.msg})") from None
-        if not {"id", "label", "pattern"} <= set(pat):
-            raise MsakbError(f"{path}, line {n}: a pattern needs 'id', 'label' and 'pattern'")
-        out.append(pat)
-    return out
+    """The entity patterns, each line validated (pattern_models.EntityPattern)."""
+    return pattern_file("entities.jsonl", path)
 
 
 def _keeps_hyphens(nlp) -> list[str]:
@@ -74,11 +60,8 @@ def make_tokenizer_nlp():
 @lru_cache(maxsize=None)
 def nlp_for(path: str = str(ENTITY_PATTERNS)):
     nlp = make_tokenizer_nlp()
+    # validated as written (the ruler gets them on flags, which spaCy's schema does not know)
     patterns = load_patterns(Path(path))
-    for p in patterns:  # validated as written (the ruler gets them on flags, which spaCy's schema does not know)
-        errors = validate_token_pattern(p["pattern"])
-        if errors:
-            raise MsakbError(f"{path}: invalid entity pattern {p['id']!r}: {'; '.join(errors)}")
     ruler = nlp.add_pipe("entity_ruler", config={"validate": False, "phrase_matcher_attr": None})
     ruler.add_patterns(on_flags(patterns, nlp.vocab))
     return nlp
@@ -155,7 +138,7 @@ def _flag(vocab, attr: str, value) -> int | None:
 
 @lru_cache(maxsize=None)
 def entity_rules() -> dict:
-    return yaml.safe_load(ENTITY_RULES.read_text(encoding="utf-8")) or {}
+    return pattern_file("entity_rules.yaml")
 
 
 def _is_product_suffix(ent) -> bool:

@@ -14,9 +14,7 @@ import re
 from functools import lru_cache
 from typing import Iterable, Iterator
 
-import yaml
-
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import pattern_file
 from msakb.extract.shared.records import Record, SourceDoc
 from msakb.extract.shared.text import Span, sentences
 from msakb.knowledge.gazetteer import Gazetteer
@@ -26,13 +24,8 @@ MODELS = ("utility", "joint_meet", "installer")
 
 @lru_cache(maxsize=None)
 def _statements() -> tuple[tuple[str, str], ...]:
-    data = yaml.safe_load((PATTERNS / "installation_models.yaml").read_text(encoding="utf-8"))
-    out = []
-    for s in data["statements"]:
-        if s["model"] not in MODELS:
-            raise ValueError(f"extract/patterns/installation_models.yaml: model {s['model']!r} is not one of {MODELS}")
-        out.append((s["model"], s["pattern"]))
-    return tuple(out)
+    data = pattern_file("installation_models.yaml")  # models checked against MODELS by its model
+    return tuple((s["model"], s["pattern"]) for s in data["statements"])
 
 
 # Compiled per gazetteer and utility: the generic extractor asks of many statements, and a

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import yaml
-
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import pattern_file
 from msakb.extract.shared.text import Span, trim
 
 
 @lru_cache(maxsize=None)
 def _justification_markers() -> tuple[list[tuple[str, bool]], list[str]]:
-    data = yaml.safe_load((PATTERNS / "justifications.yaml").read_text(encoding="utf-8")) or {}
+    data = pattern_file("justifications.yaml")
     markers = [(m["marker"], bool(m.get("keep"))) for m in data.get("markers", [])]
     return markers, list(data.get("not_reasons", []))
 

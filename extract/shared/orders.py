@@ -20,14 +20,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
-import yaml
-
 from msakb.errors import SourceError
 from msakb.extract.shared import quantities as q
 from msakb.extract.shared.entities import Entity, find_entities
 from msakb.extract.shared.records import Record, SourceDoc
 from msakb.extract.shared.text import Item, Span, clean_text, lines, list_items, sentences
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import pattern_file
 
 _ITEM_NO = re.compile(r"^[-•*]?\s*\((\d+)\)$")
 _LEAD_NO = re.compile(r"^\s*(\d+)\.\s+")
@@ -36,7 +34,7 @@ _QUOTED = re.compile(r"[“\"]([^”\"]{20,})[”\"]")
 
 @lru_cache(maxsize=None)
 def cues() -> dict:
-    return yaml.safe_load((PATTERNS / "meeting_summary.yaml").read_text(encoding="utf-8"))
+    return pattern_file("meeting_summary.yaml")
 
 
 def _rx(name: str) -> re.Pattern:

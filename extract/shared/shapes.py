@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import yaml
-
 from msakb.errors import SourceError
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import pattern_file
 from msakb.extract.shared.tables import Table
 
 
 @lru_cache(maxsize=None)
 def table_shapes() -> dict[str, dict[str, str]]:
-    return yaml.safe_load((PATTERNS / "table_shapes.yaml").read_text(encoding="utf-8"))
+    return pattern_file("table_shapes.yaml")
 
 
 def classify(table: Table) -> tuple[str, dict[str, int]] | None:

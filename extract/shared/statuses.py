@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import yaml
-
 from msakb.errors import SourceError
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import pattern_file
 
 
 @lru_cache(maxsize=None)
 def _statuses():
-    rules = yaml.safe_load((PATTERNS / "statuses.yaml").read_text(encoding="utf-8"))
+    rules = pattern_file("statuses.yaml")
     return [(re.compile(r["pattern"]), r["status"]) for r in rules]
 
 

@@ -18,12 +18,37 @@ File format:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Optional
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from msakb.errors import AnnotationError
 from msakb.extract.shared.records import Record
 from msakb.extract.shared.text import Span
+from msakb.knowledge.yamlfile import load_model
+
+
+class AnnotationRecord(BaseModel):
+    """One reviewed fact (or mention) and the exact passage that states it."""
+
+    model_config = ConfigDict(extra="forbid")
+    table: str = Field(min_length=1, description="the table the row goes to")
+    quote: str = Field(min_length=1, description="the passage, exactly as in the source")
+    values: dict[str, Any] = Field(description="the row's columns but its provenance")
+    source: Optional[str] = Field(None, description="the source id, when not the file's")
+    occurrence: Optional[PositiveInt] = Field(None, description="which occurrence of the quote, when it occurs more than once")
+    rule: Optional[str] = Field(None, description="the rule that proposed it (default: file and number)")
+    mention: bool = Field(False, description="only names the row: created when no fact states it, else a citation")
+    candidate: Optional[str] = Field(None, description="the review candidate it was accepted from (msakb review)")
+
+
+class AnnotationFile(BaseModel):
+    """A file of kb/annotations/."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: Optional[str] = Field(None, description="default source of the records")
+    reviewed_by: Optional[str] = Field(None, description="who checked the records against their source")
+    records: list[AnnotationRecord] = Field(default_factory=list)
 
 
 def _occurrences(text: str, quote: str) -> list[int]:
@@ -39,24 +64,17 @@ def load_annotations(folder: Path, texts: dict[str, str]) -> list[Record]:
         return []
     out: list[Record] = []
     for path in sorted(folder.glob("*.yaml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise AnnotationError(f"{path}: not valid YAML: {e}") from None
-        for n, item in enumerate(data.get("records", []), 1):
+        data = load_model(path, AnnotationFile, folder=folder.parent, empty={}, error=AnnotationError)
+        for n, item in enumerate(data.records, 1):
             where = f"{path.name}, record {n}"
-            source = item.get("source", data.get("source"))
+            source = item.source or data.source
             if source not in texts:
                 raise AnnotationError(f"{where}: unknown source {source!r}; sources: {', '.join(sorted(texts))}")
-            quote = item.get("quote")
-            table = item.get("table")
-            values = item.get("values")
-            if not quote or not table or not isinstance(values, dict):
-                raise AnnotationError(f"{where}: needs 'table', 'quote' and 'values'")
+            quote, table, values = item.quote, item.table, item.values
             found = _occurrences(texts[source], quote)
             if not found:
                 raise AnnotationError(f"{where}: quote {quote[:70]!r} is not in source {source!r}")
-            occ = item.get("occurrence")
+            occ = item.occurrence
             if occ is None and len(found) > 1:
                 raise AnnotationError(
                     f"{where}: quote {quote[:50]!r} occurs {len(found)} times in {source!r}; "
@@ -67,8 +85,8 @@ def load_annotations(folder: Path, texts: dict[str, str]) -> list[Record]:
                 raise AnnotationError(f"{where}: occurrence {occ} asked, the quote occurs {len(found)} times")
             start = found[idx]
             span = Span(texts[source], start, start + len(quote))
-            rule = item.get("rule") or f"annotation:{path.name}#{n}"
+            rule = item.rule or f"annotation:{path.name}#{n}"
             # `mention: true` only names a thing (a device, a utility): it creates the row if
             # no fact does, else it is a citation (accepted review candidates use it).
-            out.append(Record(table, dict(values), span, rule, source, bool(item.get("mention"))))
+            out.append(Record(table, dict(values), span, rule, source, item.mention))
     return out

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from msakb.errors import MsakbError
+from msakb.knowledge.yamlfile import load_model
 
 DECISIONS = Path("review") / "decisions.yaml"
 
@@ -37,18 +38,32 @@ class ReviewError(MsakbError):
 
 
 class Decision(BaseModel):
+    """One decision on one candidate."""
+
     model_config = ConfigDict(extra="forbid")
-    id: str
-    source: str
-    rule: str
-    quote: str
-    char_start: int
-    char_end: int
+    id: str = Field(description="the candidate's id (stable across builds)")
+    source: str = Field(description="the candidate's source id")
+    rule: str = Field(description="the rule that proposed it")
+    quote: str = Field(description="the passage, for the reader (the offsets are authoritative)")
+    char_start: int = Field(ge=0)
+    char_end: int = Field(ge=0)
     decision: Literal["accepted", "rejected", "edited"]
-    table: Optional[str] = None
-    values: dict = {}
-    reason: Optional[str] = None
-    at: Optional[dt.date] = None
+    table: Optional[str] = Field(None, description="the table the fact goes to (accepted, edited)")
+    values: dict = Field(default_factory=dict, description="the row as accepted or edited")
+    reason: Optional[str] = Field(None, description="why, for a rejection")
+    at: Optional[dt.date] = Field(None, description="the day of the decision")
+
+
+class DecisionsFile(BaseModel):
+    """kb/review/decisions.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+    decisions: list[Decision] = Field(default_factory=list)
+
+    @field_validator("decisions", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v):
+        return [] if v is None else v
 
 
 def decisions_path(kb: Path) -> Path:
@@ -60,19 +75,8 @@ def load_decisions(kb: Path) -> dict[str, Decision]:
     path = decisions_path(kb)
     if not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise ReviewError(f"{path}: not valid YAML: {e}") from None
-    out = {}
-    for n, item in enumerate(data.get("decisions") or [], 1):
-        try:
-            d = Decision.model_validate(item)
-        except ValidationError as e:
-            err = e.errors()[0]
-            raise ReviewError(f"{path}, decision {n}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-        out[d.id] = d
-    return out
+    data = load_model(path, DecisionsFile, folder=Path(kb), empty={}, error=ReviewError)
+    return {d.id: d for d in data.decisions}
 
 
 def save_decisions(kb: Path, decisions: dict[str, Decision]) -> None:

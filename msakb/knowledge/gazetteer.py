@@ -8,11 +8,13 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Literal, Optional, Union
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from msakb.errors import MsakbError
 from msakb.extract.shared.text import Span
+from msakb.knowledge.yamlfile import load_model
 
 _RUN = re.compile(r"[\w&]+")  # a word as alias matching sees it (PG&E is one)
 
@@ -101,19 +103,96 @@ class Gazetteer:
         return None
 
 
-def _read(path: Path):
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    except FileNotFoundError:
-        raise MsakbError(f"{path}: gazetteer file not found") from None
-    except yaml.YAMLError as e:
-        raise MsakbError(f"{path}: not valid YAML: {e}") from None
+class GazetteerError(MsakbError):
+    """A gazetteer file is missing or malformed."""
+
+
+_ID = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class StatesFile(BaseModel):
+    """kb/gazetteer/states.yaml: each state's code and its names, the first the proper one."""
+
+    model_config = ConfigDict(extra="forbid")
+    states: dict[str, Union[str, list[str]]] = Field(description="two-letter code: its name, or a list of names")
+
+    @field_validator("states")
+    @classmethod
+    def _codes(cls, v: dict) -> dict:
+        for code, names in v.items():
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                raise ValueError(f"{code!r} is not a two-letter upper-case state code")
+            if not names or (isinstance(names, list) and not all(names)):
+                raise ValueError(f"state {code} needs a name")
+        return v
+
+
+class UtilityEntry(BaseModel):
+    """One utility, or a group a source names as one."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=_ID, description="slug, the utilities table's id")
+    name: str = Field(min_length=1, description="its proper name")
+    state: Optional[str] = Field(None, description="the two-letter code of its state (none when unknown)")
+    kind: Literal["utility", "group"] = Field("utility", description="a utility, or a group of them")
+    aliases: list[str] = Field(default_factory=list, description="spellings sources use, matched whole-word, case-sensitively")
+
+
+class UtilitiesFile(BaseModel):
+    """kb/gazetteer/utilities.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+    utilities: list[UtilityEntry]
+
+
+class DeviceFamily(BaseModel):
+    """A family of device models a source may name as one."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=_ID, description="the family's devices id")
+    manufacturer: str = Field(min_length=1)
+    product: str = Field(min_length=1, description="the family's product name")
+    member_pattern: str = Field(description="regular expression a member's model number matches")
+    aliases: list[str] = Field(default_factory=list, description="names sources use for the family")
+
+    @field_validator("member_pattern")
+    @classmethod
+    def _regex(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as e:
+            raise ValueError(f"not a valid regular expression ({e})") from None
+        return v
+
+
+class DeviceAlias(BaseModel):
+    """A name one source uses for a device another lists by model number: a reviewed judgement."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    device: str = Field(description="the device (or family) id it names")
+    why: str = Field(min_length=1, description="what supports the judgement")
+
+
+class DevicesFile(BaseModel):
+    """kb/gazetteer/devices.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+    families: list[DeviceFamily] = Field(default_factory=list)
+    aliases: list[DeviceAlias] = Field(default_factory=list)
+
+
+def _read(folder: Path, name: str, model, empty=None):
+    path = folder / name
+    if not path.is_file():
+        raise GazetteerError(f"{path}: gazetteer file not found")
+    return load_model(path, model, folder=folder.parent, empty=empty, error=GazetteerError)
 
 
 @lru_cache(maxsize=8)
 def load_gazetteer(folder: str) -> Gazetteer:
     folder = Path(folder)
-    st = _read(folder / "states.yaml")["states"]
+    st = _read(folder, "states.yaml", StatesFile).states
     states, state_aliases = {}, {}
     for code, names in st.items():
         names = [names] if isinstance(names, str) else names
@@ -121,14 +200,17 @@ def load_gazetteer(folder: str) -> Gazetteer:
         for n in names:
             state_aliases[n.lower()] = code
     utilities, utility_alias = {}, {}
-    for u in _read(folder / "utilities.yaml")["utilities"]:
-        if u.get("state") and u["state"] not in states:
-            raise MsakbError(f"{folder / 'utilities.yaml'}: utility {u['id']!r} has unknown state {u['state']!r}")
-        utilities[u["id"]] = {"name": u["name"], "state": u.get("state"), "kind": u.get("kind", "utility")}
-        for a in u.get("aliases", []):
-            if a in utility_alias and utility_alias[a] != u["id"]:
-                raise MsakbError(f"{folder / 'utilities.yaml'}: alias {a!r} names both {utility_alias[a]!r} and {u['id']!r}")
-            utility_alias[a] = u["id"]
-    dev = _read(folder / "devices.yaml")
-    aliases = {a["name"].lower(): a["device"] for a in dev.get("aliases", [])}
-    return Gazetteer(states, state_aliases, utilities, utility_alias, dev.get("families", []), aliases)
+    for u in _read(folder, "utilities.yaml", UtilitiesFile).utilities:
+        if u.state and u.state not in states:
+            raise GazetteerError(f"{folder / 'utilities.yaml'}: utility {u.id!r} has unknown state {u.state!r}")
+        if u.id in utilities:
+            raise GazetteerError(f"{folder / 'utilities.yaml'}: utility {u.id!r} is listed twice")
+        utilities[u.id] = {"name": u.name, "state": u.state, "kind": u.kind}
+        for a in u.aliases:
+            if a in utility_alias and utility_alias[a] != u.id:
+                raise GazetteerError(f"{folder / 'utilities.yaml'}: alias {a!r} names both {utility_alias[a]!r} and {u.id!r}")
+            utility_alias[a] = u.id
+    dev = _read(folder, "devices.yaml", DevicesFile, empty={})
+    aliases = {a.name.lower(): a.device for a in dev.aliases}
+    families = [f.model_dump() for f in dev.families]
+    return Gazetteer(states, state_aliases, utilities, utility_alias, families, aliases)

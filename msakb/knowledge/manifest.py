@@ -1,16 +1,23 @@
-"""The source manifest (kb/sources/manifest.yaml): the one list of sources, validated."""
+"""The source manifest (kb/sources/manifest.yaml): the one list of sources, validated.
+
+A source file is confined to the knowledge folder's sources/: its `file` is a bare file name,
+read only when it is a regular file under the size limit, and its text may hold no control
+character but tab, newline and carriage return. Its `url` is http or https (the site links it).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Literal, Optional, get_args
+from typing import Literal, Optional, Union, get_args
+from urllib.parse import urlsplit
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator, model_validator
 
 from msakb.errors import ManifestError, SourceError
+from msakb.knowledge.files import SOURCE_LIMIT, FileRefused, control_character, read_regular
+from msakb.knowledge.yamlfile import DataFileError, load_yaml
 
 
 Voice = Literal["legislature", "regulator", "utility", "working_group", "industry", "manufacturer", "installer"]
@@ -23,12 +30,12 @@ class SourceEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$", description="stable slug, used in every row's source_id")
-    file: str = Field(description="file name under kb/sources/")
+    file: str = Field(description="the file's name in the knowledge folder's sources/ (a bare name: no folder, no '..')")
     title: str
     publisher: str
     jurisdiction: str = Field(description="two-letter state code, or US")
     utility: Optional[str] = Field(None, description="id of the utility whose rules the source states, if one")
-    url: Optional[str] = Field(None, description="the URL the text names for itself, if any")
+    url: Optional[str] = Field(None, description="the URL the text names for itself, if any (http or https)")
     as_of: Optional[dt.date] = Field(description="date the source speaks for; null if undated")
     as_of_note: Optional[str] = Field(None, description="why as_of is what it is, where the source is unclear")
     kind: str = Field(description="selects the parser: see extract.PARSERS")
@@ -40,8 +47,19 @@ class SourceEntry(BaseModel):
     speaker: Optional[str] = Field(
         None, description="the name of who speaks, when the publisher is not it (default: the publisher)")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    expect: dict[str, int] = Field(default_factory=dict, description="least rows per table the source must yield")
-    options: dict = Field(default_factory=dict, description="parser options for this source")
+    expect: dict[str, NonNegativeInt] = Field(default_factory=dict, description="least rows per table the source must yield")
+    options: dict[str, Union[str, int, float, bool, None]] = Field(
+        default_factory=dict, description="parser options for this source (name: a plain value)")
+
+    @field_validator("file")
+    @classmethod
+    def _bare_name(cls, v: str) -> str:
+        return bare_file_name(v)
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, v: Optional[str]) -> Optional[str]:
+        return v if v is None else web_url(v)
 
     @field_validator("jurisdiction")
     @classmethod
@@ -70,7 +88,28 @@ class SourceEntry(BaseModel):
         return f"{self.publisher} / {self.kind}" + (f" / {self.utility}" if self.utility else "")
 
 
+def bare_file_name(v: str) -> str:
+    """`v` when it names a file by itself: no folder part, not '.' or '..', no control character."""
+    if not v or "/" in v or "\\" in v or v in (".", "..") or control_character(v):
+        raise ValueError("must be a bare file name in the knowledge folder's sources/ (no folder, no '..')")
+    return v
+
+
+def web_url(v: str) -> str:
+    """`v` when it is an http or https URL with a host (the site links it; no javascript: or data:)."""
+    try:
+        parts = urlsplit(v)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc or v != v.strip() \
+            or any(c.isspace() for c in v) or control_character(v):
+        raise ValueError(f"{v[:80]!r} is not an http:// or https:// URL")
+    return v
+
+
 class Manifest(BaseModel):
+    """kb/sources/manifest.yaml: the sources to build from, in build order."""
+
     model_config = ConfigDict(extra="forbid")
     sources: list[SourceEntry]
 
@@ -79,39 +118,33 @@ def load_manifest(path: Path) -> Manifest:
     if not path.exists():
         raise ManifestError(f"{path}: manifest not found; it lists the sources to build from")
     try:
-        # libyaml's parser where present: the same objects, and a national-size manifest is large
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as e:
-        raise ManifestError(f"{path}: not valid YAML: {e}") from None
-    try:
-        manifest = Manifest.model_validate(data)
-    except ValidationError as e:
-        err = e.errors()[0]
-        loc = ".".join(str(x) for x in err["loc"])
-        where = loc
-        if err["loc"][:1] == ("sources",) and len(err["loc"]) > 1:
-            try:
-                where = f"source {data['sources'][err['loc'][1]].get('id', err['loc'][1])!r}"
-                if err["loc"][2:]:
-                    where += f", field {'.'.join(map(str, err['loc'][2:]))}"
-            except Exception:
-                pass
-        raise ManifestError(f"{path}: {where}: {err['msg']}") from None
+        doc = load_yaml(path, folder=path.parent.parent)
+    except DataFileError as e:
+        raise ManifestError(str(e)) from None
+    manifest = doc.validate(Manifest, ManifestError)
     seen: dict[str, str] = {}
-    for s in manifest.sources:
+    for i, s in enumerate(manifest.sources):
         for key in (s.id, s.file):
             if key in seen:
-                raise ManifestError(f"{path}: {key!r} is listed twice (sources {seen[key]!r} and {s.id!r})")
+                raise ManifestError(f"{path}, line {doc.line_of(('sources', i))}: {key!r} is listed twice "
+                                    f"(sources {seen[key]!r} and {s.id!r})")
             seen[key] = s.id
     return manifest
 
 
 def read_source(entry: SourceEntry, folder: Path) -> str:
-    """The source's text, after checking its hash and its encoding (UTF-8, strictly)."""
-    path = folder / entry.file
-    if not path.exists():
-        raise SourceError(entry.id, f"file {path} not found (listed in the manifest)")
-    data = path.read_bytes()
+    """The source's text, after checking where it is (a regular file in `folder`, under the size
+    limit), its hash, its encoding (UTF-8, strictly) and its characters."""
+    try:
+        path = folder / bare_file_name(entry.file)
+    except ValueError as e:
+        raise SourceError(entry.id, f"file {entry.file!r}: {e}") from None
+    try:
+        data = read_regular(path, SOURCE_LIMIT, folder)
+    except FileNotFoundError:
+        raise SourceError(entry.id, f"file {path} not found (listed in the manifest)") from None
+    except FileRefused as e:
+        raise SourceError(entry.id, str(e)) from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry.sha256:
         raise SourceError(
@@ -131,4 +164,14 @@ def read_source(entry: SourceEntry, folder: Path) -> str:
         ) from None
     if text.startswith("\ufeff"):
         raise SourceError(entry.id, f"{path.name} starts with a byte-order mark; save it as UTF-8 without BOM", line=1)
+    bad = control_character(text)
+    if bad:
+        raise SourceError(entry.id, f"{path.name} has {describe_character(bad[2])} at line {bad[0]}, column {bad[1]}; "
+                          "a source holds text only: remove it (or convert the document again)", line=bad[0])
     return text
+
+
+def describe_character(ch: str) -> str:
+    """'the control character U+0000 (NUL)'."""
+    names = {"\x00": "NUL", "\x0b": "vertical tab", "\x0c": "form feed", "\x1b": "escape", "\x7f": "DEL"}
+    return f"the control character U+{ord(ch):04X}" + (f" ({names[ch]})" if ch in names else "")

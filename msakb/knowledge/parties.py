@@ -8,10 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from msakb.errors import MsakbError
+from msakb.knowledge.yamlfile import load_model
 
 FILE = Path("gazetteer") / "parties.yaml"
 
@@ -52,6 +51,8 @@ class Group(BaseModel):
 
 
 class Parties(BaseModel):
+    """kb/gazetteer/parties.yaml."""
+
     model_config = ConfigDict(extra="forbid")
     commissions: list[Commission] = Field(default_factory=list)
     utilities: list[LegalEntity] = Field(default_factory=list)
@@ -78,12 +79,4 @@ def _load(path: str, mtime: float | None) -> Parties:
     p = Path(path)
     if mtime is None:
         return Parties()
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        return Parties.model_validate(data)
-    except yaml.YAMLError as e:
-        raise MsakbError(f"{p}: not valid YAML: {e}") from None
-    except ValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        raise MsakbError(f"{p}: {where}: {err['msg']}; see msakb/knowledge/parties.py for the fields") from None
+    return load_model(p, Parties, folder=p.parent.parent, empty={})

@@ -16,13 +16,12 @@ import re
 import sqlite3
 from pathlib import Path
 
-import yaml
-
 from msakb.db.store.models import ATTRIBUTION, FACT_TABLES
 from msakb.errors import UnknownIdError
 from msakb.knowledge.decisions import Decision, ReviewError, load_decisions, save_decisions
 from msakb.knowledge.review_conflicts import conflicts_of, source_series
 from msakb.knowledge.review_files import drop_accepted, write_accepted
+from msakb.knowledge.yamlfile import DataFileError, parse_yaml
 
 NOT_TARGETS = {"candidates", "citations", "conflicts", "approval_changes"}
 _PROVENANCE = {"source_id", "quote", "char_start", "char_end", "rule"}
@@ -80,8 +79,8 @@ def pending(db_path: Path, kb: Path, source: str | None = None, table: str | Non
 
 def _value(v: str):
     try:
-        val = yaml.safe_load(v) if v.strip() else ""
-    except yaml.YAMLError:
+        val = parse_yaml(v, "--set").data if v.strip() else ""
+    except DataFileError:
         val = v
     return v if isinstance(val, (dt.date, list, dict)) else val
 

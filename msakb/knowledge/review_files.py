@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
-
 from msakb.knowledge.decisions import ReviewError, write_yaml
+from msakb.knowledge.yamlfile import load_yaml
 
 _ANNOTATIONS_HEADER = "# Facts accepted in review (msakb review accept); format: msakb/knowledge/annotations.py.\n"
 _CONFLICTS_HEADER = ("# Disagreements with other sources found when a candidate was accepted (msakb review accept);\n"
@@ -40,7 +39,9 @@ def _occurrence(text: str, quote: str, start: int) -> int | None:
 
 
 def _load(path: Path) -> dict:
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
+    """An annotation or reviewed-conflicts file as written (through the one loader: plain data,
+    no aliases or duplicate keys); the build validates it by its model."""
+    return (load_yaml(path).data if path.exists() else None) or {}
 
 
 def _record(c: dict, text: str, table: str, values: dict, start: int, end: int, mention: bool = False) -> dict:

@@ -20,13 +20,11 @@ import re
 from functools import lru_cache
 from typing import Iterator
 
-import yaml
-
 from msakb.errors import SourceError
 from msakb.extract.shared.entities import find_entities
 from msakb.extract.shared.justifications import split_justification
 from msakb.extract.shared.mentions import family_mention, state_mention, utility_mentions
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import pattern_file
 from msakb.extract.shared.records import Record, SourceDoc, slug
 from msakb.extract.shared.specs import SPEC_LABELS, spec_values
 from msakb.extract.shared.text import Span, lines, sentences, trim
@@ -38,7 +36,7 @@ _LABEL = re.compile(r"^[^:]{1,40}:\s+(?=[A-Z])")  # "SCE rebate eligibility: The
 
 @lru_cache(maxsize=None)
 def rules() -> dict:
-    return yaml.safe_load((PATTERNS / "installer_article.yaml").read_text(encoding="utf-8"))
+    return pattern_file("installer_article.yaml")
 
 
 def _rx(pattern: str) -> re.Pattern:

@@ -8,11 +8,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
-
 from msakb.extract.shared.tables import Table, tables
 from msakb.extract.shared.text import Span, lines, sections
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import pattern_file
 
 _DASH_ITEM = re.compile(r"^(?P<indent>[ \t]*)-[ \t]+(?P<body>\S.*?)\s*$")
 
@@ -20,7 +18,7 @@ _DASH_ITEM = re.compile(r"^(?P<indent>[ \t]*)-[ \t]+(?P<body>\S.*?)\s*$")
 @lru_cache(maxsize=None)
 def rules() -> dict:
     """The parser's rules, with every regex compiled (case-insensitive)."""
-    data = yaml.safe_load((PATTERNS / "program_guidelines.yaml").read_text(encoding="utf-8"))
+    data = pattern_file("program_guidelines.yaml")
     rx = lambda p: re.compile(p, re.I)  # noqa: E731
     return {
         "lists": [(rx(r["lead_in"]), r["category"]) for r in data["lists"]],

@@ -10,13 +10,13 @@ from functools import lru_cache
 import yaml
 
 from msakb.extract.shared.text import Section, Span, sections
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import pattern_file
 
 
 @lru_cache(maxsize=None)
 def deck_patterns() -> dict:
     """What a deck's headings mean: extract/patterns/slide_deck.yaml."""
-    return yaml.safe_load((PATTERNS / "slide_deck.yaml").read_text(encoding="utf-8"))
+    return pattern_file("slide_deck.yaml")
 
 
 @dataclass

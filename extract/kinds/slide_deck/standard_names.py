@@ -15,7 +15,7 @@ from functools import lru_cache
 import yaml
 
 from msakb.errors import SourceError
-from msakb.extract.shared.patterns import PATTERNS
+from msakb.extract.shared.patterns import pattern_file
 
 _WRITTEN = re.compile(r"^\s*(?:(?P<body>[A-Z]{2,5}(?:/[A-Z]{2,5})?)[\s-]+)?(?P<article>Article\s+)?"
                       r"(?P<number>[A-Z]?\d[\w.:]*)\s*$")
@@ -32,7 +32,7 @@ class StandardRef:
 
 @lru_cache(maxsize=None)
 def _data() -> dict:
-    return yaml.safe_load((PATTERNS / "standards.yaml").read_text(encoding="utf-8")) or {}
+    return pattern_file("standards.yaml")
 
 
 def standard_ref(text: str, default_body: str | None = None, line: int | None = None) -> StandardRef:

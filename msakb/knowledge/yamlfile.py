@@ -1,0 +1,355 @@
+"""One loader for every YAML, JSON and JSON Lines file msakb reads, and the one way their
+errors read: `<file>, line <n>: <field>: <what is wrong>`.
+
+Each file is hostile input until its model accepts it. The loader is safe (only YAML's core
+tags: no Python objects, no sets or binary), refuses duplicate keys (YAML keeps the last one
+silently), refuses aliases and merge keys unless the file's kind needs them (web/metadata.yaml
+shares column descriptions with `<<: *provenance`), and bounds what they can expand to (an
+alias bomb is a few lines that stand for billions of nodes) and how deep a file nests. Then a
+pydantic model (`extra="forbid"`) says what the file may hold; its first complaint names the
+file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from msakb.errors import MsakbError
+from msakb.knowledge.files import DATA_LIMIT, FileRefused, read_regular
+
+M = TypeVar("M", bound=BaseModel)
+
+_Y = "tag:yaml.org,2002:"
+_CORE_TAGS = {_Y + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+_MERGE = _Y + "merge"
+MAX_DEPTH = 64
+"""Deepest nesting a data file may have (the deepest shipped file nests 9 levels)."""
+MAX_NODES = 1_000_000
+"""Most values a file may stand for once its aliases are expanded."""
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where present: 10x faster
+
+
+class DataFileError(MsakbError):
+    """A YAML, JSON or JSON Lines file is malformed; the message names file, line and field."""
+
+
+@dataclass
+class YamlDocument:
+    """A parsed YAML file: its data, and its node tree (which knows each value's line)."""
+
+    name: str
+    data: Any
+    node: yaml.Node | None
+
+    def line_of(self, loc: tuple) -> int:
+        """The line of the value at `loc` (a path of keys and indexes), or of the nearest
+        value above it that exists."""
+        node, line = self.node, 1
+        if node is not None:
+            line = node.start_mark.line + 1
+        for k in loc:
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(k):
+                        line, node = key_node.start_mark.line + 1, value_node
+                        break
+                else:
+                    return line
+            elif isinstance(node, yaml.SequenceNode) and isinstance(k, int) and 0 <= k < len(node.value):
+                node = node.value[k]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+    def validate(self, model: type[M], error: type[MsakbError] = DataFileError) -> M:
+        """The data as `model`, or `error` naming the file, the line and the field."""
+        try:
+            return model.model_validate(self.data)
+        except ValidationError as e:
+            err = e.errors()[0]
+            raise error(f"{self.name}, line {self.line_of(err['loc'])}: "
+                        f"{field_name(self.data, err['loc'])}: {message(err)}") from None
+
+
+def message(err: dict) -> str:
+    """A pydantic error's message, without its "Value error, " prefix."""
+    msg = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+    return msg
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ases", "xes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
+def field_name(data: Any, loc: tuple) -> str:
+    """How an error names the place `loc` in `data`: "source 'sce-list', field url" for an
+    item of a list of mappings with ids, "record 3, field values" without, else "field a.b[2].c".
+    Steps of `loc` that index no data (pydantic's names of union members) are left out."""
+    steps, cur = [], data
+    for i, k in enumerate(loc):
+        if isinstance(cur, dict) and k in cur:
+            steps.append(k)
+            cur = cur[k]
+        elif isinstance(cur, list) and isinstance(k, int) and 0 <= k < len(cur):
+            steps.append(k)
+            cur = cur[k]
+        elif i == len(loc) - 1 and isinstance(cur, dict) and isinstance(k, str):
+            steps.append(k)  # a missing key
+    label, rest = None, steps
+    if steps and isinstance(steps[0], int):
+        label, rest = f"item {steps[0] + 1}", steps[1:]
+    elif len(steps) >= 2 and isinstance(steps[0], str) and isinstance(steps[1], int):
+        item = data[steps[0]][steps[1]]
+        ident = item.get("id") if isinstance(item, dict) else None
+        what = _singular(steps[0])
+        label = f"{what} {ident!r}" if isinstance(ident, str) else f"{what} {steps[1] + 1}"
+        rest = steps[2:]
+    path = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in rest).lstrip(".")
+    if label and path:
+        return f"{label}, field {path}"
+    return label or (f"field {path}" if path else "the whole file")
+
+
+def _where(name: str, mark) -> str:
+    return f"{name}, line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _yaml_problem(name: str, text: str, e: yaml.YAMLError) -> str:
+    if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
+        what = e.problem or "not valid YAML"
+        if e.context:
+            what = f"{e.context}, {what}"
+        return f"{_where(name, e.problem_mark)}: not valid YAML: {' '.join(what.split())}"
+    if isinstance(e, yaml.reader.ReaderError):
+        pos = e.position
+        line = text.count("\n", 0, pos) + 1
+        return (f"{name}, line {line}, column {pos - (text.rfind(chr(10), 0, pos) + 1) + 1}: character "
+                f"{e.character!r} is not allowed in YAML; remove it")
+    return f"{name}: not valid YAML: {' '.join(str(e).split())}"
+
+
+def _first_alias(text: str):
+    """The mark of the first alias or merge key in `text` (the node tree no longer has it)."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark
+    return None
+
+
+def _check(node: yaml.Node, name: str, text: str, aliases: bool, loader) -> None:
+    """Refuse what the file's kind does not allow, before anything is constructed: other tags
+    than YAML's core ones, duplicate or non-scalar keys, aliases and merge keys (unless
+    `aliases`), a structure that contains itself, nesting deeper than MAX_DEPTH, or more than
+    MAX_NODES values once aliases are expanded. Scalars that cannot become values (a date
+    with month 13, an integer of 5,000 digits) are found here too, with their line."""
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+    while stack:
+        n, depth, done = stack.pop()
+        nid = id(n)
+        if done:
+            on_path.discard(nid)
+            size[nid] = 1 + sum(size.get(id(c), 0) for c in _children(n))
+            if size[nid] > MAX_NODES:
+                raise DataFileError(f"{name}, line {n.start_mark.line + 1}: this value stands for more than "
+                                    f"{MAX_NODES:,} values once its aliases are expanded; write it out plainly")
+            continue
+        if nid in size or nid in on_path:
+            if not aliases:
+                mark = _first_alias(text) or n.start_mark
+                raise DataFileError(f"{name}, line {mark.line + 1}: YAML aliases (*name) and anchors (&name) are "
+                                    "not allowed in this file; write the value out where it is needed")
+            if nid in on_path:
+                raise DataFileError(f"{name}, line {n.start_mark.line + 1}: a value that contains itself "
+                                    "(an alias to its own anchor); write it out plainly")
+            continue
+        if depth > MAX_DEPTH:
+            raise DataFileError(f"{name}, line {n.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep")
+        if n.tag not in _CORE_TAGS and not (aliases and n.tag == _MERGE):
+            if n.tag == _MERGE:
+                raise DataFileError(f"{name}, line {n.start_mark.line + 1}: merge keys (<<) are not allowed "
+                                    "in this file; write the keys out")
+            raise DataFileError(f"{name}, line {n.start_mark.line + 1}: the tag {n.tag.replace(_Y, '!!')} is not "
+                                "allowed; data files hold only strings, numbers, booleans, dates, lists and mappings")
+        if isinstance(n, yaml.ScalarNode) and n.tag in (_Y + "int", _Y + "timestamp", _Y + "float"):
+            try:
+                loader.construct_object(n)
+            except (ValueError, OverflowError) as e:
+                raise DataFileError(f"{name}, line {n.start_mark.line + 1}: {n.value[:40]!r} is not a valid "
+                                    f"{n.tag.replace(_Y, '')} ({e}); quote it if it is text") from None
+        if isinstance(n, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in n.value:
+                if key_node.tag == _MERGE:
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise DataFileError(f"{name}, line {key_node.start_mark.line + 1}: a mapping key must be a "
+                                        "plain value (a string or a number), not a list or mapping")
+                try:
+                    key = loader.construct_object(key_node)
+                except (ValueError, OverflowError, yaml.YAMLError):
+                    key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise DataFileError(f"{name}, line {key_node.start_mark.line + 1}: duplicate key "
+                                        f"{key_node.value[:60]!r} (also on line {seen[key]}); YAML would keep only "
+                                        "the last one: remove one of them")
+                seen[key] = key_node.start_mark.line + 1
+        on_path.add(nid)
+        stack.append((n, depth, True))
+        stack.extend((c, depth + 1, False) for c in _children(n))
+
+
+def _children(n: yaml.Node) -> list[yaml.Node]:
+    if isinstance(n, yaml.MappingNode):
+        return [x for pair in n.value for x in pair]
+    if isinstance(n, yaml.SequenceNode):
+        return list(n.value)
+    return []
+
+
+def parse_yaml(text: str, name: str, aliases: bool = False) -> YamlDocument:
+    """YAML text, checked (see `_check`) and constructed; errors name `name` and the line."""
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as e:
+            raise DataFileError(_yaml_problem(name, text, e)) from None
+        if node is None:
+            return YamlDocument(name, None, None)
+        _check(node, name, text, aliases, loader)
+        try:
+            data = loader.construct_document(node)
+        except yaml.YAMLError as e:
+            raise DataFileError(_yaml_problem(name, text, e)) from None
+        except (ValueError, TypeError, OverflowError, RecursionError) as e:
+            raise DataFileError(f"{name}: a value cannot be read ({e})") from None
+        return YamlDocument(name, data, node)
+    finally:
+        loader.dispose()
+
+
+def read_text(path: Path, name: str, folder: Path | None = None, limit: int = DATA_LIMIT) -> str:
+    """A data file's text: a regular file (inside `folder` when given), UTF-8."""
+    try:
+        data = read_regular(path, limit, folder)
+    except FileNotFoundError:
+        raise DataFileError(f"{name}: file not found") from None
+    except FileRefused as e:
+        raise DataFileError(str(e)) from None
+    except OSError as e:
+        raise DataFileError(f"{name}: cannot be read ({e.strerror or e})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise DataFileError(f"{name}, line {line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+                            "save the file as UTF-8") from None
+
+
+def load_yaml(path: Path, name: str | None = None, folder: Path | None = None, aliases: bool = False) -> YamlDocument:
+    """The YAML file at `path`; `name` is how errors call it (default: the path)."""
+    name = name or str(path)
+    return parse_yaml(read_text(Path(path), name, folder), name, aliases)
+
+
+def load_model(path: Path, model: type[M], name: str | None = None, folder: Path | None = None,
+               aliases: bool = False, empty: Any = None, error: type[MsakbError] = DataFileError) -> M:
+    """The YAML file at `path` as `model` (an empty file is `empty`); every error is `error`,
+    naming the file, the line and (for a value the model refuses) the field."""
+    try:
+        doc = load_yaml(path, name, folder, aliases)
+    except DataFileError as e:
+        raise error(str(e)) from None
+    if doc.data is None and empty is not None:
+        doc.data = empty
+    return doc.validate(model, error)
+
+
+def _strict_pairs(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k!r}")
+        out[k] = v
+    return out
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json(text: str) -> Any:
+    """JSON as the standard says it: no duplicate keys, no NaN or Infinity."""
+    return json.loads(text, object_pairs_hook=_strict_pairs, parse_constant=_no_constant)
+
+
+def _json_problem(e: Exception) -> str:
+    if isinstance(e, json.JSONDecodeError):
+        return f"not valid JSON ({e.msg}, column {e.colno})"
+    if isinstance(e, RecursionError):
+        return "nested too deeply"
+    return f"not valid JSON ({e})"
+
+
+def load_jsonl(path: Path, model: type[M], name: str | None = None, error: type[MsakbError] = DataFileError) -> list[tuple[int, M]]:
+    """(line number, `model`) of each non-blank line of a JSON Lines file."""
+    name = name or str(path)
+    try:
+        text = read_text(Path(path), name)
+    except DataFileError as e:
+        raise error(str(e)) from None
+    out = []
+    for n, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            data = parse_json(line)
+        except (ValueError, RecursionError) as e:
+            raise error(f"{name}, line {n}: {_json_problem(e)}") from None
+        try:
+            out.append((n, model.model_validate(data)))
+        except ValidationError as e:
+            err = e.errors()[0]
+            raise error(f"{name}, line {n}: {field_name(data, err['loc'])}: {message(err)}") from None
+    return out
+
+
+def load_json(path: Path, model: type[M], name: str | None = None, error: type[MsakbError] = DataFileError) -> M:
+    """A JSON file as `model`; a refused value's line is that of its top-level key."""
+    name = name or str(path)
+    try:
+        text = read_text(Path(path), name)
+    except DataFileError as e:
+        raise error(str(e)) from None
+    try:
+        data = parse_json(text)
+    except json.JSONDecodeError as e:
+        raise error(f"{name}, line {e.lineno}: {_json_problem(e)}") from None
+    except (ValueError, RecursionError) as e:
+        raise error(f"{name}: {_json_problem(e)}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        line = 1
+        if err["loc"]:
+            m = re.search(rf'"{re.escape(str(err["loc"][0]))}"\s*:', text)
+            line = text.count("\n", 0, m.start()) + 1 if m else 1
+        raise error(f"{name}, line {line}: {field_name(data, err['loc'])}: {message(err)}") from None
