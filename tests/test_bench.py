@@ -108,7 +108,7 @@ def test_cached_rebuild_after_one_change_equals_a_cold_build(corpus, built, tmp_
     assert runner.invoke(cli, ["build", "--db", str(cold), "--kb", str(kb), "-q"]).exit_code == 0
     assert _dump(warm) == _dump(cold)
     # the entries of the source as it was are pruned; one records and one candidates entry per source remain
-    assert len(list((tmp_path / "warm.db.cache").glob("*-records.pickle"))) == N
+    assert len(list((tmp_path / "warm.db.cache").glob("*-records.json"))) == N
 
 
 def _manifest(kb: Path) -> dict:

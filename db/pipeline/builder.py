@@ -53,7 +53,7 @@ def build(db_path: Path, kb: Path, progress: Callable[[str], None] = lambda s: N
     started = time.perf_counter()
     db_path = Path(db_path)
     check_pattern_files()
-    cache = RecordCache(db_path.with_name(f"{db_path.name}.cache"), code_fingerprint(), kb)
+    cache = RecordCache(db_path.with_name(f"{db_path.name}.cache"), code_fingerprint(), kb, warn=progress)
     patched = try_patch(db_path, kb, progress, cache)
     if patched is not None:
         return BuildResult(db_path, patched[0], time.perf_counter() - started, patched[1])

@@ -24,7 +24,6 @@ any doubt: an error here is never the build's answer; the full build gives it.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -34,7 +33,7 @@ from pathlib import Path
 
 from msakb.db.pipeline import steps
 from msakb.db.pipeline.attribution import source_voices, spoken_by
-from msakb.db.pipeline.cache import RecordCache
+from msakb.db.pipeline.cache import SUFFIX, RecordCache
 from msakb.db.pipeline.fingerprints import code_fingerprint, rest_fingerprint
 from msakb.db.pipeline.patch_writes import close_patch, open_patch
 from msakb.db.pipeline.resolve import resolve
@@ -77,14 +76,8 @@ def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCa
         "series": {d.id: d.entry.series for d in docs},
         "counts": {sid: dict(c) for sid, c in per_source.items()},
     }
-    tmp = cache.folder / f".{INDEX}.{os.getpid()}"
-    try:
-        cache.folder.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(index), encoding="utf-8")
-        os.replace(tmp, cache.folder / INDEX)
-    except OSError:  # no index: the next build is a full one, never a patch of the wrong file
-        (cache.folder / INDEX).unlink(missing_ok=True)
-        tmp.unlink(missing_ok=True)
+    if not cache.write_json(INDEX, index):  # no index: the next build is a full one, never a patch of the wrong file
+        cache.remove(INDEX)
 
 
 def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
@@ -93,10 +86,9 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
     try:
         if not db_path.exists():
             raise NoPatch("no previous database")
-        try:
-            index = json.loads((cache.folder / INDEX).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise NoPatch("no record of the previous build") from None
+        index = cache.read_json(INDEX)
+        if not isinstance(index, dict):
+            raise NoPatch("no record of the previous build")
         info = _info(db_path)
         if (info.get("built_at"), info.get("sources")) != (index["built_at"], index["sources"]):
             raise NoPatch("the previous database is not the one the cache describes")
@@ -239,8 +231,7 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
         if tmp.exists():
             tmp.unlink()
     current = set(keys.values())
-    if cache.folder.is_dir():
-        cache.used |= {p.stem for p in cache.folder.iterdir() if p.suffix == ".pickle" and p.stem.split("-")[0] in current}
+    cache.used |= {n[: -len(SUFFIX)] for n in cache.names() if n.split("-")[0] in current}
     cache.prune()
     write_index(db_path, kb, [docs[s] for s in order], per_source, cache, keys, rest)
     counts["sources"] = len(order)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import stat
 from pathlib import Path
 
@@ -94,3 +95,35 @@ def control_character(text: str) -> tuple[int, int, str] | None:
         return None
     i = m.start()
     return text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1, m.group()
+
+
+def write_new(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Create `path` with `data`; refuses a path that exists (a link planted there included)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def temp_beside(path: Path) -> Path:
+    """A fresh hidden name beside `path`, for a file written whole and renamed over it."""
+    return Path(path).with_name(f".{Path(path).name}.{secrets.token_hex(6)}.tmp")
+
+
+def replace_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write `path` whole or not at all: a new temporary file beside it (created exclusively,
+    never through a link), renamed over it. On any error the temporary file is gone and the
+    old file untouched (a full disk leaves no .tmp behind)."""
+    tmp = temp_beside(path)
+    try:
+        write_new(tmp, data, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

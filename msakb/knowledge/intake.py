@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +22,10 @@ from pydantic import ValidationError
 from msakb.errors import ManifestError, MsakbError
 from msakb.extract.parsers import PARSERS
 from msakb.extract.shared.records import slug
+from msakb.knowledge.files import SOURCE_LIMIT, FileRefused, control_character, read_regular, temp_beside, write_new
 from msakb.knowledge.gazetteer import load_gazetteer
-from msakb.knowledge.manifest import SourceEntry, load_manifest
+from msakb.knowledge.manifest import SourceEntry, describe_character, load_manifest
+from msakb.knowledge.yamlfile import message
 
 
 class IntakeError(MsakbError):
@@ -36,10 +39,14 @@ class Added:
 
 
 def read_text_strict(path: Path) -> tuple[bytes, str]:
-    """The file's bytes and text; refuses what is not UTF-8, naming the byte and line."""
-    if not path.is_file():
-        raise IntakeError(f"{path}: no such file")
-    data = path.read_bytes()
+    """The file's bytes and text; refuses what is not a regular file under the size limit,
+    not UTF-8 (naming the byte and line) or holds a control character (naming line and column)."""
+    try:
+        data = read_regular(path, SOURCE_LIMIT)
+    except FileNotFoundError:
+        raise IntakeError(f"{path}: no such file") from None
+    except FileRefused as e:
+        raise IntakeError(str(e)) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -50,6 +57,10 @@ def read_text_strict(path: Path) -> tuple[bytes, str]:
         ) from None
     if text.startswith("\ufeff"):
         raise IntakeError(f"{path}: starts with a byte-order mark; save it as UTF-8 without BOM")
+    bad = control_character(text)
+    if bad:
+        raise IntakeError(f"{path}: {describe_character(bad[2])} at line {bad[0]}, column {bad[1]}; a source holds "
+                          "text only: remove it (or convert the document again) and add it again")
     if not text.strip():
         raise IntakeError(f"{path}: the file is empty")
     return data, text
@@ -104,24 +115,23 @@ def add_source(file: Path, kb: Path, *, publisher: str, jurisdiction: str, kind:
     except ValidationError as e:
         err = e.errors()[0]
         field = ".".join(map(str, err["loc"])) or "voice"  # the one check of the entry as a whole
-        raise IntakeError(f"--{field.replace('_', '-')}: {err['msg']}") from None
+        raise IntakeError(f"--{field.replace('_', '-')}: {message(err)}") from None
     old = manifest_path.read_text(encoding="utf-8")
     indent = re.search(r"(?m)^([ \t]*)- ", old)
     new = old + ("" if old.endswith("\n") else "\n") + "\n" + entry_yaml(entry, indent.group(1) if indent else "  ")
-    tmp_manifest = manifest_path.with_name(f".{manifest_path.name}.tmp")
-    tmp_source = folder / f".{name}.tmp"
+    tmp_manifest, tmp_source = temp_beside(manifest_path), temp_beside(folder / name)
     try:
-        tmp_manifest.write_text(new, encoding="utf-8")
+        write_new(tmp_manifest, new.encode("utf-8"))
         try:
             load_manifest(tmp_manifest)
         except ManifestError as e:
             raise IntakeError(f"the manifest would not be valid after adding {file.name}: {e}") from None
-        tmp_source.write_bytes(data)
-        tmp_source.replace(folder / name)
-        tmp_manifest.replace(manifest_path)
+        write_new(tmp_source, data)
+        os.replace(tmp_source, folder / name)
+        os.replace(tmp_manifest, manifest_path)
     finally:
         for t in (tmp_manifest, tmp_source):
-            if t.exists():
+            if os.path.lexists(t):
                 t.unlink()
     return Added(entry, folder / name)
 
