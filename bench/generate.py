@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from msakb.extract.parsers import PARSERS
+from msakb.knowledge.yamlfile import dump_yaml
 from msakb.extract.shared.records import slug
 from bench import KB
 
@@ -252,7 +253,7 @@ def generate(out: Path, n: int, seed: int = 6) -> Corpus:
 
 
 def write_yaml(path: Path, data) -> None:
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=200), encoding="utf-8")
+    path.write_text(dump_yaml(data, width=200), encoding="utf-8")
 
 
 def seed_corpus(out: Path) -> Corpus:

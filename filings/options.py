@@ -23,7 +23,8 @@ class Options:
     new: str | None = _opt("program-redline: the new version, a source id or a .docx file.")
     templates: Path | None = _opt("A folder of house-style Word templates (<kind>.docx); a kind it lacks uses the "
                                   "shipped one.", path=True)
-    force: bool = _opt("program-redline: compare versions that look like different documents.", flag=True)
+    force: bool = _opt("Replace --out (and a redline's -clean copy) if it exists; program-redline: also compare "
+                       "versions that look like different documents.", flag=True)
 
     def but(self, **changes) -> "Options":
         """A copy with some fields changed."""

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from msakb.knowledge.yamlfile import dump_yaml
+
 REPO = Path(__file__).resolve().parent.parent  # the checkout the tests belong to
 KB = REPO / "kb"  # its knowledge folder (the seed corpus)
 SOURCES = KB / "sources"
@@ -19,7 +21,7 @@ def manifest(kb: Path) -> dict:
 
 
 def write_manifest(kb: Path, data: dict) -> None:
-    (kb / "sources" / "manifest.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    (kb / "sources" / "manifest.yaml").write_text(dump_yaml(data), encoding="utf-8")
 
 
 def keep_sources(kb: Path, ids: list[str]) -> None:
@@ -34,7 +36,7 @@ def keep_sources(kb: Path, ids: list[str]) -> None:
             ann.unlink()
         else:
             doc["records"] = records
-            ann.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            ann.write_text(dump_yaml(doc), encoding="utf-8")
     for folder in ("rules", "conflicts"):  # rules and reviewed conflicts name sources' rows
         if (kb / folder).exists():
             for f in (kb / folder).glob("*"):

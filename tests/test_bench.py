@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from bench.generate import generate
 from bench.measure import _STATUS_SWAPS, table_counts, touch_one_source
 from msakb.cli import cli
+from msakb.knowledge.yamlfile import dump_yaml
 from tests.kbtools import REPO
 
 N = 20
@@ -116,7 +117,7 @@ def _manifest(kb: Path) -> dict:
 
 
 def _save(kb: Path, manifest: dict) -> None:
-    (kb / "sources" / "manifest.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+    (kb / "sources" / "manifest.yaml").write_text(dump_yaml(manifest), encoding="utf-8")
 
 
 def _edit(kb: Path, sid: str, fn) -> None:
@@ -313,7 +314,7 @@ def test_killed_build_leaves_the_previous_database(corpus, built, tmp_path):
     shutil.copytree(corpus.kb, kb)
     manifest = yaml.safe_load((kb / "sources" / "manifest.yaml").read_text(encoding="utf-8"))
     manifest["sources"] = manifest["sources"][:5]  # the new build would hold fewer rows
-    (kb / "sources" / "manifest.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+    (kb / "sources" / "manifest.yaml").write_text(dump_yaml(manifest), encoding="utf-8")
     marker = tmp_path / "writing"
     child = subprocess.Popen([sys.executable, "-c", STALL, str(db), str(kb), str(marker)], cwd=REPO)
     try:

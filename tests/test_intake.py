@@ -86,7 +86,7 @@ def test_bad_options_are_refused_before_writing(kb_copy, tmp_path):
     assert bad_kind.output.startswith("Error: --kind 'webpage' is not a known kind; known kinds: ")
     assert "generic" in bad_kind.output
     bad_state = invoke("add", src, "--publisher", "X", "--jurisdiction", "ca", "--kind", "generic", "--kb", kb_copy)
-    assert bad_state.output == "Error: --jurisdiction: Value error, must be a two-letter upper-case code such as CA or US\n"
+    assert bad_state.output == "Error: --jurisdiction: must be a two-letter upper-case code such as CA or US\n"
     bad_utility = invoke("add", src, "--publisher", "X", "--jurisdiction", "CA", "--kind", "generic",
                          "--utility", "nope", "--kb", kb_copy)
     assert bad_utility.output.startswith("Error: --utility 'nope' is not in kb/gazetteer/utilities.yaml; known: ")

@@ -200,8 +200,8 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
 
     tmp = temp_path(db_path)
     remove_stale_temps(db_path)
-    shutil.copyfile(db_path, tmp)
     try:
+        shutil.copyfile(db_path, tmp)
         db = sqlite3.connect(tmp)
         try:
             db.execute("PRAGMA journal_mode = MEMORY")  # a temporary file: discarded on failure, synced whole below

@@ -11,6 +11,7 @@ encoded for a utility the answer is `unknown`, never `eligible`.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,10 @@ def parse_site(raw: dict[str, Any]) -> dict[str, Any]:
             continue
         opt, kind = spec["option"], spec["type"]
         try:
-            if kind == "number":
-                out[name] = float(v)
-            elif kind == "integer":
-                out[name] = int(v)
+            if kind in ("number", "integer"):
+                out[name] = float(v) if kind == "number" else int(v)
+                if not (math.isfinite(out[name]) and out[name] > 0):
+                    raise SiteError(f"{opt}: {v!r} must be a finite number above zero")
             elif kind == "yes_no":
                 s = str(v).strip().lower()
                 if s not in ("yes", "no", "true", "false", "y", "n"):
@@ -49,7 +50,8 @@ def parse_site(raw: dict[str, Any]) -> dict[str, Any]:
             else:
                 out[name] = str(v).strip()
         except ValueError:
-            raise SiteError(f"{opt}: {v!r} is not {'yes or no' if kind == 'yes_no' else 'a number'}") from None
+            what = {"yes_no": "yes or no", "integer": "a whole number"}.get(kind, "a number")
+            raise SiteError(f"{opt}: {v!r} is not {what}") from None
     unknown = set(raw) - set(site_fields())
     if unknown:
         raise SiteError(f"unknown site fields {sorted(unknown)}; known: {', '.join(site_fields())}")

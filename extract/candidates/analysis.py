@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from msakb.extract.candidates.cues import canonical_term, longest, matchers, obligation_patterns
-from msakb.extract.shared.entities import doc_entities, nlp_for
+from msakb.extract.shared.entities import PIECE, doc_entities, nlp_for, pieces
+from msakb.extract.shared.text import Span
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class Analysis:
 
 @lru_cache(maxsize=8192)
 def analyse(raw: str) -> Analysis:
+    if len(raw) > PIECE:  # spaCy takes at most max_length characters: read it in pieces cut at line ends
+        parts = [(p.start, analyse(p.raw)) for p in pieces(Span(raw, 0, len(raw)))]
+        shift = lambda items, at: tuple((x, y, at + a, at + b) for x, y, a, b in items)  # noqa: E731
+        return Analysis(*(sum((shift(getattr(a, f), at) for at, a in parts), ()) for f in ("entities", "cues", "terms")))
     nlp = nlp_for()
     doc = nlp.make_doc(raw)
     ents = doc_entities(doc)

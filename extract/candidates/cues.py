@@ -23,7 +23,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.util import filter_spans
 
 from msakb.errors import MsakbError
-from msakb.extract.shared.entities import nlp_for
+from msakb.extract.shared.entities import nlp_for, pieces
 from msakb.extract.shared.patterns import PATTERNS, pattern_file
 from msakb.extract.shared.text import Span
 
@@ -213,9 +213,11 @@ def obligation_cues(span: Span) -> list[Cue]:
     if not span:
         return []
     nlp = nlp_for()
-    doc = nlp.make_doc(span.raw)
     _, labels = obligation_patterns()
-    out = [Cue(labels[k], k, span.sub(a, b)) for k, a, b in longest(doc, matchers(nlp)[0](doc))]
+    out = []
+    for piece in pieces(span):  # spaCy takes at most max_length characters at once
+        doc = nlp.make_doc(piece.raw)
+        out += [Cue(labels[k], k, piece.sub(a, b)) for k, a, b in longest(doc, matchers(nlp)[0](doc))]
     return sorted(out, key=lambda c: c.span.start)
 
 
@@ -229,8 +231,10 @@ def field_terms(span: Span) -> list[Cue]:
     if not span:
         return []
     nlp = nlp_for()
-    doc = nlp.make_doc(span.raw)
     _, exact, folded = matchers(nlp)
-    out = [Cue(canonical_term(span.raw[a:b]) or span.raw[a:b], span.raw[a:b], span.sub(a, b))
-           for _, a, b in longest(doc, list(exact(doc)) + list(folded(doc)))]
+    out = []
+    for piece in pieces(span):  # spaCy takes at most max_length characters at once
+        doc = nlp.make_doc(piece.raw)
+        out += [Cue(canonical_term(piece.raw[a:b]) or piece.raw[a:b], piece.raw[a:b], piece.sub(a, b))
+                for _, a, b in longest(doc, list(exact(doc)) + list(folded(doc)))]
     return sorted(out, key=lambda c: c.span.start)

@@ -181,6 +181,13 @@ class Context:
         }
 
 
+MAX_STATEMENT = 5_000
+"""Longest statement judged, in characters (the seed corpus's longest is a 1,026-character table
+row). A longer "sentence" (a text without full stops, a table row of a megabyte) is no statement
+a reviewer can judge, and each candidate it gave would quote all of it: 80,000 cues in one
+1.5-million-character line once took 23 GB."""
+
+
 def propose(doc: SourceDoc, gaz: Gazetteer, read: list[tuple[int, int]] = ()) -> list[dict]:
     """Every candidate fact of one source, in text order, each once; none from a table row
     that overlaps the `read` spans (what the source's dedicated parser turned into facts:
@@ -190,6 +197,8 @@ def propose(doc: SourceDoc, gaz: Gazetteer, read: list[tuple[int, int]] = ()) ->
     out: dict[str, dict] = {}
     caption = lambda raw: caption_status([Span(raw, 0, len(raw))]) is not None  # noqa: E731
     for st in statements(doc.span(), hits, _status_headers(), caption):
+        if len(st.span) > MAX_STATEMENT:
+            continue
         for c in propose_statement(ctx, st, ctx.read(st.span, st)):
             out.setdefault(c["id"], c)
     return sorted(out.values(), key=lambda c: (c["start"], c["end"], c["rule"]))

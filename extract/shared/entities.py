@@ -67,6 +67,29 @@ def nlp_for(path: str = str(ENTITY_PATTERNS)):
     return nlp
 
 
+PIECE = 200_000
+"""Most characters spaCy is handed at once: far below its `max_length` (1,000,000; error E088),
+so a source of any length is matched in pieces cut at line ends (`pieces`)."""
+
+
+def pieces(span: Span, limit: int = PIECE) -> list[Span]:
+    """`span` cut into spans of at most `limit` characters, at line ends (a longer line at a
+    space, and only a run of `limit` characters without one anywhere). No pattern matches
+    across a line end (each pattern token is a word; a line end is a token of its own), so
+    matching the pieces finds what matching the whole would; offsets stay the source's."""
+    out, start, end, text = [], span.start, span.end, span.text
+    while end - start > limit:
+        cut = text.rfind("\n", start, start + limit) + 1
+        if cut <= start:
+            cut = max(text.rfind(" ", start, start + limit), text.rfind("\t", start, start + limit)) + 1
+        if cut <= start:
+            cut = start + limit
+        out.append(Span(text, start, cut))
+        start = cut
+    out.append(Span(text, start, end))
+    return out
+
+
 def reset() -> None:
     """Forget the pipeline and the memoised entities: the next call builds them anew, with a
     new vocabulary (bench/extraction.py measures extraction from a fresh pipeline each time)."""
@@ -176,13 +199,14 @@ def entities_of(raw: str) -> tuple[tuple[str, str, int, int], ...]:
     out = []
     for start, end, digits in _line_runs(raw):
         ruler = nlp.get_pipe("entity_ruler") if digits else free
-        doc = nlp.make_doc(raw[start:end])
-        matches = ruler.match(doc)
-        if len({(s, e) for _, s, e in matches}) != len(matches):  # a tie: spaCy's order decides
-            return _whole(nlp, raw)
-        ruler.set_annotations(doc, matches)
-        out.extend((ent.label_, ent.ent_id_, ent.start_char + start, ent.end_char + start)
-                   for ent in doc.ents if not _is_product_suffix(ent))
+        for piece in pieces(Span(raw, start, end)):
+            doc = nlp.make_doc(piece.raw)
+            matches = ruler.match(doc)
+            if len({(s, e) for _, s, e in matches}) != len(matches):  # a tie: spaCy's order decides
+                return _whole(nlp, raw)
+            ruler.set_annotations(doc, matches)
+            out.extend((ent.label_, ent.ent_id_, ent.start_char + piece.start, ent.end_char + piece.start)
+                       for ent in doc.ents if not _is_product_suffix(ent))
     return tuple(out)
 
 
@@ -203,8 +227,10 @@ def doc_entities(doc) -> tuple[tuple[str, str, int, int], ...]:
 
 
 def _whole(nlp, raw: str) -> tuple[tuple[str, str, int, int], ...]:
-    return tuple((ent.label_, ent.ent_id_, ent.start_char, ent.end_char)
-                 for ent in nlp(raw).ents if not _is_product_suffix(ent))
+    """Every pattern over the whole text at once (in pieces when it is longer than PIECE)."""
+    return tuple((ent.label_, ent.ent_id_, ent.start_char + piece.start, ent.end_char + piece.start)
+                 for piece in pieces(Span(raw, 0, len(raw)))
+                 for ent in nlp(piece.raw).ents if not _is_product_suffix(ent))
 
 
 def _line_runs(raw: str) -> list[tuple[int, int, bool]]:

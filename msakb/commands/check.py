@@ -9,13 +9,18 @@ import click
 
 from msakb.commands.shared import CliError, db_option, run
 from msakb.db.query.conditions import site_fields
+from msakb.errors import MsakbError
 
 VERDICT = {"eligible": "eligible", "not_eligible": "NOT eligible", "unknown": "unknown"}
 
 
 def _site_options(f):
     """One option per site field of db/query/site_fields.yaml (the conduit fields share --conduit)."""
-    for name, spec in reversed(list(site_fields().items())):
+    try:
+        fields = site_fields()
+    except MsakbError:  # a broken site_fields.yaml: `msakb check` says so when run (parse_site); other verbs work
+        return f
+    for name, spec in reversed(list(fields.items())):
         opt = spec["option"]
         if " " in opt:
             continue
@@ -62,7 +67,7 @@ def check(db_path: Path, utility, state, device, conduits, as_json, **fields):
     site = run(parse_site, raw)
     results = run(do_check, db_path, site, utility=utility, state=state, device=device)
     if as_json:
-        click.echo(json.dumps({"site": site, "results": results}, indent=2))
+        click.echo(json.dumps({"site": site, "results": results}, indent=2, allow_nan=False))
         return
     click.echo(render(results))
 

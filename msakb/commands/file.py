@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from msakb.commands.shared import db_option, kb_option, run
+from msakb.commands.shared import check_output, db_option, kb_option, run
 from msakb.filings.options import Options
 
 
@@ -47,6 +47,8 @@ def file(kind, db_path, kb, out, fmt, **options):
     """
     from msakb.filings import draft
 
+    for path in [out] + ([out.with_name(f"{out.stem}-clean{out.suffix}")] if kind == "program-redline" else []):
+        check_output(path, db_path, options["force"], kb.path)
     written = run(draft, kind, db_path, out, fmt=fmt, options=Options(**options), kb_folder=kb.path)
     for path in written:
         click.echo(str(path))

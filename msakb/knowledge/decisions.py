@@ -24,11 +24,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from msakb.errors import MsakbError
-from msakb.knowledge.yamlfile import load_model
+from msakb.knowledge.yamlfile import dump_yaml, load_model
 
 DECISIONS = Path("review") / "decisions.yaml"
 
@@ -90,6 +89,6 @@ def write_yaml(path: Path, data: dict, header: str = "") -> None:
     """Write YAML atomically (a temporary file renamed into place)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+    text = header + dump_yaml(data)
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from msakb.errors import ManifestError, MsakbError
@@ -25,7 +24,7 @@ from msakb.extract.shared.records import slug
 from msakb.knowledge.files import SOURCE_LIMIT, FileRefused, control_character, read_regular, temp_beside, write_new
 from msakb.knowledge.gazetteer import load_gazetteer
 from msakb.knowledge.manifest import SourceEntry, describe_character, load_manifest
-from msakb.knowledge.yamlfile import message
+from msakb.knowledge.yamlfile import dump_yaml, message
 
 
 class IntakeError(MsakbError):
@@ -142,5 +141,5 @@ def entry_yaml(entry: SourceEntry, indent: str = "  ") -> str:
     d = {k: v for k, v in d.items() if v not in ({}, None)}
     if entry.as_of is None:
         d["as_of"] = None  # required field: null says "undated"
-    body = yaml.safe_dump([d], sort_keys=False, allow_unicode=True, width=1000)
+    body = dump_yaml([d])
     return "".join((indent + ln if ln.strip() else ln) + "\n" for ln in body.splitlines())

@@ -282,6 +282,18 @@ def load_model(path: Path, model: type[M], name: str | None = None, folder: Path
     return doc.validate(model, error)
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a value used twice out twice: the loader refuses aliases in most files."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def dump_yaml(data: Any, width: int = 1000) -> str:
+    """`data` as YAML the loader reads back: no aliases, keys in their order, UTF-8 text."""
+    return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=width)
+
+
 def _strict_pairs(pairs: list[tuple[str, Any]]) -> dict:
     out: dict = {}
     for k, v in pairs:
