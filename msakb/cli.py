@@ -14,11 +14,34 @@ from msakb import __version__
 from msakb.commands import add, bench, build, check, diff, file, init, review, serve
 
 
+class OneLineUsageError(click.UsageError):
+    """A usage error as every other error: one line (and exit status 2)."""
+
+    def show(self, file=None):
+        hint = f" (see {self.ctx.command_path} --help)" if self.ctx is not None else ""
+        click.echo(f"Error: {self.format_message()}{hint}", err=True)
+
+
 class ListedOrder(click.Group):
-    """Verbs in the order COMMANDS lists them, not alphabetical."""
+    """Verbs in the order COMMANDS lists them, not alphabetical; usage errors in one line."""
 
     def list_commands(self, ctx):
         return list(self.commands)
+
+    def make_context(self, *args, **kwargs):
+        return _one_line(lambda: super(ListedOrder, self).make_context(*args, **kwargs))
+
+    def invoke(self, ctx):
+        return _one_line(lambda: super(ListedOrder, self).invoke(ctx))
+
+
+def _one_line(call):
+    try:
+        return call()
+    except OneLineUsageError:
+        raise
+    except click.UsageError as e:
+        raise OneLineUsageError(e.format_message(), e.ctx) from None
 
 
 @click.group(cls=ListedOrder)

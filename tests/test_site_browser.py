@@ -116,3 +116,33 @@ def test_quote_in_a_table_view_opens_its_passage(site, page):
     page.wait_for_url("**/msakb/passage?*")
     assert page.locator("mark#passage").text_content() == quote
     assert page.locator("#quoting-rows").get_by_role("link", name=ENPHASE_SCE, exact=True).count() == 1
+
+
+CSP_PAGES = ["/", "/msakb", "/msakb/approvals?_facet=status", "/msakb/devices/tesla-backup-switch-1624171-xx-y",
+             "/msakb?sql=select+id+from+devices", "/msakb/oem_matrix", "/msakb/sources", "/msakb/nope"]
+
+
+def test_pages_work_under_the_content_security_policy(site, page):
+    """Every page renders with Datasette's scripts running (the SQL editor, column menus) and
+    no Content-Security-Policy violation in the console; a script smuggled into a page does
+    not run."""
+    server, db = site
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    page.on("pageerror", lambda e: console.append(str(e)))
+    conn = sqlite3.connect(db)
+    source, start, end = conn.execute("SELECT source_id, char_start, char_end FROM approvals LIMIT 1").fetchone()
+    conn.close()
+    for path in CSP_PAGES + [f"/msakb/passage?source_id={source}&start={start}&end={end}"]:
+        console.clear()
+        response = page.goto(server.base + path)
+        page.wait_for_load_state("networkidle")
+        assert "content-security-policy" in response.headers, path
+        assert [m for m in console if "Content Security Policy" in m or "Refused" in m] == [], (path, console)
+    page.goto(server.base + "/msakb?sql=select+id+from+devices")
+    assert page.locator(".CodeMirror").count() == 1  # Datasette's inline script ran
+    console.clear()
+    ran = page.evaluate("""() => { const s = document.createElement('script');
+        s.textContent = 'window.smuggled = 1'; document.body.appendChild(s); return window.smuggled === 1; }""")
+    assert ran is False
+    assert any("Content Security Policy" in m for m in console), console

@@ -110,19 +110,19 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def load_metadata(path: Path = METADATA) -> dict:
+def load_metadata(path: Path | None = None) -> dict:
     """The Datasette metadata (YAML; anchors and `<<` merges allowed), validated (web/config.py)."""
     try:
-        doc = load_yaml(Path(path), aliases=True)
+        doc = load_yaml(Path(path or METADATA), aliases=True)
     except DataFileError as e:
         raise ServeError(str(e)) from None
     doc.validate(Metadata, ServeError)
     return doc.data
 
 
-def load_settings(path: Path = SETTINGS, **overrides) -> dict:
+def load_settings(path: Path | None = None, **overrides) -> dict:
     """Datasette settings from web/settings.json (validated: web/config.py), with command-line overrides."""
-    settings = load_json(Path(path), Settings, error=ServeError).model_dump(exclude_none=True)
+    settings = load_json(Path(path or SETTINGS), Settings, error=ServeError).model_dump(exclude_none=True)
     settings.update({k: v for k, v in overrides.items() if v is not None})
     return settings
 

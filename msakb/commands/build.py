@@ -10,7 +10,7 @@ from msakb.commands.shared import db_option, kb_option, run
 @click.command()
 @db_option
 @kb_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines, only errors.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines, only warnings and errors.")
 @click.option("--report", is_flag=True,
               help="Then print, per source, facts from its parser, from accepted candidates, and candidates pending review.")
 def build(db_path: Path, kb, quiet: bool, report: bool):
@@ -28,7 +28,10 @@ def build(db_path: Path, kb, quiet: bool, report: bool):
     from msakb.db.pipeline.builder import build as do_build
     from msakb.db.pipeline.builder import summary
 
-    progress = (lambda s: None) if quiet else (lambda s: click.echo(s, err=True))
+    def progress(line: str) -> None:
+        if not quiet or line.startswith("warning: "):  # a warning is said even with --quiet
+            click.echo(line, err=True)
+
     progress(f"knowledge folder: {kb.describe()}")
     result = run(do_build, db_path, kb.path, progress)
     if not quiet:

@@ -92,16 +92,21 @@ def _db_path() -> str:
 def database_problem(e: sqlite3.DatabaseError, db: str) -> str:
     """What a SQLite error means for the user of `db`, and what to do."""
     text = str(e)
-    if isinstance(e, sqlite3.OperationalError) and "disk is full" in text:
-        return f"the disk is full (writing {db}); free some space and run again"
-    if isinstance(e, sqlite3.OperationalError) and "readonly" in text:
+    if "disk is full" in text or "disk I/O error" in text:
+        return f"cannot write {db}: {text} (a full disk or a file-size limit); free some space and run again"
+    if "readonly" in text:
         return f"{db} is in a read-only place; choose a --db path you can write to"
-    if isinstance(e, sqlite3.OperationalError) and "unable to open" in text:
+    if "unable to open" in text:
+        folder = Path(db).parent
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            return f"cannot write {db}: its folder {folder} is read-only (or not yours); choose a --db path you can write to"
         return f"cannot open {db} ({text}); check the --db path and that its folder exists"
-    if isinstance(e, sqlite3.OperationalError) and "locked" in text:
+    if "locked" in text:
         return f"{db} is locked by another program; try again when it is done"
-    return (f"not a msakb database: {db} ({text}); give --db the file `msakb build` wrote, "
-            f"or build one: msakb build --db {db}")
+    if "not a database" in text or "no such" in text or "malformed" in text:
+        return (f"not a msakb database: {db} ({text}); give --db the file `msakb build` wrote, "
+                f"or build one: msakb build --db {db}")
+    return f"{db}: SQLite error ({text}); check the file, or build it again: msakb build --db {db}"
 
 
 _OS_ADVICE = {
@@ -114,6 +119,7 @@ _OS_ADVICE = {
     errno.ENOENT: "no such file or folder: check the path",
     errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
     errno.EISDIR: "it is a folder, not a file: give a file path",
+    errno.EEXIST: "it exists and is in the way (a file where a folder is needed): check the path",
 }
 
 

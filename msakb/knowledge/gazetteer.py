@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -110,21 +110,16 @@ class GazetteerError(MsakbError):
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 
 
+StateCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+Name = Annotated[str, Field(min_length=1)]
+
+
 class StatesFile(BaseModel):
     """kb/gazetteer/states.yaml: each state's code and its names, the first the proper one."""
 
     model_config = ConfigDict(extra="forbid")
-    states: dict[str, Union[str, list[str]]] = Field(description="two-letter code: its name, or a list of names")
-
-    @field_validator("states")
-    @classmethod
-    def _codes(cls, v: dict) -> dict:
-        for code, names in v.items():
-            if not re.fullmatch(r"[A-Z]{2}", code):
-                raise ValueError(f"{code!r} is not a two-letter upper-case state code")
-            if not names or (isinstance(names, list) and not all(names)):
-                raise ValueError(f"state {code} needs a name")
-        return v
+    states: dict[StateCode, Union[Name, Annotated[list[Name], Field(min_length=1)]]] = Field(
+        description="two-letter code: its name, or a list of names")
 
 
 class UtilityEntry(BaseModel):

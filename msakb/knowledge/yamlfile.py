@@ -89,6 +89,8 @@ def message(err: dict) -> str:
 
 
 def _singular(word: str) -> str:
+    if word in ("series", "species"):
+        return word
     if word.endswith("ies"):
         return word[:-3] + "y"
     if word.endswith(("sses", "ases", "xes")):
