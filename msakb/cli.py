@@ -12,6 +12,7 @@ import click
 
 from msakb import __version__
 from msakb.commands import add, bench, build, check, diff, file, init, review, serve
+from msakb.commands.shared import printable
 
 
 class OneLineUsageError(click.UsageError):
@@ -19,7 +20,7 @@ class OneLineUsageError(click.UsageError):
 
     def show(self, file=None):
         hint = f" (see {self.ctx.command_path} --help)" if self.ctx is not None else ""
-        click.echo(f"Error: {self.format_message()}{hint}", err=True)
+        click.echo(f"Error: {printable(self.format_message())}{hint}", err=True)
 
 
 class ListedOrder(click.Group):

@@ -99,6 +99,9 @@ def bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+    except (TypeError, ValueError, UnicodeError):  # a host no resolver can take (NUL, not ASCII-encodable)
+        sock.close()
+        raise ServeError(f"cannot listen on {host!r}: not a host name or address; check --host") from None
     except OSError as e:
         sock.close()
         if e.errno == 98:  # EADDRINUSE

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from importlib.resources import files
 from pathlib import Path
 
 from msakb.extract.shared.records import SourceDoc
+from msakb.knowledge.files import inside
 
 CODE_PACKAGES = ("msakb.extract", "msakb.db")  # the code and data that shape the rows
 _CODE_FINGERPRINTS: dict[tuple, str] = {}  # (path, mtime, size) of every file -> their hash
@@ -34,11 +36,16 @@ def code_fingerprint() -> str:
 
 def folder_fingerprint(folder: Path, skip: tuple[str, ...] = ()) -> str:
     """Hash of every file under `folder` (names and bytes), but those under its top-level
-    folders named in `skip`."""
+    folders named in `skip`. A link that leads out of the folder (or to no regular file) is
+    hashed by where it points: nothing outside the folder is read."""
     h = hashlib.sha256()
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
-        if p.is_file() and rel.parts[0] not in skip:
+        if rel.parts[0] in skip:
+            continue
+        if p.is_symlink() and not (inside(p, folder) and p.is_file()):
+            h.update(f"{rel} -> {os.readlink(p)}".encode())
+        elif p.is_file():
             h.update(str(rel).encode())
             h.update(p.read_bytes())
     return h.hexdigest()

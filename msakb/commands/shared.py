@@ -14,13 +14,20 @@ from msakb.errors import MsakbError
 from msakb.knowledge.folder import DEFAULT_DB, ENV, locate, seed_folder
 
 
+def printable(text: str) -> str:
+    """`text` on one line: a character that would break the line or hide itself (a newline,
+    NEL, a control or direction-override character, from a file name or value someone gave)
+    is shown escaped, as Python writes it in a string."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class CliError(click.ClickException):
     """One clean line on stderr, exit status 1."""
 
     exit_code = 1
 
     def show(self, file=None):
-        click.echo(f"Error: {self.format_message()}", err=True)
+        click.echo(f"Error: {printable(self.format_message())}", err=True)
 
 
 def db_option(f):

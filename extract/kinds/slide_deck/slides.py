@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
 from msakb.extract.shared.text import Section, Span, sections
 from msakb.extract.shared.patterns import pattern_file
 

@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
 from msakb.errors import SourceError
 from msakb.extract.shared.patterns import pattern_file
 
