@@ -30,8 +30,9 @@ def _load(path: str, mtime: float) -> dict:
     return doc.data or {}
 
 
-def settings(path: Path = SETTINGS) -> dict:
+def settings(path: Path | None = None) -> dict:
     """filings/templates/filings.yaml (re-read when it changes)."""
+    path = Path(path or SETTINGS)
     return _load(str(path), path.stat().st_mtime)
 
 

@@ -12,7 +12,8 @@ import click
 
 from msakb import __version__
 from msakb.commands import add, bench, build, check, diff, file, init, review, serve
-from msakb.commands.shared import printable
+from msakb.commands.shared import CliError, printable
+from msakb.errors import MsakbError
 
 
 class OneLineUsageError(click.UsageError):
@@ -24,7 +25,8 @@ class OneLineUsageError(click.UsageError):
 
 
 class ListedOrder(click.Group):
-    """Verbs in the order COMMANDS lists them, not alphabetical; usage errors in one line."""
+    """Verbs in the order COMMANDS lists them, not alphabetical; usage errors, and any of the
+    project's errors a verb lets through, in one line."""
 
     def list_commands(self, ctx):
         return list(self.commands)
@@ -33,7 +35,10 @@ class ListedOrder(click.Group):
         return _one_line(lambda: super(ListedOrder, self).make_context(*args, **kwargs))
 
     def invoke(self, ctx):
-        return _one_line(lambda: super(ListedOrder, self).invoke(ctx))
+        try:
+            return _one_line(lambda: super(ListedOrder, self).invoke(ctx))
+        except MsakbError as e:  # one raised outside `run` (a data file read as a module loads)
+            raise CliError(str(e)) from None
 
 
 def _one_line(call):

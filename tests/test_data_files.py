@@ -25,6 +25,8 @@ PATTERN_CASES = {
     "entities.jsonl": ('[{"TEXT"', '[{"TEXTX"', "field pattern: "),
     "entity_rules.yaml": ("capitalised_words_allowed: [", "capitalised_words_allowed: x [",
                           "field capitalised_words_allowed: Input should be a valid list"),
+    "installation_models.yaml": ("model: utility", "model: crews",
+                                 "statement 1, field model: Input should be 'utility', 'joint_meet' or 'installer'"),
     "installer_article.yaml": ("requirement: '", "requirement: '(?P<x", "field requirement: not a valid regular expression"),
     "justifications.yaml": ("keep: false}", "keep: sometimes}", "marker 1, field keep: Input should be a valid boolean"),
     "meeting_summary.yaml": ("header_lines: 4", "header_lines: -4", "field header_lines: Input should be greater than 0"),
@@ -111,6 +113,28 @@ def test_a_broken_knowledge_folder_file_is_one_line_naming_file_line_and_field(n
     assert not db.exists()
 
 
+def test_a_broken_parties_file(tmp_path, built_db):
+    """kb/gazetteer/parties.yaml is read by the filings."""
+    kb = tmp_path / "kb"
+    shutil.copytree(REPO / "kb", kb)
+    n = _break(kb / "gazetteer" / "parties.yaml", "state: CT", "state: Connecticut")
+    line = one_line(invoke("file", "waiver", "--db", built_db, "--kb", kb, "--utility", "eversource-ct",
+                           "--out", tmp_path / "w.docx"))
+    assert line == (f"Error: {kb / 'gazetteer' / 'parties.yaml'}, line {n}: commission 1, field state: "
+                    "String should match pattern '^[A-Z]{2}$'")
+
+
+def test_a_broken_filings_settings_file(tmp_path, monkeypatch, built_db):
+    import msakb.filings.context as context
+
+    path = tmp_path / "filings.yaml"
+    shutil.copy(REPO / "filings" / "templates" / "filings.yaml", path)
+    n = _break(path, "order_number: \"26\"", "order_numbr: \"26\"")
+    monkeypatch.setattr(context, "SETTINGS", path)
+    line = one_line(invoke("file", "waiver", "--db", built_db, "--utility", "sce", "--out", tmp_path / "w.docx"))
+    assert line == f"Error: {path}, line {n}: field order_26.order_numbr: Extra inputs are not permitted"
+
+
 def test_a_broken_review_decisions_file(tmp_path, built_db):
     kb = tmp_path / "kb"
     shutil.copytree(REPO / "kb", kb)
@@ -128,14 +152,14 @@ def test_a_broken_review_decisions_file(tmp_path, built_db):
 def test_a_broken_conflict_checks_file(tmp_path, monkeypatch):
     path = tmp_path / "conflict_checks.yaml"
     shutil.copy(REPO / "db" / "derive" / "conflict_checks.yaml", path)
-    n = _break(path, "compare: [status]", "compare: [state]")
+    n = _break(path, "compare: [status]", "compare: [stat]")
     monkeypatch.setattr(cross_conflicts, "CHECKS_FILE", path)
     cross_conflicts.checks.cache_clear()
     try:
         kb = make_one_source_kb(tmp_path / "kb")
         line = one_line(invoke("build", "--kb", kb, "--db", tmp_path / "msakb.db", "-q"))
-        assert line == f"Error: db/derive/conflict_checks.yaml, line {n - 2}: approvals has no column 'state'"
-        n = _break(path, "compare: [state]", "compare: status")
+        assert line == f"Error: db/derive/conflict_checks.yaml, line {n - 2}: approvals has no column 'stat'"
+        n = _break(path, "compare: [stat]", "compare: status")
         cross_conflicts.checks.cache_clear()
         line = one_line(invoke("build", "--kb", kb, "--db", tmp_path / "msakb.db", "-q"))
         assert line == f"Error: db/derive/conflict_checks.yaml, line {n}: field approvals.compare: Input should be a valid list"
@@ -183,9 +207,10 @@ def test_a_broken_web_configuration_file(tmp_path, monkeypatch, built_db, name, 
 def test_every_data_file_of_the_repository_is_covered():
     """A new YAML/JSON file needs its model and a case here."""
     covered = {f"extract/patterns/{n}" for n in PATTERN_CASES} | {f"kb/{n}" for n in KB_CASES} | {
-        "db/derive/conflict_checks.yaml", "db/query/site_fields.yaml", "web/metadata.yaml", "web/settings.json"}
-    found = {str(p.relative_to(REPO)) for folder in ("extract", "db", "web", "kb")
+        "db/derive/conflict_checks.yaml", "db/query/site_fields.yaml", "web/metadata.yaml", "web/settings.json",
+        "kb/gazetteer/parties.yaml", "filings/templates/filings.yaml"}
+    found = {str(p.relative_to(REPO)) for folder in ("extract", "db", "web", "kb", "filings", "msakb")
              for p in (REPO / folder).rglob("*") if p.suffix in (".yaml", ".yml", ".json", ".jsonl")}
-    found -= {"kb/annotations/ct-pura-meeting.yaml", "kb/annotations/filings-statements.yaml",  # one case per kind
-              "kb/rules/pseg.yaml"}
+    found = {f for f in found if not (f.startswith("kb/annotations/") or f.startswith("kb/rules/"))} | {  # one case per kind
+        f"kb/{n}" for n in KB_CASES if n.startswith(("annotations/", "rules/"))}
     assert found == covered

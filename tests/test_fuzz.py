@@ -303,7 +303,7 @@ def test_fuzz_source_bytes(scratch, data):
 
     (scratch / "sources" / "f.txt").write_bytes(data)
     entry = SourceEntry(id="f", file="f.txt", title="t", publisher="p", jurisdiction="CA", as_of=None,
-                        kind="generic", sha256=hashlib.sha256(data).hexdigest())
+                        kind="generic", voice="industry", sha256=hashlib.sha256(data).hexdigest())
     text = _only_ours(lambda: read_source(entry, scratch / "sources"))
     if text is not None:
         assert text.encode("utf-8") == data
@@ -337,7 +337,7 @@ VERBS = {
              ["--state", "--device", "--oem", "--docket", "--old", "--new", "--force"]),
     "review": (["@candidate-verb", "@candidate"], {"--set": "category=eligibility"},
                ["--table", "--reason", "--source", "--json"]),
-    "add": (["@page"], {"--publisher": "X", "--jurisdiction": "NJ", "--kind": "generic"},
+    "add": (["@page"], {"--publisher": "X", "--jurisdiction": "NJ", "--kind": "generic", "--voice": "industry"},
             ["--as-of", "--url", "--title", "--utility", "--id"]),
     "build": ([], {}, ["--quiet", "--report"]),
     "init": (["new-kb"], {}, []),

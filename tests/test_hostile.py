@@ -182,7 +182,7 @@ def test_2_add_refuses_a_url_that_is_not_http(kb, tmp_path, url):
     src.write_text("The meter collar adapter shall be approved.\n", encoding="utf-8")
     before = (kb / "sources" / "manifest.yaml").read_bytes()
     line = one_line(invoke("add", src, "--kb", kb, "--publisher", "X", "--jurisdiction", "NJ", "--kind", "generic",
-                           "--url", url))
+                           "--voice", "industry", "--url", url))
     assert line.startswith("Error: --url: ") and "is not an http:// or https:// URL" in line
     assert (kb / "sources" / "manifest.yaml").read_bytes() == before
     assert temp_files(kb / "sources") == []
@@ -364,7 +364,8 @@ def test_6_a_source_over_a_million_characters_is_extracted_offsets_intact(kb, db
     assert len(text) > 1_100_000
     src = tmp_path / "long.txt"
     src.write_text(text, encoding="utf-8")
-    result = invoke("add", src, "--kb", kb, "--publisher", "X", "--jurisdiction", "CA", "--kind", "generic", "--id", "long")
+    result = invoke("add", src, "--kb", kb, "--publisher", "X", "--jurisdiction", "CA", "--kind", "generic",
+                    "--voice", "industry", "--id", "long")
     assert result.exit_code == 0, result.output
     result = invoke("build", "--kb", kb, "--db", db, "-q")
     assert result.exit_code == 0, result.output
@@ -458,7 +459,8 @@ def test_8_read_only_places_end_in_one_line(kb, db, tmp_path):
     page.write_text("Warm-up.\n", encoding="utf-8")
     assert invoke("file", "waiver", "--db", db, "--utility", "sce", "--out", tmp_path / "w.docx").exit_code == 0
     warm = shutil.copytree(kb, tmp_path / "warm")
-    assert invoke("add", page, "--kb", warm, "--publisher", "X", "--jurisdiction", "NJ", "--kind", "generic").exit_code == 0
+    assert invoke("add", page, "--kb", warm, "--publisher", "X", "--jurisdiction", "NJ", "--kind", "generic",
+                  "--voice", "industry").exit_code == 0
     root = _readonly_setup(kb, db)
     try:
         src = root / "page.txt"
@@ -474,8 +476,8 @@ def test_8_read_only_places_end_in_one_line(kb, db, tmp_path):
         assert lines == [f"Error: cannot write {root / 'msakb.db'}: its folder {root} is read-only (or not yours); "
                          "choose a --db path you can write to"], out
         assert digest(root / "msakb.db") == before
-        code, out, exc = in_child(lambda: invoke("add", src, "--kb", root / "kb", "--publisher", "X",
-                                                 "--jurisdiction", "NJ", "--kind", "generic"), as_nobody=True)
+        code, out, exc = in_child(lambda: invoke("add", src, "--kb", root / "kb", "--publisher", "X", "--jurisdiction",
+                                                 "NJ", "--kind", "generic", "--voice", "industry"), as_nobody=True)
         assert code == 1 and len(out.splitlines()) == 1 and "permission denied" in out, (out, exc)
         code, out, exc = in_child(lambda: invoke("file", "waiver", "--db", root / "msakb.db", "--utility", "sce",
                                                  "--out", root / "out" / "w.docx"), as_nobody=True)
@@ -530,7 +532,7 @@ def test_9_check_conduit_types_come_from_a_list(db):
 # --- more -------------------------------------------------------------------------------------
 
 def test_review_set_values_are_plain_data(kb):
-    from msakb.review import parse_sets
+    from msakb.knowledge.review import parse_sets
 
     bomb = "[&a [x,x,x,x,x,x,x,x,x], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], [*b,*b,*b,*b,*b,*b,*b,*b,*b]]"
     assert parse_sets([f"notes={bomb}", "rated_amps=200", "x=!!python/object/apply:os.system [true]"]) == {

@@ -117,7 +117,7 @@ def test_who_speaks_must_be_said(kb_copy, tmp_path):
     result = invoke("add", src, "--publisher", "KiloWire", "--jurisdiction", "CA", "--kind", "generic", "--kb", kb_copy)
     assert result.exit_code == 1
     assert result.output == (
-        "Error: --voice: Value error, say who speaks in the source: voice is one of legislature, regulator, utility, "
+        "Error: --voice: say who speaks in the source: voice is one of legislature, regulator, utility, "
         "working_group, industry, manufacturer, installer (it may be left out only for a utility's own source, "
         "with `utility`)\n")
     assert _files(kb_copy) == files

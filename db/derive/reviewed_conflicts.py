@@ -24,7 +24,8 @@ class ReviewedConflict(BaseModel):
     description: str = Field(description="what each passage says and why they disagree")
     source: str = Field(description="one side's source id")
     quote: str = Field(min_length=1, description="its passage, exactly")
-    occurrence: Optional[PositiveInt] = Field(None, description="which occurrence of the quote, when it occurs more than once")
+    occurrence: Optional[PositiveInt] = Field(
+        None, description="which occurrence of the quote, when it occurs more than once")
     other_source: str = Field(description="the other side's source id")
     other_quote: str = Field(min_length=1, description="its passage, exactly")
     other_occurrence: Optional[PositiveInt] = None

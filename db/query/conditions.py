@@ -38,7 +38,7 @@ class SiteField(BaseModel):
     type: Literal["number", "integer", "text", "choice", "yes_no"] = Field(
         description="number and integer: finite and above zero; choice: one of `choices`")
     option: str = Field(pattern=r"^--[a-z][a-z-]*( [a-z]+=[A-Z]+)?$",
-                        description="the option of `msakb check` that gives it (`--conduit power=TYPE` for a shared one)")
+                        description="the option of `msakb check` that gives it (`--conduit power=TYPE`: shared)")
     help: str = Field(min_length=1, description="what the field is, for --help and for a rule that needs it")
     choices: Optional[list[str]] = Field(None, description="the values a choice field takes")
 
