@@ -159,6 +159,16 @@ def _not_outside(seen: list[str], base) -> None:
 
 # --- the manifest -----------------------------------------------------------------------------
 
+def _read_manifest_and_sources(kb: Path, base) -> None:
+    """Load the manifest and read each source it lists: only the project's errors, nothing
+    opened outside the knowledge folder."""
+    with watching() as seen:
+        manifest = _only_ours(lambda: load_manifest(kb / "sources" / "manifest.yaml"))
+        for e in manifest.sources if manifest else []:
+            _only_ours(lambda: read_source(e, kb / "sources"))
+    _not_outside(seen, base)
+
+
 @fuzz(300)
 @given(data=st.data())
 def test_fuzz_manifest_text(base, scratch, data):
@@ -166,11 +176,7 @@ def test_fuzz_manifest_text(base, scratch, data):
     path = kb / "sources" / "manifest.yaml"
     text = data.draw(mutated((base["kb"] / "sources" / "manifest.yaml").read_text(encoding="utf-8")))
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    with watching() as seen:
-        manifest = _only_ours(lambda: load_manifest(path))
-        for e in manifest.sources if manifest else []:
-            _only_ours(lambda: read_source(e, kb / "sources"))
-    _not_outside(seen, base)
+    _read_manifest_and_sources(kb, base)
 
 
 @fuzz(200)
@@ -183,11 +189,7 @@ def test_fuzz_manifest_entries(base, scratch, changes, file):
     data = load_manifest(base["kb"] / "sources" / "manifest.yaml").model_dump(mode="json", exclude_none=True)
     data["sources"][0].update({"file": file, **changes})
     path.write_text(dump_yaml(data), encoding="utf-8")
-    with watching() as seen:
-        manifest = _only_ours(lambda: load_manifest(path))
-        for e in manifest.sources if manifest else []:
-            _only_ours(lambda: read_source(e, kb / "sources"))
-    _not_outside(seen, base)
+    _read_manifest_and_sources(kb, base)
 
 
 @fuzz(25)

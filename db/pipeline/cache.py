@@ -32,6 +32,7 @@ from typing import Callable
 
 from msakb.db.pipeline import records_json
 from msakb.db.pipeline.fingerprints import folder_fingerprint
+from msakb.knowledge.files import write_new
 from msakb.knowledge.manifest import SourceEntry
 
 FORMAT = b"msakb-records-json-1"
@@ -126,13 +127,7 @@ class RecordCache:
             return False
         tmp = f".{name}.{secrets.token_hex(6)}.tmp"
         try:
-            f = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FLAGS, 0o600, dir_fd=fd)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(f, view):]
-            finally:
-                os.close(f)
+            write_new(tmp, data, 0o600, dir_fd=fd)
             os.replace(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
             return True
         except OSError as e:

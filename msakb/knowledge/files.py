@@ -97,9 +97,11 @@ def control_character(text: str) -> tuple[int, int, str] | None:
     return text.count("\n", 0, i) + 1, i - (text.rfind("\n", 0, i) + 1) + 1, m.group()
 
 
-def write_new(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Create `path` with `data`; refuses a path that exists (a link planted there included)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), mode)
+def write_new(path: Path | str, data: bytes, mode: int = 0o644, dir_fd: int | None = None) -> None:
+    """Create `path` (relative to the folder `dir_fd` when given) with `data`; refuses a path
+    that exists (a link planted there included)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), mode,
+                 dir_fd=dir_fd)
     try:
         view = memoryview(data)
         while view:
