@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Callable
 
 from msakb.errors import MsakbError
-from msakb.knowledge.yamlfile import DataFileError, load_json, load_yaml
+from msakb.knowledge.jsonfile import load_json
+from msakb.knowledge.yamlfile import DataFileError, load_yaml
 from msakb.web.config import Metadata, Settings
 
 WEB = Path(str(files("msakb.web")))

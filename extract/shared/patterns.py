@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from msakb.extract.shared.pattern_models import MODELS
-from msakb.knowledge.yamlfile import load_jsonl, load_model
+from msakb.knowledge.jsonfile import load_jsonl
+from msakb.knowledge.yamlfile import load_model
 
 PATTERNS = Path(str(files("msakb.extract"))) / "patterns"
 

@@ -1,5 +1,5 @@
-"""One loader for every YAML, JSON and JSON Lines file msakb reads, and the one way their
-errors read: `<file>, line <n>: <field>: <what is wrong>`.
+"""One loader for every YAML file msakb reads (JSON and JSON Lines: msakb/knowledge/jsonfile.py),
+and the one way their errors read: `<file>, line <n>: <field>: <what is wrong>`.
 
 Each file is hostile input until its model accepts it. The loader is safe (only YAML's core
 tags: no Python objects, no sets or binary), refuses duplicate keys (YAML keeps the last one
@@ -12,8 +12,6 @@ file, the line and the field.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -294,76 +292,3 @@ class _PlainDumper(yaml.SafeDumper):
 def dump_yaml(data: Any, width: int = 1000) -> str:
     """`data` as YAML the loader reads back: no aliases, keys in their order, UTF-8 text."""
     return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=width)
-
-
-def _strict_pairs(pairs: list[tuple[str, Any]]) -> dict:
-    out: dict = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def parse_json(text: str) -> Any:
-    """JSON as the standard says it: no duplicate keys, no NaN or Infinity."""
-    return json.loads(text, object_pairs_hook=_strict_pairs, parse_constant=_no_constant)
-
-
-def _json_problem(e: Exception) -> str:
-    if isinstance(e, json.JSONDecodeError):
-        return f"not valid JSON ({e.msg}, column {e.colno})"
-    if isinstance(e, RecursionError):
-        return "nested too deeply"
-    return f"not valid JSON ({e})"
-
-
-def load_jsonl(path: Path, model: type[M], name: str | None = None, error: type[MsakbError] = DataFileError) -> list[tuple[int, M]]:
-    """(line number, `model`) of each non-blank line of a JSON Lines file."""
-    name = name or str(path)
-    try:
-        text = read_text(Path(path), name)
-    except DataFileError as e:
-        raise error(str(e)) from None
-    out = []
-    for n, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            data = parse_json(line)
-        except (ValueError, RecursionError) as e:
-            raise error(f"{name}, line {n}: {_json_problem(e)}") from None
-        try:
-            out.append((n, model.model_validate(data)))
-        except ValidationError as e:
-            err = e.errors()[0]
-            raise error(f"{name}, line {n}: {field_name(data, err['loc'])}: {message(err)}") from None
-    return out
-
-
-def load_json(path: Path, model: type[M], name: str | None = None, error: type[MsakbError] = DataFileError) -> M:
-    """A JSON file as `model`; a refused value's line is that of its top-level key."""
-    name = name or str(path)
-    try:
-        text = read_text(Path(path), name)
-    except DataFileError as e:
-        raise error(str(e)) from None
-    try:
-        data = parse_json(text)
-    except json.JSONDecodeError as e:
-        raise error(f"{name}, line {e.lineno}: {_json_problem(e)}") from None
-    except (ValueError, RecursionError) as e:
-        raise error(f"{name}: {_json_problem(e)}") from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as e:
-        err = e.errors()[0]
-        line = 1
-        if err["loc"]:
-            m = re.search(rf'"{re.escape(str(err["loc"][0]))}"\s*:', text)
-            line = text.count("\n", 0, m.start()) + 1 if m else 1
-        raise error(f"{name}, line {line}: {field_name(data, err['loc'])}: {message(err)}") from None
