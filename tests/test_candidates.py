@@ -220,10 +220,13 @@ def test_a_bad_proposal_pattern_fails_naming_it(tmp_path, monkeypatch):
 
     data = yaml.safe_load(cues.PROPOSALS.read_text(encoding="utf-8"))
     cases = [
-        (("installation_models", 0, "pattern"), "(?i)\\bonly(", "installation_models 'separate-meter-base': not a valid regular expression"),
-        (("installation_models", 0, "model"), "maybe", "installation_models 'separate-meter-base': model must be one of "),
-        (("definitions", 0, "pattern"), "(?P<term>x) means", "definitions 'quoted-term-means': the pattern needs the named group(s) definition"),
-        (("fee_per",), None, "fee_per: expected a regular expression (a string)"),
+        (("installation_models", 0, "pattern"), "(?i)\\bonly(",
+         "installation_model 'separate-meter-base', field pattern: not a valid regular expression"),
+        (("installation_models", 0, "model"), "maybe",
+         "installation_model 'separate-meter-base', field model: Input should be 'utility', "),
+        (("definitions", 0, "pattern"), "(?P<term>x) means",
+         "definition 'quoted-term-means', field pattern: the pattern needs the named group(s) definition"),
+        (("fee_per",), None, "field fee_per: Input should be a valid string"),
     ]
     for path, value, message in cases:
         broken = yaml.safe_load(yaml.safe_dump(data))
@@ -238,6 +241,6 @@ def test_a_bad_proposal_pattern_fails_naming_it(tmp_path, monkeypatch):
         try:
             with pytest.raises(MsakbError) as e:
                 cues.shapes()
-            assert str(e.value).startswith(f"{bad}: {message}"), str(e.value)
+            assert str(e.value).startswith(f"{bad}, line ") and f": {message}" in str(e.value), str(e.value)
         finally:
             cues.shapes.cache_clear()

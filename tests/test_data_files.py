@@ -32,6 +32,7 @@ PATTERN_CASES = {
     "meeting_summary.yaml": ("header_lines: 4", "header_lines: -4", "field header_lines: Input should be greater than 0"),
     "obligations.jsonl": ('"label": "prohibition"', '"label": "obligation"',
                           "field label: Input should be 'requirement', 'prohibition' or 'permission'"),
+    "proposals.yaml": ("(?P<per>", "(?P<pers>", "field fee_per: the pattern needs the named group(s) per"),
     "program_guidelines.yaml": ("decision_context_chars: 40", "decision_context_chars: forty",
                                 "field decision_context_chars: Input should be a valid integer"),
     "slide_deck.yaml": ("slide: utility installation models", "slide: [utility, installation]",

@@ -110,7 +110,9 @@ def test_1_entries_are_json_in_a_private_folder(kb, db):
     folder = db.with_name(db.name + ".cache")
     assert folder.stat().st_mode & 0o777 == 0o700
     names = sorted(p.name for p in folder.iterdir())
-    assert names == sorted([f"{n}.json" for n in _cache_names(kb, db)] + ["last-build.json"])
+    keys = {n.split("-")[0] for n in _cache_names(kb, db)}
+    assert names[-1] == "last-build.json" and len(names) == 3, names  # the records and the candidates of one source
+    assert {n.split("-")[0] for n in names[:-1]} == keys and names[0].endswith("-candidates-" + names[0][-21:])
     for p in folder.iterdir():
         assert p.stat().st_mode & 0o777 == 0o600
         json.loads(p.read_text(encoding="utf-8"))
@@ -535,8 +537,8 @@ def test_review_set_values_are_plain_data(kb):
     from msakb.knowledge.review import parse_sets
 
     bomb = "[&a [x,x,x,x,x,x,x,x,x], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], [*b,*b,*b,*b,*b,*b,*b,*b,*b]]"
-    assert parse_sets([f"notes={bomb}", "rated_amps=200", "x=!!python/object/apply:os.system [true]"]) == {
-        "notes": bomb, "rated_amps": 200, "x": "!!python/object/apply:os.system [true]"}
+    assert parse_sets([f"notes={bomb}", "rated_amps=200", "x=!!python/object/apply:os.system [true]"]) == ({
+        "notes": bomb, "rated_amps": 200, "x": "!!python/object/apply:os.system [true]"}, {})
 
 
 def test_usage_errors_are_one_line_too(db):

@@ -17,12 +17,11 @@ import json
 import math
 from typing import Any
 
-from msakb.extract.candidates.extractor import Candidate
 from msakb.extract.shared.entities import Entity
 from msakb.extract.shared.records import Record
 from msakb.extract.shared.text import Span
 
-TYPES: dict[str, type] = {cls.__name__: cls for cls in (Record, Candidate, Entity)}
+TYPES: dict[str, type] = {cls.__name__: cls for cls in (Record, Entity)}
 """The dataclasses an entry may hold (by name; nothing else is ever constructed)."""
 _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in TYPES.items()}
 
@@ -108,8 +107,6 @@ def loads(data: str, text: str) -> Any:
 
 _SHAPES = {  # what the fields a build relies on must be
     "Record": {"table": str, "values": dict, "span": Span, "rule": str, "source_id": str, "mention": bool},
-    "Candidate": {"source_id": str, "kind": str, "rule": str, "span": Span, "table": str, "values": dict,
-                  "trigger": Span, "entities": list, "terms": list, "support": list, "key": str},
     "Entity": {"label": str, "rule": str, "span": Span},
 }
 

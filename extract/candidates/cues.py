@@ -47,7 +47,7 @@ class Cue:
 
 def _yaml(path) -> dict:
     """A pattern file, validated by its model (extract/shared/pattern_models.py)."""
-    return pattern_file(path.name)
+    return pattern_file(path.name, path)
 
 
 @lru_cache(maxsize=None)
