@@ -11,7 +11,8 @@ possible; tests/test_bench.py compares a patched build with a full one.
 
 from __future__ import annotations
 
-from msakb.db.derive import candidates, cross_conflicts, fts, history, labels, reviewed_conflicts, rules
+from msakb.db.derive import (aliases, candidates, cross_conflicts, fts, history, labels, reviewed_conflicts, rules,
+                             summaries)
 from msakb.db.pipeline.step import Step
 
 STEPS: tuple[Step, ...] = (
@@ -22,4 +23,6 @@ STEPS: tuple[Step, ...] = (
     reviewed_conflicts.STEP,  # reviewed conflicts between sources (kb/conflicts/)
     labels.STEP,  # post-write: devices.name, Datasette's label for a device
     fts.STEP,  # post-write: full-text indexes (after labels: devices.name is indexed)
+    aliases.STEP,  # every spelling of utilities, devices, manufacturers and states -> aliases
+    summaries.STEP,  # post-write: the pages' summary tables, indexes and search by any spelling (after labels, history)
 )

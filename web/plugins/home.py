@@ -1,10 +1,13 @@
-"""Datasette plugin: the home page's content (web/templates/index.html): the canned queries
-with their titles and descriptions, then every table and view with its description and row
-count, in the order web/metadata.yaml lists them."""
+"""Datasette plugin: the home page's content (web/templates/index.html): the US map of
+framework statuses (msakb.web.pages), the canned queries with their titles and descriptions,
+then every table and view with its description and row count, in the order web/metadata.yaml
+lists them."""
 
 from __future__ import annotations
 
 from datasette import hookimpl
+
+from msakb.web.pages.views import home_map
 
 
 @hookimpl
@@ -32,6 +35,7 @@ def extra_template_vars(template, datasette, request):
                             "count": counts.get(t), "view": t not in tables}
                            for t in ordered],
             })
-        return {"msakb_sections": sections}
+        first = datasette.get_database()
+        return {"msakb_sections": sections, "msakb_map": await home_map(first)}
 
     return home

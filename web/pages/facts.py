@@ -1,0 +1,77 @@
+"""What every task page does with a fact row: who states it, where (its passage page), and its
+quote as readable text; and the few SQL pieces the page queries share."""
+
+from __future__ import annotations
+
+from msakb.db.query.statuses import status_rank  # noqa: F401  (the pages' order of statuses)
+from msakb.web.pages.links import passage_path
+from msakb.web.pages.readable import plain_text
+
+LIST_LIMIT = 50
+"""Rows a page lists per section before it links to the whole list (a section of a task page
+stays one screen or two, whatever the size of the corpus)."""
+
+VOICE_LABELS = {
+    "legislature": "legislature", "regulator": "regulator", "utility": "utility", "working_group": "working group",
+    "industry": "industry", "manufacturer": "manufacturer", "installer": "installer",
+}
+
+
+def who(t: str, bound: str = "NULL") -> str:
+    """SQL: the `voice`, `speaker`, `attribution` of fact table alias `t` (joined to its
+    source as `src_<t>`), bound to the utility id expression `bound` for `own`."""
+    s = f"src_{t}"
+    return (f"{s}.voice AS voice, {s}.publisher AS speaker, "
+            f"CASE WHEN {s}.voice IN ('regulator', 'legislature') THEN 'order' "
+            f"WHEN {s}.voice = 'utility' AND {s}.utility_id IS NOT NULL AND {s}.utility_id = {bound} THEN 'own' "
+            f"ELSE 'report' END AS attribution")
+
+
+def source_join(t: str) -> str:
+    """SQL: the join of fact table alias `t` to its source (as `src_<t>`)."""
+    return f"JOIN sources src_{t} ON src_{t}.id = {t}.source_id"
+
+
+def rows(result) -> list[dict]:
+    """A Datasette query result as dicts."""
+    return [dict(r) for r in result.rows]
+
+
+def cite(row: dict, database_path: str) -> dict:
+    """`row` with its passage link, readable quote and who-states-it label added."""
+    out = dict(row)
+    if row.get("source_id") is not None and row.get("char_start") is not None:
+        out["passage"] = passage_path(database_path, row["source_id"], row["char_start"], row["char_end"])
+    if "quote" in row:
+        out["quote_text"] = plain_text(row["quote"])
+    if row.get("other_source_id") is not None and row.get("other_char_start") is not None:
+        out["other_passage"] = passage_path(database_path, row["other_source_id"], row["other_char_start"],
+                                            row["other_char_end"])
+        out["other_quote_text"] = plain_text(row.get("other_quote"))
+    out["who"] = who_label(row)
+    for key in ("text", "status_text", "notes", "limitation", "entry", "justification", "description"):
+        if isinstance(row.get(key), str):
+            out[f"{key}_text"] = plain_text(row[key])
+    return out
+
+
+def who_label(row: dict) -> str:
+    """Who states the fact, in words: "Southern California Edison (utility), its own statement",
+    "CT PURA (regulator), an order", "reported by TESCO Metering (industry)"; '' when unknown."""
+    speaker, voice, attribution = row.get("speaker"), row.get("voice"), row.get("attribution")
+    if not speaker and not voice:
+        return ""
+    party = f"{speaker or 'an unnamed party'} ({VOICE_LABELS.get(voice or '', voice or 'role not stated')})"
+    if attribution == "report":
+        return f"reported by {party}"
+    if attribution == "order":
+        return f"ordered by {party}"
+    if attribution == "own":
+        return f"{party}, its own statement"
+    return f"stated by {party}"
+
+
+def split_by_attribution(items: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(own statements and orders, reports by third parties): the page shows them apart."""
+    first = [r for r in items if r.get("attribution") in ("own", "order")]
+    return first, [r for r in items if r.get("attribution") not in ("own", "order")]

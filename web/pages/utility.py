@@ -1,0 +1,121 @@
+"""`/utility/<id>`: one utility's MSA rules. Its own statements (and orders binding it) first,
+third parties' reports apart; its approved lists edition by edition with what changed; fees,
+timelines, process steps, incompatible panels; the directives that bind it (those addressed to
+the utilities of its state as a group, e.g. CT's "EDCs", included); the eligibility rules
+`msakb check` applies. Every query is an index lookup on the utility's id or state."""
+
+from __future__ import annotations
+
+from msakb.web.pages.facts import LIST_LIMIT, cite, rows, source_join, who
+
+UTILITY = f"""
+SELECT u.id, u.name, u.state, st.name AS state_name, u.kind, u.installation_model, {who('u', 'u.id')},
+       src_u.title AS source_title, u.source_id, u.quote, u.char_start, u.char_end
+FROM utilities u {source_join('u')} LEFT JOIN states st ON st.code = u.state WHERE u.id = :id"""
+
+CITED_BY = """
+SELECT c.id, s.title AS source_title, s.publisher AS speaker, s.voice, 'report' AS attribution,
+       c.source_id, c.quote, c.char_start, c.char_end
+FROM citations c JOIN sources s ON s.id = c.source_id
+WHERE c.row_id = :id AND c.table_name = 'utilities' ORDER BY c.id LIMIT {limit}""".format(limit=LIST_LIMIT)
+
+SUMMARY = "SELECT * FROM utility_summary WHERE utility_id = :id"
+
+APPROVALS = f"""
+SELECT a.id, a.device_id, d.name AS device, a.status, a.status_text, a.as_of, a.technology, a.limitation, a.notes,
+       {who('a', 'a.utility_id')}, src_a.title AS source_title, src_a.as_of AS edition_as_of,
+       (ce.source_id IS NOT NULL) AS current, a.source_id, a.quote, a.char_start, a.char_end
+FROM approvals a {source_join('a')} JOIN devices d ON d.id = a.device_id
+LEFT JOIN current_editions ce ON ce.source_id = a.source_id
+WHERE a.utility_id = :id
+ORDER BY src_a.as_of IS NULL, src_a.as_of DESC, a.source_id, a.status, d.name"""
+
+REQUIRED = """
+SELECT r.approval_id, r.option, r.name, r.model FROM approvals a JOIN required_devices r ON r.approval_id = a.id
+WHERE a.utility_id = :id ORDER BY r.approval_id, r.option, r.id"""
+
+CHANGES = """
+SELECT ch.id, ch.change, ch.device_id, d.name AS device, ch.technology, ch.old_as_of, ch.new_as_of,
+       ch.old_status, ch.new_status, ch.source_id, ch.quote, ch.char_start, ch.char_end,
+       ch.other_source_id, ch.other_quote, ch.other_char_start, ch.other_char_end
+FROM approval_changes ch JOIN devices d ON d.id = ch.device_id
+WHERE ch.utility_id = :id ORDER BY ch.new_as_of DESC, ch.change, d.name LIMIT {limit}""".format(limit=4 * LIST_LIMIT)
+
+RESTRICTIONS = f"""
+SELECT r.id, r.category, r.section, r.text, r.justification, r.device_id, d.name AS device, {who('r', 'r.utility_id')},
+       (ce.source_id IS NOT NULL) AS current, r.source_id, r.quote, r.char_start, r.char_end
+FROM restrictions r {source_join('r')} LEFT JOIN devices d ON d.id = r.device_id
+LEFT JOIN current_editions ce ON ce.source_id = r.source_id
+WHERE r.utility_id = :id ORDER BY r.category, r.source_id, r.char_start LIMIT {4 * LIST_LIMIT}"""
+
+STATE_RULES = f"""
+SELECT r.id, r.category, r.text, r.justification, {who('r')}, r.source_id, r.quote, r.char_start, r.char_end
+FROM restrictions r {source_join('r')}
+WHERE r.state = :state AND r.utility_id IS NULL ORDER BY r.category, r.char_start LIMIT {LIST_LIMIT}"""
+
+DIRECTIVES = f"""
+SELECT d.id, d.regulator, d.docket, d.order_number, d.item, d.text, d.due_date, d.compliance_docket,
+       {who('d')}, d.source_id, d.quote, d.char_start, d.char_end
+FROM directives d {source_join('d')}
+WHERE d.state = :state
+ORDER BY d.due_date IS NULL, d.due_date DESC, d.docket, d.order_number, d.item LIMIT {LIST_LIMIT}"""
+
+
+def _simple(table: str, columns: str, order: str, limit: int = LIST_LIMIT) -> str:
+    return (f"SELECT t.id, {columns}, {who('t', 't.utility_id')}, t.source_id, t.quote, t.char_start, t.char_end "
+            f"FROM [{table}] t {source_join('t')} WHERE t.utility_id = :id ORDER BY {order} LIMIT {limit}")
+
+
+FEES = _simple("fees", "t.amount, t.currency, t.per, t.text", "t.amount")
+TIMELINES = _simple("timelines", "t.activity, t.min_value, t.max_value, t.unit, t.text", "t.char_start")
+STEPS = _simple("process_steps", "t.phase, t.number, t.title, t.description, t.customer_activities, "
+                "t.documents_required, t.utility_activities", "t.number, t.char_start")
+PANELS = _simple("panel_models", "t.model, t.listed_count, t.entry", "t.model", 4 * LIST_LIMIT)
+STATEMENTS = _simple("statements", "t.topic, t.text", "t.topic, t.id")
+RULES = """
+SELECT r.id, r.restriction_id, r.says, r.fields, r.devices, r.file, r.source_id, r.quote, r.char_start, r.char_end
+FROM rules r WHERE r.utility_id = :id ORDER BY r.id"""
+
+
+async def utility_page(db, database_path: str, utility_id: str) -> dict | None:
+    """The page's facts, or None when no utility has this id (or a spelling of it: the caller
+    resolves aliases first)."""
+    p = {"id": utility_id}
+    found = rows(await db.execute(UTILITY, p))
+    if not found:
+        return None
+    u = cite(found[0], database_path)
+    ps = {"state": u["state"]}
+    required: dict[str, list[dict]] = {}
+    for r in rows(await db.execute(REQUIRED, p)):
+        required.setdefault(r["approval_id"], []).append(r)
+    editions: list[dict] = []
+    for a in rows(await db.execute(APPROVALS, p)):
+        a = cite(a, database_path)
+        options: dict[int, list[dict]] = {}
+        for r in required.get(a["id"], []):
+            options.setdefault(r["option"], []).append(r)
+        a["required"] = [options[k] for k in sorted(options)]
+        if not editions or editions[-1]["source_id"] != a["source_id"]:
+            editions.append({"source_id": a["source_id"], "title": a["source_title"], "as_of": a["edition_as_of"],
+                             "current": bool(a["current"]), "who": a["who"], "attribution": a["attribution"],
+                             "approvals": []})
+        editions[-1]["approvals"].append(a)
+    summary = rows(await db.execute(SUMMARY, p))
+    return {
+        "utility": u,
+        "summary": summary[0] if summary else None,
+        "cited_by": [cite(c, database_path) for c in rows(await db.execute(CITED_BY, p))],
+        "editions": editions,
+        "changes": [cite(c, database_path) for c in rows(await db.execute(CHANGES, p))],
+        "restrictions": [cite(r, database_path) for r in rows(await db.execute(RESTRICTIONS, p))],
+        "state_rules": [cite(r, database_path) for r in rows(await db.execute(STATE_RULES, ps))] if u["state"] else [],
+        "directives": [cite(d, database_path) for d in rows(await db.execute(DIRECTIVES, ps))] if u["state"] else [],
+        "fees": [cite(r, database_path) for r in rows(await db.execute(FEES, p))],
+        "timelines": [cite(r, database_path) for r in rows(await db.execute(TIMELINES, p))],
+        "process_steps": [cite(r, database_path) for r in rows(await db.execute(STEPS, p))],
+        "panels": [cite(r, database_path) for r in rows(await db.execute(PANELS, p))],
+        "statements": [cite(r, database_path) for r in rows(await db.execute(STATEMENTS, p))],
+        "rules": [cite(r, database_path) for r in rows(await db.execute(RULES, p))],
+        "list_limit": LIST_LIMIT,
+    }

@@ -1,0 +1,29 @@
+"""Datasette plugin: the pages people start from, served beside Datasette's own.
+
+- `/state/<XX>`, `/utility/<id>`, `/device/<id>`, each with a JSON twin (`.json` after it);
+- `/matrix` (`?state=XX`): the device × utility status heat-map;
+- `/find?q=`: every row a spelling names (utilities, devices, manufacturers, states).
+
+The pages themselves are msakb.web.pages (queries, map, matrix); templates in web/templates/.
+Loaded by `msakb serve` (or `datasette --plugins-dir web/plugins`).
+"""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+
+from msakb.web.pages import views
+
+KEY = r"(?P<id>[^/]+?)"
+JSON = r"(?P<as_json>\.json)?"
+
+
+@hookimpl
+def register_routes():
+    return [
+        (rf"^/state/(?P<code>[A-Za-z]{{2}}){JSON}$", views.state_view),
+        (rf"^/utility/{KEY}{JSON}$", views.utility_view),
+        (rf"^/device/{KEY}{JSON}$", views.device_view),
+        (rf"^/matrix{JSON}$", views.matrix_view),
+        (rf"^/find{JSON}$", views.find_view),
+    ]
