@@ -11,6 +11,7 @@ Loaded by `msakb serve` (or `datasette --plugins-dir web/plugins`).
 from __future__ import annotations
 
 from datasette import hookimpl
+from datasette.utils import tilde_encode
 
 from msakb.web.pages import views
 
@@ -27,3 +28,8 @@ def register_routes():
         (rf"^/matrix{JSON}$", views.matrix_view),
         (rf"^/find{JSON}$", views.find_view),
     ]
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    env.filters["tilde_encode"] = tilde_encode  # row URLs in web/templates/_table-*-msakb-sources.html
