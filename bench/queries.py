@@ -62,7 +62,44 @@ def pages(db: Path) -> list[dict]:
         out.append({"name": "OEM canned query (oem_matrix)", "path": f"/msakb/oem_matrix?device={device}",
                     "stock_path": "/msakb?" + urlencode({"sql": canned["sql"], **params}),
                     "sql": [canned["sql"]], "params": params})
-    return out
+    return out + task_pages(db, device)
+
+
+def task_pages(db: Path, device: str) -> list[dict]:
+    """The pages people start from (msakb.web.pages), each for the busiest key of the corpus:
+    the state with most utilities (and approvals), the utility with most approvals, the device with most
+    approvals. The direct side runs every statement the page runs; the stock floor is
+    Datasette's own page for the same thing (the row page), or its index page for the home."""
+    from msakb.web.pages import device as device_page, matrix, state as state_page, utility as utility_page
+    from datasette.utils import tilde_encode
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        state = conn.execute("SELECT code FROM state_summary ORDER BY utilities DESC, approvals DESC, code "
+                             "LIMIT 1").fetchone()[0]
+        utility = conn.execute("SELECT utility_id FROM approvals GROUP BY utility_id "
+                               "ORDER BY count(*) DESC, utility_id LIMIT 1").fetchone()[0]
+        utility_state = conn.execute("SELECT state FROM utilities WHERE id = ?", (utility,)).fetchone()[0]
+    finally:
+        conn.close()
+    home_sql = ["SELECT st.code, st.framework_status, s.publisher, ss.utilities, ss.utilities_stating, ss.directives "
+                "FROM states st JOIN sources s ON s.id = st.source_id LEFT JOIN state_summary ss ON ss.code = st.code"]
+    def row(table: str, key: str) -> str:
+        return f"/msakb/{table}/{tilde_encode(key)}"
+
+    return [
+        {"name": "home page (US map)", "path": "/", "stock_path": "/", "sql": home_sql, "params": {}},
+        {"name": f"state page (/state/{state})", "path": f"/state/{state}",
+         "stock_path": row("states", state),
+         "sql": list(state_page.QUERIES + matrix.QUERIES_IN_STATE),
+         "params": {"code": state, "state": state, "n": state_page.APPROVED_SHOWN}},
+        {"name": f"utility page (/utility/{utility})", "path": f"/utility/{utility}",
+         "stock_path": row("utilities", utility), "sql": list(utility_page.QUERIES),
+         "params": {"id": utility, "state": utility_state}},
+        {"name": f"device page (/device/{device})", "path": f"/device/{device}",
+         "stock_path": row("devices", device), "sql": list(device_page.QUERIES),
+         "params": {"id": device}},
+    ]
 
 
 def _params(canned: dict) -> set[str]:

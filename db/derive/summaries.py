@@ -12,6 +12,8 @@ never from a source, so running it again gives what a full build gives.
   most favourable normalised status of its listings (approved, then pilot, under_review,
   not_approved, withdrawn), all its statuses, how many listings, the newest as-of.
 - `utility_summary`, `device_summary`, `state_summary`: counts for lists and maps.
+- `devices_names_fts`, `utilities_names_fts`: full-text indexes of those tables with every spelling
+  of each row (db/derive/aliases.py), so that `?_search=PSE&G` finds PSE&G's row.
 """
 
 from __future__ import annotations
@@ -119,14 +121,37 @@ FILL = (
 )
 
 
+# Full-text indexes that know every spelling of a row (contentless: a search needs only the
+# rowids; web/metadata.yaml names them as the
+# tables' fts_table): a row's rowid is its rowid in the table, as Datasette's search expects.
+SEARCH = {
+    "devices_names_fts": ("devices", "device", ("name", "manufacturer", "product", "model", "technology")),
+    "utilities_names_fts": ("utilities", "utility", ("name", "state")),
+}
+
+
+def search_indexes(conn: sqlite3.Connection) -> None:
+    """(Re)make each SEARCH index from its table and the aliases of its rows."""
+    for index, (table, kind, columns) in SEARCH.items():
+        conn.execute(f"DROP TABLE IF EXISTS [{index}]")
+        conn.execute(f"CREATE VIRTUAL TABLE [{index}] USING fts5({', '.join(columns)}, aliases, content='', tokenize='porter')")
+        cols = ", ".join(f"t.[{c}]" for c in columns)
+        conn.execute(
+            f"INSERT INTO [{index}] (rowid, {', '.join(columns)}, aliases) "
+            f"SELECT t.rowid, {cols}, (SELECT group_concat(a.alias, ' | ') FROM aliases a "
+            f"WHERE a.kind = '{kind}' AND a.id = t.id) FROM [{table}] t")
+
+
 def summarise(conn: sqlite3.Connection) -> None:
-    """The indexes the pages use; the summary tables (made again from the rows)."""
+    """The indexes the pages use; the summary tables and the search indexes that
+    know every spelling (all made again from the rows)."""
     for statement in INDEXES:
         conn.execute(statement)
     for table in TABLES:
         conn.execute(f"DROP TABLE IF EXISTS [{table}]")
     for statement in (*TABLES.values(), *FILL, *SUMMARY_INDEXES):
         conn.execute(statement)
+    search_indexes(conn)
 
 
 def patch_summaries(p: Patch) -> None:

@@ -82,6 +82,9 @@ def _by_state(approvals: list[dict], states: list[dict]) -> tuple[dict[str, str]
     return status, notes
 
 
+QUERIES = (DEVICE, MEMBERS, APPROVALS, REQUIRED, SPECS, LIFESPANS, CHANGES, STATES_STATING)
+"""Every statement the page runs (named parameters), for the benchmark's direct-SQL side."""
+
 async def device_page(db, database_path: str, device_id: str) -> dict | None:
     """The page's facts, or None when no device has this id."""
     p = {"id": device_id}

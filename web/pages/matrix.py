@@ -30,6 +30,10 @@ SELECT (SELECT count(DISTINCT device_id) FROM device_utility_status WHERE state 
        (SELECT count(*) FROM utility_summary WHERE state = :state AND devices > 0) AS utilities"""
 
 
+QUERIES_IN_STATE = (TOP_DEVICES_IN_STATE, TOP_UTILITIES_IN_STATE, TOTALS_IN_STATE)
+"""The statements of a state's matrix but its cells (for the benchmark's direct-SQL side)."""
+
+
 async def status_matrix(db, state: str | None = None) -> dict:
     """Rows (devices), columns (utilities) and cells {device: {utility: status row}}."""
     p = {"state": state}

@@ -75,6 +75,9 @@ SELECT (SELECT count(*) FROM restrictions WHERE state = :code AND utility_id IS 
 APPROVED_SHOWN = 6  # approved devices named per utility on the state page; its own page has all
 
 
+QUERIES = (STATE, SUMMARY, COUNTS, UTILITIES, APPROVED_AT, DIRECTIVES, DECISIONS, STATE_RULES, STATEMENTS, CONFLICTS)
+"""Every statement the page runs (named parameters), for the benchmark's direct-SQL side."""
+
 async def state_page(db, database_path: str, code: str, names: dict[str, str]) -> dict | None:
     """The page's facts, or None when `code` is not a state or territory the gazetteer knows."""
     code = code.upper()

@@ -77,6 +77,9 @@ SELECT r.id, r.restriction_id, r.says, r.fields, r.devices, r.file, r.source_id,
 FROM rules r WHERE r.utility_id = :id ORDER BY r.id"""
 
 
+QUERIES = (UTILITY, CITED_BY, SUMMARY, APPROVALS, REQUIRED, CHANGES, RESTRICTIONS, STATE_RULES, DIRECTIVES, FEES, TIMELINES, STEPS, PANELS, STATEMENTS, RULES)
+"""Every statement the page runs (named parameters), for the benchmark's direct-SQL side."""
+
 async def utility_page(db, database_path: str, utility_id: str) -> dict | None:
     """The page's facts, or None when no utility has this id (or a spelling of it: the caller
     resolves aliases first)."""
