@@ -76,14 +76,28 @@ def _by_state(approvals: list[dict], states: list[dict]) -> tuple[dict[str, str]
             status[code] = best[code] if best[code] in ("approved", "pilot", "under_review") else "not_approved"
             notes[code] = (f"{best[code].replace('_', ' ')} (said by {', '.join(sorted(said_by[code]))}; "
                            f"{s['utilities']} utilities of the state in the knowledge base)")
-        else:
+        elif s["utilities_stating"]:
             status[code] = "not_listed"
-            notes[code] = f"none of its {s['utilities']} utilities in the knowledge base says anything of this device"
+            notes[code] = (f"not listed: {s['utilities_stating']} of its utilities state device statuses, "
+                           "none of this device")
     return status, notes
 
 
 QUERIES = (DEVICE, MEMBERS, APPROVALS, REQUIRED, SPECS, LIFESPANS, CHANGES, STATES_STATING)
 """Every statement the page runs (named parameters), for the benchmark's direct-SQL side."""
+
+def _distinct(specs: list[dict]) -> list[dict]:
+    """Specs stated alike in several places (a list gives a device's ratings once per
+    approval): the first, with how many times it is stated."""
+    out: dict[tuple, dict] = {}
+    for s in specs:
+        key = (s["quantity"], s.get("text_text"), s.get("speaker"))
+        if key in out:
+            out[key]["times"] += 1
+        else:
+            out[key] = {**s, "times": 1}
+    return list(out.values())
+
 
 async def device_page(db, database_path: str, device_id: str) -> dict | None:
     """The page's facts, or None when no device has this id."""
@@ -112,7 +126,7 @@ async def device_page(db, database_path: str, device_id: str) -> dict | None:
         "map_status": map_status,
         "map_notes": map_notes,
         "not_listed_states": silent,
-        "specs": [cite(s, database_path) for s in rows(await db.execute(SPECS, p))],
+        "specs": _distinct([cite(s, database_path) for s in rows(await db.execute(SPECS, p))]),
         "lifespans": [cite(s, database_path) for s in rows(await db.execute(LIFESPANS, p))],
         "changes": [cite(c, database_path) for c in rows(await db.execute(CHANGES, p))],
         "list_limit": LIST_LIMIT,

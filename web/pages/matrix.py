@@ -5,6 +5,8 @@ utility_summary, device_utility_status), so the page costs the same whatever the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from msakb.web.pages.facts import rows
 from msakb.web.pages.tilemap import DEVICE, shade_of
 
@@ -50,4 +52,5 @@ async def status_matrix(db, state: str | None = None) -> dict:
             cells.setdefault(c["device_id"], {})[c["utility_id"]] = {**c, "key": shade.key,
                                                                     "label": c["statuses"].replace(",", ", ").replace("_", " ")}
     return {"state": state, "devices": devices, "utilities": utilities, "cells": cells, "totals": totals,
-            "legend": [s for s in DEVICE if s.key not in ("none",)]}
+            "legend": [s if s.key != "not_listed" else replace(s, label="the utility says nothing of it")
+                       for s in DEVICE if s.key != "none"]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+_SUP = re.compile(r"(?i)\s*<sup>\s*([^<>]*?)\s*</sup>")  # "5 <sup>th</sup>" reads "5th"
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _BLOCK = re.compile(r"(?i)<(?:br|/p|/li|/div|/tr|/h[1-6])\s*/?>")
 _MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\([^()\s]*\)")
@@ -28,7 +29,8 @@ def plain_text(text: str) -> str:
     links reduced to their words, entities decoded. "5<sup>th</sup>" reads "5th"."""
     if not isinstance(text, str) or not has_markup(text):
         return text
-    out = _BLOCK.sub(" ", text)
+    out = _SUP.sub(r"\1", text)
+    out = _BLOCK.sub(" ", out)
     out = _TAG.sub("", out)
     out = _MD_LINK.sub(r"\1", out)
     out = _BOLD.sub(lambda m: m.group(1) or m.group(2), out)

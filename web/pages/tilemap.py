@@ -65,8 +65,8 @@ DEVICE = (
     Shade("pilot", "pilot", "#56B4E9", "#000000"),
     Shade("under_review", "under review", "#F0E442", "#000000"),
     Shade("not_approved", "not approved or withdrawn", "#D55E00", "#ffffff"),
-    Shade("not_listed", "utilities here say nothing of it", "#a8a8a8", "#000000"),
-    Shade("none", "no utility of the state in the knowledge base", "#eeeeee", "#555555"),
+    Shade("not_listed", "not listed by the state's utilities that list devices", "#a8a8a8", "#000000"),
+    Shade("none", "no device list of the state's utilities in the knowledge base", "#eeeeee", "#555555"),
 )
 
 
