@@ -52,5 +52,5 @@ async def status_matrix(db, state: str | None = None) -> dict:
             cells.setdefault(c["device_id"], {})[c["utility_id"]] = {**c, "key": shade.key,
                                                                     "label": c["statuses"].replace(",", ", ").replace("_", " ")}
     return {"state": state, "devices": devices, "utilities": utilities, "cells": cells, "totals": totals,
-            "legend": [s if s.key != "not_listed" else replace(s, label="the utility says nothing of it")
-                       for s in DEVICE if s.key != "none"]}
+            "legend": [s if s.key != "none" else replace(s, label="the utility says nothing of it")
+                       for s in DEVICE if s.key != "not_listed"]}
