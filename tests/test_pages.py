@@ -179,3 +179,32 @@ def test_canned_query_pages_titled_and_deadlines_with_status(server):
         ("sce", "only one edition in the knowledge base: nothing to compare")]
     columns = list(rows(server, "/msakb/conflicts_side_by_side")[0])
     assert columns[:3] == ["subject", "quote", "other_quote"]
+
+
+PROVENANCE = ("source_id", "quote", "char_start", "char_end", "rule")
+
+
+def test_provenance_columns_last_in_tables_and_queries(server, built_db):
+    import sqlite3
+
+    from msakb.db.store.models import FACT_TABLES
+    from msakb.web.serve import load_metadata
+
+    for table in FACT_TABLES:
+        columns = server.json(f"/msakb/{table}.json?_size=1")["columns"]
+        assert tuple(columns[-len(PROVENANCE):]) == PROVENANCE, table
+    queries = load_metadata()["databases"]["msakb"]["queries"]
+    conn = sqlite3.connect(built_db)
+    try:
+        for name, query in queries.items():
+            if name == "conflicts_side_by_side":
+                continue  # its two quotes are the facts it compares, side by side
+            params = {p: "" for p in re.findall(r"(?<!:):(\w+)", query["sql"])}
+            columns = [d[0] for d in conn.execute(query["sql"], params).description]
+            first = min((i for i, c in enumerate(columns) if c in PROVENANCE or c.startswith("other_")), default=None)
+            if first is not None:
+                after = [c for c in columns[first:] if c not in PROVENANCE and not c.startswith("other_")
+                         and not c.endswith("_id")]
+                assert after == [], f"{name}: {after} after the provenance columns"
+    finally:
+        conn.close()
