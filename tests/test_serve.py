@@ -379,6 +379,9 @@ def test_every_table_and_column_is_described(built_db):
 
 
 def test_metadata_tables_exist_and_search_indexes_match(built_db):
+    from msakb.db.derive.summaries import SEARCH
+
+    SPELLINGS_SEARCHED = {table: index for index, (table, _, _) in SEARCH.items()}
     tables = load_metadata()["databases"]["msakb"]["tables"]
     conn = sqlite3.connect(built_db)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
@@ -387,7 +390,11 @@ def test_metadata_tables_exist_and_search_indexes_match(built_db):
         cols = {r[1] for r in conn.execute(f"PRAGMA table_info([{name}])")}
         for key in ("sortable_columns", "facets"):
             assert set(meta.get(key, [])) <= cols, f"{name}.{key}: {set(meta.get(key, [])) - cols}"
-        assert "fts_table" not in meta and "fts_pk" not in meta, f"{name}: the models say what is searched"
+        if name in SPELLINGS_SEARCHED:  # searched by every spelling of a row: the summaries step's index
+            assert (meta["fts_table"], meta["fts_pk"]) == (SPELLINGS_SEARCHED[name], "rowid"), name
+            assert SPELLINGS_SEARCHED[name] in names
+        else:
+            assert "fts_table" not in meta and "fts_pk" not in meta, f"{name}: the models say what is searched"
         if "label_column" in meta:
             assert meta["label_column"] in cols
         pk = [r[1] for r in conn.execute(f"PRAGMA table_info([{name}])") if r[5]]

@@ -71,7 +71,7 @@ TABLES = {
             states INTEGER NOT NULL) WITHOUT ROWID""",
     "state_summary": """
         CREATE TABLE state_summary (
-            code TEXT PRIMARY KEY REFERENCES states (code), utilities INTEGER NOT NULL,
+            code TEXT PRIMARY KEY, utilities INTEGER NOT NULL,  -- a state's code (no key to states: "code" links nowhere)
             utilities_stating INTEGER NOT NULL, devices_approved INTEGER NOT NULL,
             approvals INTEGER NOT NULL, directives INTEGER NOT NULL) WITHOUT ROWID""",
 }

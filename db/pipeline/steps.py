@@ -21,8 +21,8 @@ STEPS: tuple[Step, ...] = (
     candidates.STEP,  # the review queue: candidate facts of every source
     cross_conflicts.STEP,  # conflicts between sources (conflict_checks.yaml)
     reviewed_conflicts.STEP,  # reviewed conflicts between sources (kb/conflicts/)
+    aliases.STEP,  # every spelling of utilities, devices, manufacturers, states -> aliases (before labels)
     labels.STEP,  # post-write: devices.name, Datasette's label for a device
     fts.STEP,  # post-write: full-text indexes (after labels: devices.name is indexed)
-    aliases.STEP,  # every spelling of utilities, devices, manufacturers and states -> aliases
     summaries.STEP,  # post-write: the pages' summary tables, indexes and search by any spelling (after labels, history)
 )
