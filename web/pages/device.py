@@ -7,7 +7,7 @@ an index lookup on the device's id, its family's or its members'."""
 from __future__ import annotations
 
 from msakb.db.query.statuses import status_rank
-from msakb.web.pages.facts import LIST_LIMIT, cite, rows, source_join, who
+from msakb.web.pages.facts import LIST_LIMIT, cite, rows, source_join, who, with_required
 
 DEVICE = f"""
 SELECT d.id, d.name, d.manufacturer, m.id AS manufacturer_id, m.url AS manufacturer_url, d.product, d.model,
@@ -105,17 +105,7 @@ async def device_page(db, database_path: str, device_id: str) -> dict | None:
     found = rows(await db.execute(DEVICE, p))
     if not found:
         return None
-    required: dict[str, list[dict]] = {}
-    for r in rows(await db.execute(REQUIRED, p)):
-        required.setdefault(r["approval_id"], []).append(r)
-    approvals = []
-    for a in rows(await db.execute(APPROVALS, p)):
-        a = cite(a, database_path)
-        options: dict[int, list[dict]] = {}
-        for r in required.get(a["id"], []):
-            options.setdefault(r["option"], []).append(r)
-        a["required"] = [options[k] for k in sorted(options)]
-        approvals.append(a)
+    approvals = with_required(rows(await db.execute(APPROVALS, p)), rows(await db.execute(REQUIRED, p)), database_path)
     states = rows(await db.execute(STATES_STATING))
     map_status, map_notes = _by_state(approvals, states)
     silent = [s for s in states if s["code"] not in {a["state"] for a in approvals} and s["utilities_stating"]]

@@ -75,3 +75,26 @@ def split_by_attribution(items: list[dict]) -> tuple[list[dict], list[dict]]:
     """(own statements and orders, reports by third parties): the page shows them apart."""
     first = [r for r in items if r.get("attribution") in ("own", "order")]
     return first, [r for r in items if r.get("attribution") not in ("own", "order")]
+
+
+def with_required(approvals: list[dict], required_rows: list[dict], database_path: str) -> list[dict]:
+    """Each approval cited, with `required`: the companion devices it requires, as options
+    (alternatives), each a list of the items required together."""
+    by_approval: dict[str, dict[int, list[dict]]] = {}
+    for r in required_rows:
+        by_approval.setdefault(r["approval_id"], {}).setdefault(r["option"], []).append(r)
+    out = []
+    for a in approvals:
+        options = by_approval.get(a["id"], {})
+        out.append({**cite(a, database_path), "required": [options[k] for k in sorted(options)]})
+    return out
+
+
+def directives_of_state(state: str = ":state") -> str:
+    """SQL: the directives of a state's regulators (orders to its utilities), latest due first."""
+    return f"""
+SELECT d.id, d.regulator, d.docket, d.order_number, d.item, d.text, d.due_date, d.compliance_docket,
+       {who('d')}, d.source_id, d.quote, d.char_start, d.char_end
+FROM directives d {source_join('d')}
+WHERE d.state = {state}
+ORDER BY d.due_date IS NULL, d.due_date DESC, d.docket, d.order_number, d.item LIMIT {LIST_LIMIT}"""

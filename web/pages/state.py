@@ -4,7 +4,7 @@ LIST_LIMIT rows and link to the whole list in Datasette."""
 
 from __future__ import annotations
 
-from msakb.web.pages.facts import LIST_LIMIT, cite, rows, source_join, who
+from msakb.web.pages.facts import LIST_LIMIT, cite, directives_of_state, rows, source_join, who
 
 STATE = f"""
 SELECT st.code, st.name, st.framework_status, {who('st')}, src_st.title AS source_title,
@@ -30,12 +30,7 @@ SELECT utility_id, id, name FROM (
   WHERE u.state = :code)
 WHERE n <= :n ORDER BY utility_id, n"""
 
-DIRECTIVES = f"""
-SELECT d.id, d.regulator, d.docket, d.order_number, d.item, d.text, d.due_date, d.compliance_docket,
-       {who('d')}, d.source_id, d.quote, d.char_start, d.char_end
-FROM directives d {source_join('d')}
-WHERE d.state = :code
-ORDER BY d.due_date IS NULL, d.due_date DESC, d.docket, d.order_number, d.item LIMIT {LIST_LIMIT}"""
+DIRECTIVES = directives_of_state(":code")
 
 DECISIONS = f"""
 SELECT x.id, x.regulator, x.docket, x.decision_number, x.decision_date, x.text, {who('x')},

@@ -6,7 +6,7 @@ the utilities of its state as a group, e.g. CT's "EDCs", included); the eligibil
 
 from __future__ import annotations
 
-from msakb.web.pages.facts import LIST_LIMIT, cite, rows, source_join, who
+from msakb.web.pages.facts import LIST_LIMIT, cite, directives_of_state, rows, source_join, who, with_required
 
 UTILITY = f"""
 SELECT u.id, u.name, u.state, st.name AS state_name, u.kind, u.installation_model, {who('u', 'u.id')},
@@ -53,12 +53,7 @@ SELECT r.id, r.category, r.text, r.justification, {who('r')}, r.source_id, r.quo
 FROM restrictions r {source_join('r')}
 WHERE r.state = :state AND r.utility_id IS NULL ORDER BY r.category, r.char_start LIMIT {LIST_LIMIT}"""
 
-DIRECTIVES = f"""
-SELECT d.id, d.regulator, d.docket, d.order_number, d.item, d.text, d.due_date, d.compliance_docket,
-       {who('d')}, d.source_id, d.quote, d.char_start, d.char_end
-FROM directives d {source_join('d')}
-WHERE d.state = :state
-ORDER BY d.due_date IS NULL, d.due_date DESC, d.docket, d.order_number, d.item LIMIT {LIST_LIMIT}"""
+DIRECTIVES = directives_of_state(":state")  # addressed to the utilities of its state as a group
 
 
 def _simple(table: str, columns: str, order: str, limit: int = LIST_LIMIT) -> str:
@@ -89,16 +84,9 @@ async def utility_page(db, database_path: str, utility_id: str) -> dict | None:
         return None
     u = cite(found[0], database_path)
     ps = {"state": u["state"]}
-    required: dict[str, list[dict]] = {}
-    for r in rows(await db.execute(REQUIRED, p)):
-        required.setdefault(r["approval_id"], []).append(r)
+    approvals = with_required(rows(await db.execute(APPROVALS, p)), rows(await db.execute(REQUIRED, p)), database_path)
     editions: list[dict] = []
-    for a in rows(await db.execute(APPROVALS, p)):
-        a = cite(a, database_path)
-        options: dict[int, list[dict]] = {}
-        for r in required.get(a["id"], []):
-            options.setdefault(r["option"], []).append(r)
-        a["required"] = [options[k] for k in sorted(options)]
+    for a in approvals:
         if not editions or editions[-1]["source_id"] != a["source_id"]:
             editions.append({"source_id": a["source_id"], "title": a["source_title"], "as_of": a["edition_as_of"],
                              "current": bool(a["current"]), "who": a["who"], "attribution": a["attribution"],

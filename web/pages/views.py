@@ -115,30 +115,33 @@ async def state_view(datasette, request):
     return await _render(datasette, request, "state.html", {**data, "database": db.name})
 
 
-async def utility_view(datasette, request):
+async def _entity_view(datasette, request, kind: str, table: str, page, template: str, finish=None):
+    """A utility's or device's page (any spelling of it), as HTML or JSON."""
     key, wants_json = unquote(request.url_vars["id"]), bool(request.url_vars.get("as_json"))
-    uid, response = await _resolve(datasette, request, "utility", key, "SELECT 1 FROM utilities WHERE id = :id",
-                                   wants_json)
+    found, response = await _resolve(datasette, request, kind, key, f"SELECT 1 FROM [{table}] WHERE id = :id",
+                                     wants_json)
     if response is not None:
         return response
     db = database(datasette)
-    data = await utility_page(db, datasette.urls.database(db.name), uid)
+    data = await page(db, datasette.urls.database(db.name), found)
     if wants_json:
         return as_json(data)
     data["today"] = dt.date.today().isoformat()
-    return await _render(datasette, request, "utility.html", {**data, "database": db.name})
+    if finish is not None:
+        finish(data)
+    return await _render(datasette, request, template, {**data, "database": db.name})
+
+
+async def utility_view(datasette, request):
+    return await _entity_view(datasette, request, "utility", "utilities", utility_page, "utility.html")
 
 
 async def device_view(datasette, request):
-    key, wants_json = unquote(request.url_vars["id"]), bool(request.url_vars.get("as_json"))
-    did, response = await _resolve(datasette, request, "device", key, "SELECT 1 FROM devices WHERE id = :id",
-                                   wants_json)
-    if response is not None:
-        return response
-    db = database(datasette)
-    data = await device_page(db, datasette.urls.database(db.name), did)
-    if wants_json:
-        return as_json(data)
+    return await _entity_view(datasette, request, "device", "devices", device_page, "device.html", device_map)
+
+
+def device_map(data: dict) -> None:
+    """The device page's map and legend, from its statuses by state."""
     counts: dict[str, int] = {}
     for code in NAMES:
         key = data["map_status"].get(code, "none")
@@ -146,7 +149,6 @@ async def device_view(datasette, request):
     data["map"] = tile_map(NAMES, data["map_status"], data["map_notes"], DEVICE,
                            f"Status of {data['device']['name']} by state")
     data["legend"] = legend(DEVICE, counts)
-    return await _render(datasette, request, "device.html", {**data, "database": db.name})
 
 
 async def matrix_view(datasette, request):
