@@ -208,3 +208,37 @@ def test_provenance_columns_last_in_tables_and_queries(server, built_db):
                 assert after == [], f"{name}: {after} after the provenance columns"
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("spelling", ["PSE&G", "pse&g", "PSEG", "pseg"])
+def test_utility_allows_takes_any_spelling(server, spelling):
+    found = rows(server, "/msakb/utility_allows", utility=spelling)
+    assert found and {r["utility_id"] for r in found} == {"pseg"}
+
+
+def test_utility_allows_lists_the_orders_to_the_states_utilities(server):
+    found = rows(server, "/msakb/utility_allows", utility="eversource-ct")
+    directives = [r for r in found if r["part"] == "directive to the utilities of CT"]
+    assert len(directives) == 9 and {r["speaker"] for r in directives} == {"CT PURA"}
+    assert "a liability waiver for solar customers using MSAs" in {r["detail"] for r in directives}
+    assert {r["status"] for r in directives if r["status"]} == {"due 2025-03-31; status unknown"}
+
+
+def test_oem_matrix_spellings_technology_notes_and_every_utility(server):
+    enphase = rows(server, "/msakb/oem_matrix", device="IQ Collar")
+    assert sorted(r["utility_id"] for r in enphase) == ["pge", "sce"] and {r["device_id"] for r in enphase} == {ENPHASE}
+    tesla = rows(server, "/msakb/oem_matrix", device="tesla", every_utility="no")
+    assert sorted((r["utility_id"], r["technology"]) for r in tesla) == [
+        ("pge", None), ("sce", "Battery Energy Storage"), ("sce", "Electric Vehicle")]
+    assert all("INSTALL ON ANSI C12" in r["notes"] for r in tesla if r["utility_id"] == "sce")
+    pge = rows(server, "/msakb/oem_matrix", device="connectder-islandder")
+    assert any("select pilot" in (r["notes"] or "") and r["utility_id"] == "pge" for r in pge)
+    everyone = rows(server, "/msakb/oem_matrix", device="tesla", every_utility="yes")
+    assert len(everyone) == 3 + 30 - 2 and everyone[-1]["utility_id"] == "na-unresolved"  # no state: last
+
+
+def test_restrictions_and_states_queries(server):
+    assert {r["utility_id"] for r in rows(server, "/msakb/restrictions_by_category", utility="Southern California Edison",
+                                          _size="max")} == {"sce"}
+    states = {r["code"]: r for r in rows(server, "/msakb/states_by_framework")}
+    assert (states["CA"]["utilities"], states["CA"]["approvals"], states["CT"]["directives"]) == (4, 13, 9)

@@ -13,7 +13,7 @@ DEVICE = f"""
 SELECT d.id, d.name, d.manufacturer, m.id AS manufacturer_id, m.url AS manufacturer_url, d.product, d.model,
        d.family_id, f.name AS family, d.is_family, d.isolating, d.technology, d.use, d.rated_amps, d.meter_form,
        d.volts, d.volts_low, d.phase, d.hertz, {who('d')}, d.source_id, d.quote, d.char_start, d.char_end
-FROM devices d {source_join('d')} LEFT JOIN devices f ON f.id = d.family_id
+FROM devices d LEFT JOIN devices f ON f.id = d.family_id
 LEFT JOIN manufacturers m ON m.name = d.manufacturer
 WHERE d.id = :id"""
 
@@ -26,7 +26,7 @@ WITH said(device_id, via) AS (
   UNION ALL SELECT family_id, 'via family' FROM devices WHERE id = :id AND family_id IS NOT NULL
   UNION ALL SELECT id, 'member model' FROM devices WHERE family_id = :id)
 SELECT a.id, a.device_id, dd.name AS device, said.via, a.utility_id, u.name AS utility, u.state, a.status,
-       a.status_text, a.as_of, a.technology, a.limitation, a.notes, {who('a', 'a.utility_id')},
+       a.status_text, a.as_of, a.technology, a.limitation, a.notes, {who('a')},
        src_a.title AS source_title, a.source_id, a.quote, a.char_start, a.char_end
 FROM said JOIN approvals a ON a.device_id = said.device_id {source_join('a')}
 JOIN current_editions ce ON ce.source_id = a.source_id
@@ -41,11 +41,11 @@ ORDER BY r.approval_id, r.option, r.id"""
 SPECS = f"""
 SELECT s.id, s.quantity, s.value, s.value_max, s.unit, s.qualifier, s.text, {who('s')},
        s.source_id, s.quote, s.char_start, s.char_end
-FROM specs s {source_join('s')} WHERE s.device_id = :id ORDER BY s.quantity, s.source_id, s.char_start LIMIT {LIST_LIMIT}"""
+FROM specs s WHERE s.device_id = :id ORDER BY s.quantity, s.source_id, s.char_start LIMIT {LIST_LIMIT}"""
 
 LIFESPANS = f"""
 SELECT l.id, l.manufacturer, l.min_years, l.max_years, l.text, {who('l')}, l.source_id, l.quote, l.char_start, l.char_end
-FROM lifespans l {source_join('l')} WHERE l.device_id = :id ORDER BY l.id"""
+FROM lifespans l WHERE l.device_id = :id ORDER BY l.id"""
 
 CHANGES = """
 SELECT ch.id, ch.change, ch.utility_id, u.name AS utility, ch.technology, ch.old_as_of, ch.new_as_of,

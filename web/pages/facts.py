@@ -17,14 +17,10 @@ VOICE_LABELS = {
 }
 
 
-def who(t: str, bound: str = "NULL") -> str:
-    """SQL: the `voice`, `speaker`, `attribution` of fact table alias `t` (joined to its
-    source as `src_<t>`), bound to the utility id expression `bound` for `own`."""
-    s = f"src_{t}"
-    return (f"{s}.voice AS voice, {s}.publisher AS speaker, "
-            f"CASE WHEN {s}.voice IN ('regulator', 'legislature') THEN 'order' "
-            f"WHEN {s}.voice = 'utility' AND {s}.utility_id IS NOT NULL AND {s}.utility_id = {bound} THEN 'own' "
-            f"ELSE 'report' END AS attribution")
+def who(t: str) -> str:
+    """SQL: who states a row of fact table alias `t` (its attribution columns: shared
+    CONTRACT.md)."""
+    return f"{t}.voice AS voice, {t}.speaker AS speaker, {t}.attribution AS attribution"
 
 
 def source_join(t: str) -> str:
@@ -49,6 +45,8 @@ def cite(row: dict, database_path: str) -> dict:
                                             row["other_char_end"])
         out["other_quote_text"] = plain_text(row.get("other_quote"))
     out["who"] = who_label(row)
+    if "other_speaker" in row:
+        out["other_who"] = who_label({k[len("other_"):]: row[k] for k in ("other_voice", "other_speaker", "other_attribution")})
     for key in ("text", "status_text", "notes", "limitation", "entry", "justification", "description"):
         if isinstance(row.get(key), str):
             out[f"{key}_text"] = plain_text(row[key])
@@ -95,6 +93,6 @@ def directives_of_state(state: str = ":state") -> str:
     return f"""
 SELECT d.id, d.regulator, d.docket, d.order_number, d.item, d.text, d.due_date, d.compliance_docket,
        {who('d')}, d.source_id, d.quote, d.char_start, d.char_end
-FROM directives d {source_join('d')}
+FROM directives d
 WHERE d.state = {state}
 ORDER BY d.due_date IS NULL, d.due_date DESC, d.docket, d.order_number, d.item LIMIT {LIST_LIMIT}"""

@@ -14,11 +14,11 @@ FROM states st {source_join('st')} WHERE st.code = :code"""
 SUMMARY = "SELECT * FROM state_summary WHERE code = :code"
 
 UTILITIES = f"""
-SELECT u.id, u.name, u.kind, u.installation_model, {who('u', 'u.id')},
+SELECT u.id, u.name, u.kind, u.installation_model, {who('u')},
        coalesce(us.devices, 0) AS devices, coalesce(us.approved, 0) AS approved, coalesce(us.pilot, 0) AS pilot,
        coalesce(us.other, 0) AS other, coalesce(us.restrictions, 0) AS restrictions,
        u.source_id, u.quote, u.char_start, u.char_end
-FROM utilities u {source_join('u')} LEFT JOIN utility_summary us ON us.utility_id = u.id
+FROM utilities u LEFT JOIN utility_summary us ON us.utility_id = u.id
 WHERE u.state = :code
 ORDER BY coalesce(us.devices, 0) DESC, u.name LIMIT {LIST_LIMIT}"""
 
@@ -35,25 +35,26 @@ DIRECTIVES = directives_of_state(":code")
 DECISIONS = f"""
 SELECT x.id, x.regulator, x.docket, x.decision_number, x.decision_date, x.text, {who('x')},
        x.source_id, x.quote, x.char_start, x.char_end
-FROM sources s JOIN decisions x ON x.source_id = s.id {source_join('x')}
+FROM sources s JOIN decisions x ON x.source_id = s.id
 WHERE s.jurisdiction = :code
 ORDER BY x.decision_date DESC, x.id LIMIT {LIST_LIMIT}"""
 
 STATE_RULES = f"""
 SELECT r.id, r.category, r.text, r.justification, r.section, {who('r')},
        r.source_id, r.quote, r.char_start, r.char_end
-FROM restrictions r {source_join('r')}
+FROM restrictions r
 WHERE r.state = :code AND r.utility_id IS NULL
 ORDER BY r.category, r.source_id, r.char_start LIMIT {LIST_LIMIT}"""
 
 STATEMENTS = f"""
 SELECT t.id, t.topic, t.text, t.utility_id, {who('t')}, t.source_id, t.quote, t.char_start, t.char_end
-FROM statements t {source_join('t')}
+FROM statements t
 WHERE t.state = :code
 ORDER BY t.topic, t.id LIMIT {LIST_LIMIT}"""
 
 CONFLICTS = """
 SELECT c.id, c.kind, c.subject, c.description, s1.title AS source_title, s2.title AS other_source_title,
+       c.voice, c.speaker, c.attribution, c.other_voice, c.other_speaker, c.other_attribution,
        c.source_id, c.quote, c.char_start, c.char_end,
        c.other_source_id, c.other_quote, c.other_char_start, c.other_char_end
 FROM conflicts c JOIN sources s1 ON s1.id = c.source_id JOIN sources s2 ON s2.id = c.other_source_id

@@ -9,21 +9,20 @@ from __future__ import annotations
 from msakb.web.pages.facts import LIST_LIMIT, cite, directives_of_state, rows, source_join, who, with_required
 
 UTILITY = f"""
-SELECT u.id, u.name, u.state, st.name AS state_name, u.kind, u.installation_model, {who('u', 'u.id')},
+SELECT u.id, u.name, u.state, st.name AS state_name, u.kind, u.installation_model, {who('u')},
        src_u.title AS source_title, u.source_id, u.quote, u.char_start, u.char_end
 FROM utilities u {source_join('u')} LEFT JOIN states st ON st.code = u.state WHERE u.id = :id"""
 
 CITED_BY = """
-SELECT c.id, s.title AS source_title, s.publisher AS speaker, s.voice, 'report' AS attribution,
-       c.source_id, c.quote, c.char_start, c.char_end
+SELECT c.id, s.title AS source_title, c.voice, c.speaker, c.attribution, c.source_id, c.quote, c.char_start, c.char_end
 FROM citations c JOIN sources s ON s.id = c.source_id
-WHERE c.row_id = :id AND c.table_name = 'utilities' ORDER BY c.id LIMIT {limit}""".format(limit=LIST_LIMIT)
+WHERE c.row_id = :id AND c.table_name = 'utilities' ORDER BY c.attribution = 'report', c.id LIMIT {limit}""".format(limit=LIST_LIMIT)
 
 SUMMARY = "SELECT * FROM utility_summary WHERE utility_id = :id"
 
 APPROVALS = f"""
 SELECT a.id, a.device_id, d.name AS device, a.status, a.status_text, a.as_of, a.technology, a.limitation, a.notes,
-       {who('a', 'a.utility_id')}, src_a.title AS source_title, src_a.as_of AS edition_as_of,
+       {who('a')}, src_a.title AS source_title, src_a.as_of AS edition_as_of,
        (ce.source_id IS NOT NULL) AS current, a.source_id, a.quote, a.char_start, a.char_end
 FROM approvals a {source_join('a')} JOIN devices d ON d.id = a.device_id
 LEFT JOIN current_editions ce ON ce.source_id = a.source_id
@@ -42,23 +41,23 @@ FROM approval_changes ch JOIN devices d ON d.id = ch.device_id
 WHERE ch.utility_id = :id ORDER BY ch.new_as_of DESC, ch.change, d.name LIMIT {limit}""".format(limit=4 * LIST_LIMIT)
 
 RESTRICTIONS = f"""
-SELECT r.id, r.category, r.section, r.text, r.justification, r.device_id, d.name AS device, {who('r', 'r.utility_id')},
+SELECT r.id, r.category, r.section, r.text, r.justification, r.device_id, d.name AS device, {who('r')},
        (ce.source_id IS NOT NULL) AS current, r.source_id, r.quote, r.char_start, r.char_end
-FROM restrictions r {source_join('r')} LEFT JOIN devices d ON d.id = r.device_id
+FROM restrictions r LEFT JOIN devices d ON d.id = r.device_id
 LEFT JOIN current_editions ce ON ce.source_id = r.source_id
 WHERE r.utility_id = :id ORDER BY r.category, r.source_id, r.char_start LIMIT {4 * LIST_LIMIT}"""
 
 STATE_RULES = f"""
 SELECT r.id, r.category, r.text, r.justification, {who('r')}, r.source_id, r.quote, r.char_start, r.char_end
-FROM restrictions r {source_join('r')}
+FROM restrictions r
 WHERE r.state = :state AND r.utility_id IS NULL ORDER BY r.category, r.char_start LIMIT {LIST_LIMIT}"""
 
 DIRECTIVES = directives_of_state(":state")  # addressed to the utilities of its state as a group
 
 
 def _simple(table: str, columns: str, order: str, limit: int = LIST_LIMIT) -> str:
-    return (f"SELECT t.id, {columns}, {who('t', 't.utility_id')}, t.source_id, t.quote, t.char_start, t.char_end "
-            f"FROM [{table}] t {source_join('t')} WHERE t.utility_id = :id ORDER BY {order} LIMIT {limit}")
+    return (f"SELECT t.id, {columns}, {who('t')}, t.source_id, t.quote, t.char_start, t.char_end "
+            f"FROM [{table}] t WHERE t.utility_id = :id ORDER BY {order} LIMIT {limit}")
 
 
 FEES = _simple("fees", "t.amount, t.currency, t.per, t.text", "t.amount")
