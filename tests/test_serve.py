@@ -151,7 +151,7 @@ def test_oem_matrix_across_every_utility(server):
     assert [group(r) for r in found] == sorted(group(r) for r in found)
     assert {(group(r), r["attribution"], r["speaker"]) for r in found if r["status"]} == {
         (0, "own", "Southern California Edison"), (1, "report", "TESCO Metering")}
-    key = lambda r: (group(r), r["state"] or "", r["utility"])  # noqa: E731
+    key = lambda r: (group(r), r["state"] is None, r["state"] or "", r["utility"])  # noqa: E731  (no state: last)
     assert [key(r) for r in found] == sorted(key(r) for r in found)
 
 
