@@ -11,7 +11,8 @@ never from a source, so running it again gives what a full build gives.
 - `device_utility_status`: one row per device and utility that has a current approval: the
   most favourable normalised status of its listings (approved, then pilot, under_review,
   not_approved, withdrawn), all its statuses, how many listings, the newest as-of.
-- `utility_summary`, `device_summary`, `state_summary`: counts for lists and maps.
+- `utility_summary`, `device_summary`, `state_summary`, `state_device_summary`: counts for
+  lists, maps and the heat-map.
 - `devices_names_fts`, `utilities_names_fts`: full-text indexes of those tables with every spelling
   of each row (db/derive/aliases.py), so that `?_search=PSE&G` finds PSE&G's row.
 """
@@ -50,6 +51,7 @@ INDEXES = (
 
 _RANK = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_ORDER)) + \
     f" ELSE {len(STATUS_ORDER)} END"
+_BACK = " ".join(f"WHEN {i} THEN '{s}'" for i, s in enumerate(STATUS_ORDER))  # a rank back to its status
 
 TABLES = {
     "current_editions": """
@@ -69,6 +71,10 @@ TABLES = {
             device_id TEXT PRIMARY KEY REFERENCES devices (id), utilities INTEGER NOT NULL,
             approved INTEGER NOT NULL, pilot INTEGER NOT NULL, other INTEGER NOT NULL,
             states INTEGER NOT NULL) WITHOUT ROWID""",
+    "state_device_summary": """
+        CREATE TABLE state_device_summary (
+            state TEXT NOT NULL, device_id TEXT NOT NULL REFERENCES devices (id), utilities INTEGER NOT NULL,
+            PRIMARY KEY (state, device_id)) WITHOUT ROWID""",
     "state_summary": """
         CREATE TABLE state_summary (
             code TEXT PRIMARY KEY, utilities INTEGER NOT NULL,  -- a state's code (no key to states: "code" links nowhere)
@@ -82,34 +88,36 @@ SUMMARY_INDEXES = (
     "CREATE INDEX utility_summary_by_state ON utility_summary (state, devices DESC)",
     "CREATE INDEX utility_summary_by_devices ON utility_summary (devices DESC, utility_id)",
     "CREATE INDEX device_summary_by_utilities ON device_summary (utilities DESC, device_id)",
+    "CREATE INDEX state_device_summary_by_utilities ON state_device_summary (state, utilities DESC, device_id)",
 )
 
 FILL = (
     """INSERT INTO current_editions SELECT id FROM current_sources""",
     f"""INSERT INTO device_utility_status
         SELECT a.device_id, a.utility_id, u.state,
-               (SELECT s FROM (SELECT a2.status AS s FROM approvals a2 JOIN current_editions c2 ON c2.source_id = a2.source_id
-                               WHERE a2.device_id = a.device_id AND a2.utility_id = a.utility_id)
-                ORDER BY {_RANK.format(col='s')}, s LIMIT 1),
+               CASE min({_RANK.format(col='a.status')}) {_BACK} ELSE min(a.status) END,
                group_concat(DISTINCT a.status), count(*), max(a.as_of)
         FROM approvals a JOIN current_editions c ON c.source_id = a.source_id JOIN utilities u ON u.id = a.utility_id
         GROUP BY a.device_id, a.utility_id""",
     """INSERT INTO utility_summary
-        SELECT u.id, u.state,
-               (SELECT count(*) FROM device_utility_status s WHERE s.utility_id = u.id),
-               (SELECT count(*) FROM device_utility_status s WHERE s.utility_id = u.id AND s.status = 'approved'),
-               (SELECT count(*) FROM device_utility_status s WHERE s.utility_id = u.id AND s.status = 'pilot'),
-               (SELECT count(*) FROM device_utility_status s WHERE s.utility_id = u.id AND s.status NOT IN ('approved', 'pilot')),
+        SELECT u.id, u.state, coalesce(s.devices, 0), coalesce(s.approved, 0), coalesce(s.pilot, 0),
+               coalesce(s.devices - s.approved - s.pilot, 0),
                (SELECT count(*) FROM restrictions r WHERE r.utility_id = u.id),
-               (SELECT count(*) FROM sources s WHERE s.utility_id = u.id),
-               (SELECT max(as_of) FROM sources s WHERE s.utility_id = u.id)
-        FROM utilities u""",
+               (SELECT count(*) FROM sources x WHERE x.utility_id = u.id),
+               (SELECT max(x.as_of) FROM sources x WHERE x.utility_id = u.id)
+        FROM utilities u LEFT JOIN (
+            SELECT utility_id, count(*) AS devices, count(CASE status WHEN 'approved' THEN 1 END) AS approved,
+                   count(CASE status WHEN 'pilot' THEN 1 END) AS pilot
+            FROM device_utility_status GROUP BY utility_id) s ON s.utility_id = u.id""",
     """INSERT INTO device_summary
         SELECT d.id, count(s.utility_id), count(CASE s.status WHEN 'approved' THEN 1 END),
                count(CASE s.status WHEN 'pilot' THEN 1 END),
                count(CASE WHEN s.status NOT IN ('approved', 'pilot') THEN 1 END), count(DISTINCT s.state)
         FROM devices d LEFT JOIN device_utility_status s ON s.device_id = d.id
         GROUP BY d.id""",
+    """INSERT INTO state_device_summary
+        SELECT state, device_id, count(*) FROM device_utility_status WHERE state IS NOT NULL
+        GROUP BY state, device_id""",
     """INSERT INTO state_summary
         SELECT st.code,
                (SELECT count(*) FROM utilities u WHERE u.state = st.code),

@@ -89,10 +89,11 @@ def with_required(approvals: list[dict], required_rows: list[dict], database_pat
 
 
 def directives_of_state(state: str = ":state") -> str:
-    """SQL: the directives of a state's regulators (orders to its utilities), latest due first."""
+    """SQL: the directives of a state's regulators (orders to its utilities), latest due first
+    (undated last): the newest LIST_LIMIT read in the order of the (state, due_date) index."""
     return f"""
 SELECT d.id, d.regulator, d.docket, d.order_number, d.item, d.text, d.due_date, d.compliance_docket,
        {who('d')}, d.source_id, d.quote, d.char_start, d.char_end
 FROM directives d
-WHERE d.state = {state}
-ORDER BY d.due_date IS NULL, d.due_date DESC, d.docket, d.order_number, d.item LIMIT {LIST_LIMIT}"""
+WHERE d.rowid IN (SELECT rowid FROM directives WHERE state = {state} ORDER BY due_date DESC LIMIT {LIST_LIMIT})
+ORDER BY d.due_date IS NULL, d.due_date DESC, d.docket, d.order_number, d.item"""

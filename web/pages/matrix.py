@@ -16,8 +16,8 @@ TOP_DEVICES = f"""
 SELECT d.id, d.name, s.utilities FROM device_summary s JOIN devices d ON d.id = s.device_id
 WHERE s.utilities > 0 ORDER BY s.utilities DESC, s.device_id LIMIT {DEVICES_SHOWN}"""
 TOP_DEVICES_IN_STATE = f"""
-SELECT d.id, d.name, count(*) AS utilities FROM device_utility_status s JOIN devices d ON d.id = s.device_id
-WHERE s.state = :state GROUP BY s.device_id ORDER BY utilities DESC, s.device_id LIMIT {DEVICES_SHOWN}"""
+SELECT d.id, d.name, s.utilities FROM state_device_summary s JOIN devices d ON d.id = s.device_id
+WHERE s.state = :state ORDER BY s.utilities DESC, s.device_id LIMIT {DEVICES_SHOWN}"""
 TOP_UTILITIES = f"""
 SELECT u.id, u.name, u.state, s.devices FROM utility_summary s JOIN utilities u ON u.id = s.utility_id
 WHERE s.devices > 0 ORDER BY s.devices DESC, s.utility_id LIMIT {UTILITIES_SHOWN}"""
@@ -28,7 +28,7 @@ TOTALS = """
 SELECT (SELECT count(*) FROM device_summary WHERE utilities > 0) AS devices,
        (SELECT count(*) FROM utility_summary WHERE devices > 0) AS utilities"""
 TOTALS_IN_STATE = """
-SELECT (SELECT count(DISTINCT device_id) FROM device_utility_status WHERE state = :state) AS devices,
+SELECT (SELECT count(*) FROM state_device_summary WHERE state = :state) AS devices,
        (SELECT count(*) FROM utility_summary WHERE state = :state AND devices > 0) AS utilities"""
 
 
