@@ -7,7 +7,7 @@ an index lookup on the device's id, its family's or its members'."""
 from __future__ import annotations
 
 from msakb.db.query.statuses import status_rank
-from msakb.web.pages.facts import LIST_LIMIT, cite, rows, source_join, who, with_required
+from msakb.web.pages.facts import LIST_LIMIT, cite, fetch, source_join, who, with_required
 
 DEVICE = f"""
 SELECT d.id, d.name, d.manufacturer, m.id AS manufacturer_id, m.url AS manufacturer_url, d.product, d.model,
@@ -102,22 +102,24 @@ def _distinct(specs: list[dict]) -> list[dict]:
 async def device_page(db, database_path: str, device_id: str) -> dict | None:
     """The page's facts, or None when no device has this id."""
     p = {"id": device_id}
-    found = rows(await db.execute(DEVICE, p))
-    if not found:
+    got = await fetch(db, {name: (sql, p) for name, sql in (
+        ("device", DEVICE), ("members", MEMBERS), ("approvals", APPROVALS), ("required", REQUIRED), ("specs", SPECS),
+        ("lifespans", LIFESPANS), ("changes", CHANGES), ("states", STATES_STATING))})
+    if not got["device"]:
         return None
-    approvals = with_required(rows(await db.execute(APPROVALS, p)), rows(await db.execute(REQUIRED, p)), database_path)
-    states = rows(await db.execute(STATES_STATING))
+    approvals = with_required(got["approvals"], got["required"], database_path)
+    states = got["states"]
     map_status, map_notes = _by_state(approvals, states)
     silent = [s for s in states if s["code"] not in {a["state"] for a in approvals} and s["utilities_stating"]]
     return {
-        "device": cite(found[0], database_path),
-        "members": rows(await db.execute(MEMBERS, p)),
+        "device": cite(got["device"][0], database_path),
+        "members": got["members"],
         "approvals": approvals,
         "map_status": map_status,
         "map_notes": map_notes,
         "not_listed_states": silent,
-        "specs": _distinct([cite(s, database_path) for s in rows(await db.execute(SPECS, p))]),
-        "lifespans": [cite(s, database_path) for s in rows(await db.execute(LIFESPANS, p))],
-        "changes": [cite(c, database_path) for c in rows(await db.execute(CHANGES, p))],
+        "specs": _distinct([cite(s, database_path) for s in got["specs"]]),
+        "lifespans": [cite(s, database_path) for s in got["lifespans"]],
+        "changes": [cite(c, database_path) for c in got["changes"]],
         "list_limit": LIST_LIMIT,
     }

@@ -6,7 +6,7 @@ the utilities of its state as a group, e.g. CT's "EDCs", included); the eligibil
 
 from __future__ import annotations
 
-from msakb.web.pages.facts import LIST_LIMIT, cite, directives_of_state, rows, source_join, who, with_required
+from msakb.web.pages.facts import LIST_LIMIT, cite, directives_of_state, fetch, source_join, who, with_required
 
 UTILITY = f"""
 SELECT u.id, u.name, u.state, st.name AS state_name, u.kind, u.installation_model, {who('u')},
@@ -50,9 +50,9 @@ WHERE r.utility_id = :id ORDER BY r.category, r.source_id, r.char_start LIMIT {4
 STATE_RULES = f"""
 SELECT r.id, r.category, r.text, r.justification, {who('r')}, r.source_id, r.quote, r.char_start, r.char_end
 FROM restrictions r
-WHERE r.state = :state AND r.utility_id IS NULL ORDER BY r.category, r.char_start LIMIT {LIST_LIMIT}"""
+WHERE r.state = (SELECT state FROM utilities WHERE id = :id) AND r.utility_id IS NULL ORDER BY r.category, r.char_start LIMIT {LIST_LIMIT}"""
 
-DIRECTIVES = directives_of_state(":state")  # addressed to the utilities of its state as a group
+DIRECTIVES = directives_of_state("(SELECT state FROM utilities WHERE id = :id)")  # addressed to the utilities of its state as a group
 
 
 def _simple(table: str, columns: str, order: str, limit: int = LIST_LIMIT) -> str:
@@ -78,34 +78,26 @@ async def utility_page(db, database_path: str, utility_id: str) -> dict | None:
     """The page's facts, or None when no utility has this id (or a spelling of it: the caller
     resolves aliases first)."""
     p = {"id": utility_id}
-    found = rows(await db.execute(UTILITY, p))
-    if not found:
+    got = await fetch(db, {name: (sql, p) for name, sql in (
+        ("utility", UTILITY), ("summary", SUMMARY), ("cited_by", CITED_BY), ("approvals", APPROVALS),
+        ("required", REQUIRED), ("changes", CHANGES), ("restrictions", RESTRICTIONS), ("state_rules", STATE_RULES),
+        ("directives", DIRECTIVES), ("fees", FEES), ("timelines", TIMELINES), ("process_steps", STEPS),
+        ("panels", PANELS), ("statements", STATEMENTS), ("rules", RULES))})
+    if not got["utility"]:
         return None
-    u = cite(found[0], database_path)
-    ps = {"state": u["state"]}
-    approvals = with_required(rows(await db.execute(APPROVALS, p)), rows(await db.execute(REQUIRED, p)), database_path)
     editions: list[dict] = []
-    for a in approvals:
+    for a in with_required(got["approvals"], got["required"], database_path):
         if not editions or editions[-1]["source_id"] != a["source_id"]:
             editions.append({"source_id": a["source_id"], "title": a["source_title"], "as_of": a["edition_as_of"],
                              "current": bool(a["current"]), "who": a["who"], "attribution": a["attribution"],
                              "approvals": []})
         editions[-1]["approvals"].append(a)
-    summary = rows(await db.execute(SUMMARY, p))
+    out = {"utility": cite(got["utility"][0], database_path),
+           "summary": got["summary"][0] if got["summary"] else None, "editions": editions}
+    for name in ("cited_by", "changes", "restrictions", "state_rules", "directives", "fees", "timelines",
+                 "process_steps", "panels", "statements", "rules"):
+        out[name] = [cite(r, database_path) for r in got[name]]
     return {
-        "utility": u,
-        "summary": summary[0] if summary else None,
-        "cited_by": [cite(c, database_path) for c in rows(await db.execute(CITED_BY, p))],
-        "editions": editions,
-        "changes": [cite(c, database_path) for c in rows(await db.execute(CHANGES, p))],
-        "restrictions": [cite(r, database_path) for r in rows(await db.execute(RESTRICTIONS, p))],
-        "state_rules": [cite(r, database_path) for r in rows(await db.execute(STATE_RULES, ps))] if u["state"] else [],
-        "directives": [cite(d, database_path) for d in rows(await db.execute(DIRECTIVES, ps))] if u["state"] else [],
-        "fees": [cite(r, database_path) for r in rows(await db.execute(FEES, p))],
-        "timelines": [cite(r, database_path) for r in rows(await db.execute(TIMELINES, p))],
-        "process_steps": [cite(r, database_path) for r in rows(await db.execute(STEPS, p))],
-        "panels": [cite(r, database_path) for r in rows(await db.execute(PANELS, p))],
-        "statements": [cite(r, database_path) for r in rows(await db.execute(STATEMENTS, p))],
-        "rules": [cite(r, database_path) for r in rows(await db.execute(RULES, p))],
+        **out,
         "list_limit": LIST_LIMIT,
     }

@@ -18,7 +18,7 @@ from markupsafe import escape
 from msakb.web.pages.device import device_page
 from msakb.web.pages.facts import rows
 from msakb.web.pages.links import page_path
-from msakb.web.pages.matrix import status_matrix
+from msakb.web.pages.matrix import IN_STATE_PAGE, status_matrix
 from msakb.web.pages.state import state_page
 from msakb.web.pages.tilemap import DEVICE, FRAMEWORK, NAMES, legend, tile_map
 from msakb.web.pages.utility import utility_page
@@ -49,7 +49,7 @@ def _json_default(value):
 
 
 def as_json(data: dict, status: int = 200) -> Response:
-    return Response(json.dumps(data, default=_json_default, ensure_ascii=False, indent=1), status=status,
+    return Response(json.dumps(data, default=_json_default, ensure_ascii=False), status=status,  # (no indent: the C encoder)
                     content_type="application/json; charset=utf-8")
 
 
@@ -110,7 +110,7 @@ async def state_view(datasette, request):
         return await _not_found(datasette, request, "state", code, wants_json)
     if wants_json:
         return as_json(data)
-    data["matrix"] = await status_matrix(db, code)
+    data["matrix"] = await status_matrix(db, code, IN_STATE_PAGE)
     data["today"] = dt.date.today().isoformat()
     return await _render(datasette, request, "state.html", {**data, "database": db.name})
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 
-from msakb.web.pages import views
+from msakb.web.pages import html, views
+from msakb.web.pages.matrix import matrix_table
 
 KEY = r"(?P<id>[^/]+?)"
 JSON = r"(?P<as_json>\.json)?"
@@ -33,3 +34,6 @@ def register_routes():
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters["tilde_encode"] = tilde_encode  # row URLs in web/templates/_table-*-msakb-sources.html
+    env.globals["matrix_table"] = matrix_table  # the heat-map (web/templates/_matrix.html)
+    for piece in (html.quote_link, html.other_quote_link, html.who_span, html.cited, html.directive_status):
+        env.globals[piece.__name__] = piece  # a fact's passage link, who states it (web/pages/html.py)
