@@ -8,15 +8,11 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
 from msakb.errors import MsakbError
-
-if TYPE_CHECKING:  # (at run time a span makes its own kind: importing msakb.extract here would
-    # run its parsers' imports, which import this module, before Gazetteer exists)
-    from msakb.extract.shared.text import Span
+from msakb.extract.shared.text import Span
 
 _RUN = re.compile(r"[\w&]+")  # a word as alias matching sees it (PG&E is one)
 
@@ -85,7 +81,7 @@ class Gazetteer:
             if any(a < y and x < b for x, y in taken):
                 continue
             taken.append((a, b))
-            out.append((self.utility_alias[alias], type(span)(span.text, a, b)))
+            out.append((self.utility_alias[alias], Span(span.text, a, b)))
         return sorted(out, key=lambda t: t[1].start)
 
     def family_of(self, model: str) -> dict | None:
