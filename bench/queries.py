@@ -62,6 +62,47 @@ def pages(db: Path) -> list[dict]:
         out.append({"name": "OEM canned query (oem_matrix)", "path": f"/msakb/oem_matrix?device={device}",
                     "stock_path": "/msakb?" + urlencode({"sql": canned["sql"], **params}),
                     "sql": [canned["sql"]], "params": params})
+    return out + task_pages(db, device)
+
+
+def task_pages(db: Path, device: str) -> list[dict]:
+    """The pages people start from (msakb.web.pages), each for the busiest key of the corpus:
+    the state with most utilities (then approvals), the utility with most approvals, the
+    device with most approvals. The direct side runs every statement the page runs; the stock floor is what the
+    same facts cost from stock Datasette: each statement through its SQL page (HTML) or API
+    (JSON), one request after the other (its index page for the home page)."""
+    from msakb.web.pages import device as device_page, matrix, state as state_page, utility as utility_page
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        state = conn.execute("SELECT code FROM state_summary ORDER BY utilities DESC, approvals DESC, code "
+                             "LIMIT 1").fetchone()[0]
+        utility = conn.execute("SELECT utility_id FROM approvals GROUP BY utility_id "
+                               "ORDER BY count(*) DESC, utility_id LIMIT 1").fetchone()[0]
+        utility_state = conn.execute("SELECT state FROM utilities WHERE id = ?", (utility,)).fetchone()[0]
+    finally:
+        conn.close()
+
+    def stock(sqls: list[str], params: dict) -> list[str]:
+        """The statements through stock Datasette's arbitrary-SQL page, one request each."""
+        return ["/msakb?" + urlencode({"sql": q, **{k: v for k, v in params.items() if f":{k}" in q}}) for q in sqls]
+
+    home_sql = ["SELECT st.code, st.framework_status, s.publisher, ss.utilities, ss.utilities_stating, ss.directives "
+                "FROM states st JOIN sources s ON s.id = st.source_id LEFT JOIN state_summary ss ON ss.code = st.code"]
+    out = [
+        # the home page has no JSON twin (/.json is Datasette's list of databases)
+        {"name": "home page (US map)", "path": "/", "stock_path": "/", "sql": home_sql, "params": {}, "json": False},
+        {"name": f"state page (/state/{state})", "path": f"/state/{state}",
+         "sql": list(state_page.QUERIES + matrix.QUERIES_IN_STATE),
+         "params": {"code": state, "state": state, "n": state_page.APPROVED_SHOWN,
+                    "devices": matrix.IN_STATE_PAGE[0], "utilities": matrix.IN_STATE_PAGE[1]}},
+        {"name": f"utility page (/utility/{utility})", "path": f"/utility/{utility}",
+         "sql": list(utility_page.QUERIES), "params": {"id": utility, "state": utility_state}},
+        {"name": f"device page (/device/{device})", "path": f"/device/{device}",
+         "sql": list(device_page.QUERIES), "params": {"id": device}},
+    ]
+    for spec in out[1:]:
+        spec["stock_paths"] = stock(spec["sql"], spec["params"])
     return out
 
 
@@ -109,13 +150,23 @@ async def _datasette_times(db: Path, specs: list[dict], repeat: int, as_json: bo
     out = []
     for spec in specs:
         times, error = [], None
-        path = spec.get("stock_path", spec["path"]) if stock else spec["path"]
-        path = json_path(path) if as_json else path
+        if stock and "stock_paths" in spec:  # the same facts from stock Datasette: one request per statement
+            paths = spec["stock_paths"]
+        else:
+            paths = [spec.get("stock_path", spec["path"]) if stock else spec["path"]]
+        if as_json and spec.get("json") is False:  # a page without a JSON twin
+            out.append({"error": None, "median_ms": float("nan"), "p95_ms": float("nan"), "skipped": True})
+            continue
+        if as_json:
+            paths = [json_path(p) for p in paths]
         for i in range(repeat + 2):
             started = time.perf_counter()
-            r = await ds.client.get(path)
+            for path in paths:
+                r = await ds.client.get(path)
+                if r.status_code != 200:  # e.g. past the SQL time limit: a figure of its own
+                    break
             took = time.perf_counter() - started
-            if r.status_code != 200:  # e.g. past the SQL time limit: a figure of its own
+            if r.status_code != 200:
                 error = f"HTTP {r.status_code} after {took * 1000:.0f} ms"
                 break
             if i >= 2:  # two warm-up requests

@@ -76,17 +76,22 @@ def query_table(sizes: dict) -> list[str]:
                            f"{q['direct']['p95_ms']:.2f} | | | {_stock(q)} |")
                 continue
             out.append(f"| {r['label']} | {q['name']} | {q['datasette']['median_ms']:.1f} / {q['datasette']['p95_ms']:.1f} "
-                       f"| {q['json']['median_ms']:.1f} / {q['json']['p95_ms']:.1f} "
-                       f"| {q['direct']['median_ms']:.2f} / {q['direct']['p95_ms']:.2f} | {q['ratio']:.1f}x | {q['ratio_json']:.1f}x "
-                       f"| {_stock(q)} |")
+                       f"| {_ms(q['json']['median_ms'])} / {_ms(q['json']['p95_ms'])} "
+                       f"| {q['direct']['median_ms']:.2f} / {q['direct']['p95_ms']:.2f} | {q['ratio']:.1f}x "
+                       f"| {_ms(q['ratio_json'], '{:.1f}x')} | {_stock(q)} |")
     return out
+
+
+def _ms(value: float, fmt: str = "{:.1f}") -> str:
+    """A figure, or a dash for one not measured (NaN: a page without a JSON twin)."""
+    return "–" if value != value else fmt.format(value)
 
 
 def _stock(q: dict) -> str:
     """The floor: the same page from a stock Datasette (results of earlier runs lack it)."""
     if "stock" not in q:
         return ""
-    return " / ".join(s.get("error") or f"{s['median_ms']:.1f}" for s in (q["stock"]["html"], q["stock"]["json"]))
+    return " / ".join(s.get("error") or _ms(s["median_ms"]) for s in (q["stock"]["html"], q["stock"]["json"]))
 
 
 def filing_table(sizes: dict) -> list[str]:
@@ -111,7 +116,8 @@ def verdicts(data: dict) -> list[str]:
     load = max(r["full"]["write"] / r["full"]["bare_executemany"] for r in sizes)
     failed = [x["name"] for x in last["queries"] if x.get("error")]
     q = max((x["ratio"] for x in last["queries"] if not x.get("error")), default=float("nan"))
-    qj = max((x["ratio_json"] for x in last["queries"] if not x.get("error")), default=float("nan"))
+    qj = max((x["ratio_json"] for x in last["queries"] if not x.get("error") and x["ratio_json"] == x["ratio_json"]),
+             default=float("nan"))
     def each(f, fmt="{:.1f}x", rows=sizes):
         return " (" + ", ".join(f"{r['label']}: " + fmt.format(f(r)) for r in rows) + ")"
 
@@ -138,7 +144,7 @@ def verdicts(data: dict) -> list[str]:
     out.append(f"4. Datasette within 5x of the same SQL at {last['label']} documents: HTML pages worst {q:.1f}x: "
                f"{_held(q <= TARGETS['query_vs_sql'] and not failed)}; JSON API worst {qj:.1f}x: "
                f"{_held(qj <= TARGETS['query_vs_sql'] and not failed)}" + (f"; failed: {', '.join(failed)}" if failed else "")
-               + " (HTML / JSON: " + ", ".join(f"{x['name'].split(' (')[0]} {x['ratio']:.1f}x / {x['ratio_json']:.1f}x"
+               + " (HTML / JSON: " + ", ".join(f"{x['name'].split(' (')[0]} {x['ratio']:.1f}x / {_ms(x['ratio_json'], '{:.1f}x')}"
                                                 for x in last["queries"] if not x.get("error")) + ").")
     first = next((r for r in sizes if r["planted"]), sizes[0])
     if first is not last:

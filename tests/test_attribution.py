@@ -128,7 +128,7 @@ def test_canned_queries_list_own_rules_first_and_reports_apart(built_db, speaker
     conn.close()
     queries = load_metadata()["databases"]["msakb"]["queries"]
     params = {"utility": ["", *utilities], "category": ["", *categories], "device": devices,
-              "every_utility": [""], "framework_status": [""], "model": [""], "kind": [""]}
+              "every_utility": [""], "framework_status": [""], "model": [""], "kind": [""], "state": [""]}
     paths = []
     for name, q in queries.items():
         asked = q.get("params", [])

@@ -19,8 +19,23 @@ def test_each_page_runs_its_facets_directly(built_db):
 
 def test_latency_measures_the_stock_datasette_floor(built_db):
     figures = latency(built_db, 1)
-    assert [f["name"].split(" (")[0] for f in figures] == ["table page", "faceted page", "search", "OEM canned query"]
+    assert [f["name"].split(" (")[0] for f in figures] == ["table page", "faceted page", "search", "OEM canned query",
+                                                           "home page", "state page", "utility page", "device page"]
     for f in figures:
         assert f["error"] is None
         for side in ("html", "json"):
+            if side == "json" and f["name"].startswith("home page"):
+                assert f["stock"][side]["skipped"]  # no JSON twin
+                continue
             assert f["stock"][side].get("error") is None and f["stock"][side]["median_ms"] > 0
+
+
+def test_task_pages_run_every_statement_of_their_page_directly(built_db):
+    from msakb.web.pages import device, state, utility
+
+    by_name = {p["name"].split(" (")[0]: p for p in pages(built_db)}
+    assert by_name["state page"]["path"] == "/state/CA"
+    assert len(by_name["state page"]["stock_paths"]) == len(by_name["state page"]["sql"])
+    assert by_name["utility page"]["path"] == "/utility/sce"
+    assert set(state.QUERIES) <= set(by_name["state page"]["sql"])
+    assert list(utility.QUERIES) == by_name["utility page"]["sql"] and list(device.QUERIES) == by_name["device page"]["sql"]

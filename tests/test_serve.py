@@ -93,10 +93,10 @@ def test_every_table_and_row_page_renders(server, served_db):
         status, body = server.get(f"/msakb/{name}")
         assert status == 200, (name, body[:300])
         assert meta["description"].split()[0].encode() in body
-        pk = [r[1] for r in conn.execute(f"PRAGMA table_info([{name}])") if r[5]]
-        first = conn.execute(f"SELECT [{pk[0]}] FROM [{name}] LIMIT 1").fetchone() if pk else None
-        if first:
-            path = tilde_encode(str(first[0]))
+        pk = [r[1] for r in sorted(conn.execute(f"PRAGMA table_info([{name}])"), key=lambda r: r[5]) if r[5]]
+        first = conn.execute(f"SELECT {', '.join(f'[{c}]' for c in pk)} FROM [{name}] LIMIT 1").fetchone() if pk else None
+        if first:  # a compound key is its values comma-separated, each tilde-encoded
+            path = ",".join(tilde_encode(str(v)) for v in first)
             status, body = server.get(f"/msakb/{name}/{path}")
             assert status == 200, (name, first, body[:300])
     conn.close()
@@ -151,7 +151,7 @@ def test_oem_matrix_across_every_utility(server):
     assert [group(r) for r in found] == sorted(group(r) for r in found)
     assert {(group(r), r["attribution"], r["speaker"]) for r in found if r["status"]} == {
         (0, "own", "Southern California Edison"), (1, "report", "TESCO Metering")}
-    key = lambda r: (group(r), r["state"] or "", r["utility"])  # noqa: E731
+    key = lambda r: (group(r), r["state"] is None, r["state"] or "", r["utility"])  # noqa: E731  (no state: last)
     assert [key(r) for r in found] == sorted(key(r) for r in found)
 
 
@@ -379,6 +379,9 @@ def test_every_table_and_column_is_described(built_db):
 
 
 def test_metadata_tables_exist_and_search_indexes_match(built_db):
+    from msakb.db.derive.summaries import SEARCH
+
+    SPELLINGS_SEARCHED = {table: index for index, (table, _, _) in SEARCH.items()}
     tables = load_metadata()["databases"]["msakb"]["tables"]
     conn = sqlite3.connect(built_db)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
@@ -387,7 +390,11 @@ def test_metadata_tables_exist_and_search_indexes_match(built_db):
         cols = {r[1] for r in conn.execute(f"PRAGMA table_info([{name}])")}
         for key in ("sortable_columns", "facets"):
             assert set(meta.get(key, [])) <= cols, f"{name}.{key}: {set(meta.get(key, [])) - cols}"
-        assert "fts_table" not in meta and "fts_pk" not in meta, f"{name}: the models say what is searched"
+        if name in SPELLINGS_SEARCHED:  # searched by every spelling of a row: the summaries step's index
+            assert (meta["fts_table"], meta["fts_pk"]) == (SPELLINGS_SEARCHED[name], "rowid"), name
+            assert SPELLINGS_SEARCHED[name] in names
+        else:
+            assert "fts_table" not in meta and "fts_pk" not in meta, f"{name}: the models say what is searched"
         if "label_column" in meta:
             assert meta["label_column"] in cols
         pk = [r[1] for r in conn.execute(f"PRAGMA table_info([{name}])") if r[5]]
@@ -406,4 +413,6 @@ def test_conflicts_side_by_side_shows_both_quotes(server):
     assert {r["kind"] for r in found} == {"within_source"}
     across = rows(server, "/msakb/conflicts_side_by_side.json", kind="across_sources")
     assert across and {r["kind"] for r in across} == {"across_sources"}
-    assert rows(server, "/msakb/approval_history.json", utility="") == []
+    # each list is here in one edition: nothing to compare, and the query says so
+    assert [(r["utility_id"], r["change"]) for r in rows(server, "/msakb/approval_history.json", utility="")] == [
+        ("sce", "only one edition in the knowledge base: nothing to compare")]

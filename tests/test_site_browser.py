@@ -1,6 +1,7 @@
 """The site in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
-home page, a canned query, a fact followed to its source passage, and on to the source.
-Saves tests/artifacts/home.png."""
+home page and its US map, a canned query, a fact followed to its source passage and on to the
+source, and each task page (/state, /utility, /device) with its key facts. One browser for the
+module, a fresh page per test. Saves tests/artifacts/home.png."""
 
 from __future__ import annotations
 
@@ -31,19 +32,28 @@ def site(built_db, tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture
-def page(tmp_path):
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), args=FLAGS, headless=True,
+            str(tmp_path_factory.mktemp("profile")), executable_path=str(CHROMIUM), args=FLAGS, headless=True,
             viewport={"width": 1280, "height": 900},
         )
         try:
-            yield context.new_page()
+            yield context
         finally:
             context.close()
+
+
+@pytest.fixture
+def page(browser):
+    tab = browser.new_page()
+    try:
+        yield tab
+    finally:
+        tab.close()
 
 
 def test_home_page(site, page):
@@ -55,6 +65,7 @@ def test_home_page(site, page):
     page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
     assert page.locator("table.msakb-tables").get_by_role("link", name="approvals", exact=True).count() == 1
     page.get_by_role("link", name="What a utility allows", exact=True).click()
+    page.wait_for_url("**/msakb/utility_allows")
     assert page.locator("h1").inner_text() == "What a utility allows"
 
 
@@ -119,7 +130,8 @@ def test_quote_in_a_table_view_opens_its_passage(site, page):
 
 
 CSP_PAGES = ["/", "/msakb", "/msakb/approvals?_facet=status", "/msakb/devices/tesla-backup-switch-1624171-xx-y",
-             "/msakb?sql=select+id+from+devices", "/msakb/oem_matrix", "/msakb/sources", "/msakb/nope"]
+             "/msakb?sql=select+id+from+devices", "/msakb/oem_matrix", "/msakb/sources", "/msakb/nope",
+             "/state/CA", "/utility/sce", "/device/tesla-backup-switch-1624171-xx-y", "/matrix", "/find?q=PSE%26G"]
 
 
 def test_pages_work_under_the_content_security_policy(site, page):
@@ -146,3 +158,63 @@ def test_pages_work_under_the_content_security_policy(site, page):
         s.textContent = 'window.smuggled = 1'; document.body.appendChild(s); return window.smuggled === 1; }""")
     assert ran is False
     assert any("Content Security Policy" in m for m in console), console
+
+
+def test_home_map_has_every_state_and_opens_california(site, page):
+    from msakb.web.pages.tilemap import GRID
+
+    server, _ = site
+    page.goto(server.base + "/")
+    tiles = page.locator("svg.msakb-map a")
+    assert sorted(tiles.evaluate_all("els => els.map(e => e.dataset.state)")) == sorted(GRID)
+    assert page.locator('svg.msakb-map a[data-state="DC"] text').text_content() == "DC"
+    assert "California: existing framework, as reported by TESCO Metering" in \
+        page.locator('svg.msakb-map a[data-state="CA"] title').text_content()
+    assert "existing framework (11)" in page.locator("ul.msakb-legend").inner_text()
+    page.locator('svg.msakb-map a[data-state="CA"]').click()
+    page.wait_for_url("**/state/CA")
+    assert page.locator("h1").inner_text() == "Meter socket adapters in California (CA)"
+
+
+def test_state_page_key_facts(site, page):
+    server, _ = site
+    page.goto(server.base + "/state/CT")
+    body = page.locator("body").inner_text()
+    assert "Existing framework for MSAs" in body and "reported by TESCO Metering (industry)" in body
+    row = page.locator("#orders tr", has_text="order 26, item 1")
+    assert "due 2025-03-31; status unknown" in row.inner_text()
+    assert page.locator("#utilities").get_by_role("link", name="Eversource (Connecticut)", exact=True).count() == 1
+
+
+def test_utility_page_key_facts_and_a_quote_opens_its_passage(site, page):
+    server, _ = site
+    page.goto(server.base + "/utility/eversource-ct")
+    assert page.locator("h1").inner_text() == "Eversource (Connecticut)"
+    directives = page.locator("#directives").inner_text()
+    assert "a liability waiver for solar customers using MSAs" in directives and "CT PURA docket 24-08-02" in directives
+    page.goto(server.base + "/utility/sce")
+    row = page.locator("#approvals tr", has_text="Vehicle to Home")
+    assert "Tesla Cybertruck and Tesla Gateway 3V" in row.inner_text()
+    quote = row.locator("a.msakb-passage")
+    shown = quote.inner_text()
+    quote.click()
+    page.wait_for_url("**/msakb/passage?*")
+    assert page.locator("h1").inner_text() == "Passage in “Meter Socket Adapter Approved Product List”"
+    from msakb.web.pages.readable import plain_text
+
+    # the link shows the passage as text; the passage page shows the source as it is
+    assert shown.rstrip("…") in " ".join(plain_text(page.locator("mark#passage").inner_text()).split())
+
+
+def test_device_page_key_facts_and_map(site, page):
+    server, _ = site
+    page.goto(server.base + "/device/Tesla%20Backup%20Switch")  # a spelling: redirected to its page
+    page.wait_for_url("**/device/tesla-backup-switch-1624171-xx-y")
+    assert page.locator("h1").inner_text() == "Tesla Backup Switch 1624171-xx-y"
+    utilities = page.locator("#status tbody tr td:first-child").all_inner_texts()
+    assert sorted(utilities) == ["Pacific Gas and Electric (CA)", "Southern California Edison (CA)",
+                                 "Southern California Edison (CA)"]
+    assert page.locator("#status tbody tr", has_text="Tesla Powerwall 3").count() == 1
+    ca = page.locator('svg.msakb-map a[data-state="CA"]')
+    assert ca.get_attribute("class") == "tile tile-approved"
+    assert page.locator('svg.msakb-map a[data-state="NJ"]').get_attribute("class") == "tile tile-not_listed"

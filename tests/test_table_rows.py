@@ -64,7 +64,7 @@ def test_table_and_row_pages_are_the_html_datasette_writes(built_db, stock_web):
     finally:
         pm.unregister(name="render_cell_hook.py")  # Datasette registers plugins process-wide
     for p in paths:
-        assert ours[p] == stock[p], p
+        assert _rows_part(ours[p]) == _rows_part(stock[p]), p
     assert ours["/msakb/devices"].count('<td class="col-quote type-str"><a class="msakb-passage"') > 5
     assert "<tr>" in ours[paths[-2]]
     # the links the filters made, exactly: a quote (passage page) and an id (its row) ...
@@ -76,6 +76,13 @@ def test_table_and_row_pages_are_the_html_datasette_writes(built_db, stock_web):
     # ... and a canned query's quote cell
     assert re.search(r'<td class="col-quote"><a class="msakb-passage" href="/msakb/passage\?source_id=[^"&]+&amp;start=\d+&amp;end=\d+" '
                      r'title="Read this passage in its source">', ours["/msakb/utility_allows?utility=sce"])
+
+
+def _rows_part(page: str) -> str:
+    """A page but for what our query.html words differently on purpose: a canned query's
+    <title> and the heading of its form are its title and row count, not its SQL."""
+    page = re.sub(r"<title>.*?</title>", "<title></title>", page, count=1, flags=re.S)
+    return re.sub(r'(<form class="sql"[^>]*>\s*)<h3>.*?</h3>', r"\1<h3></h3>", page, count=1, flags=re.S)
 
 
 def test_cell_text_is_escaped_as_jinja_escapes_it():

@@ -170,7 +170,9 @@ def close_patch(p: Patch) -> dict[str, int]:
     db.execute("DELETE FROM build_info")
     insert_rows(db, "build_info", [{"key": k, "value": v} for k, v in build_info(p.all_docs, p.kb).items()])
     counts = {}
-    for table in models.FACT_TABLES:
+    for table in models.ALL_TABLES:  # the fact tables and the steps' other tables (aliases)
+        if table in ("sources", "build_info"):
+            continue
         n = db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
         if n or table == "candidates":
             counts[table] = n

@@ -11,7 +11,8 @@ possible; tests/test_bench.py compares a patched build with a full one.
 
 from __future__ import annotations
 
-from msakb.db.derive import candidates, cross_conflicts, fts, history, labels, reviewed_conflicts, rules
+from msakb.db.derive import (aliases, candidates, cross_conflicts, fts, history, labels, reviewed_conflicts, rules,
+                             summaries)
 from msakb.db.pipeline.step import Step
 
 STEPS: tuple[Step, ...] = (
@@ -20,6 +21,8 @@ STEPS: tuple[Step, ...] = (
     candidates.STEP,  # the review queue: candidate facts of every source
     cross_conflicts.STEP,  # conflicts between sources (conflict_checks.yaml)
     reviewed_conflicts.STEP,  # reviewed conflicts between sources (kb/conflicts/)
+    aliases.STEP,  # every spelling of utilities, devices, manufacturers, states -> aliases (before labels)
     labels.STEP,  # post-write: devices.name, Datasette's label for a device
     fts.STEP,  # post-write: full-text indexes (after labels: devices.name is indexed)
+    summaries.STEP,  # post-write: the pages' summary tables, indexes and search by any spelling (after labels, history)
 )

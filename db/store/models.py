@@ -441,6 +441,17 @@ class CandidateFact(Fact, table=True):
     reason: Optional[str] = None
 
 
+class Alias(SQLModel, table=True):
+    """A spelling of a utility, device, manufacturer or state (its id, name, or a gazetteer
+    alias), for searches that accept any of them (db/derive/aliases.py). Reference data: no quote."""
+
+    __tablename__ = "aliases"
+    kind: str = Field(primary_key=True, description="utility, device, manufacturer or state")
+    id: str = Field(primary_key=True, description="the row it names")
+    alias_key: str = Field(primary_key=True, description="the spelling lower-cased, spaces collapsed")
+    alias: str
+
+
 class BuildInfo(SQLModel, table=True):
     __tablename__ = "build_info"
     key: str = Field(primary_key=True)
@@ -449,4 +460,4 @@ class BuildInfo(SQLModel, table=True):
 
 FACT_TABLES = {m.__tablename__: m for m in Fact.__subclasses__()}
 
-ALL_TABLES = {m.__tablename__: m for m in (*Fact.__subclasses__(), Source, BuildInfo)}
+ALL_TABLES = {m.__tablename__: m for m in (*Fact.__subclasses__(), Source, Alias, BuildInfo)}

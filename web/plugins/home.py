@@ -1,10 +1,20 @@
-"""Datasette plugin: the home page's content (web/templates/index.html): the canned queries
-with their titles and descriptions, then every table and view with its description and row
-count, in the order web/metadata.yaml lists them."""
+"""Datasette plugin: the home page's content (web/templates/index.html): the US map of
+framework statuses (msakb.web.pages), the canned queries with their titles and descriptions,
+then every table and view with its description and row count, in the order web/metadata.yaml
+lists them.
+
+`/` is served by this plugin's route, not Datasette's index view: that view checks the
+visibility of every table of every database, each check a deep copy of the whole metadata
+(a quarter of a second on the seed corpus), and the page shows none of what it works out.
+`/.json` (Datasette's list of databases) is Datasette's own.
+"""
 
 from __future__ import annotations
 
-from datasette import hookimpl
+from datasette import Forbidden, hookimpl
+from datasette.utils.asgi import Response
+
+from msakb.web.pages.views import home_map
 
 
 @hookimpl
@@ -32,6 +42,19 @@ def extra_template_vars(template, datasette, request):
                             "count": counts.get(t), "view": t not in tables}
                            for t in ordered],
             })
-        return {"msakb_sections": sections}
+        first = datasette.get_database()
+        return {"msakb_sections": sections, "msakb_map": await home_map(first)}
 
     return home
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/$", home_page)]
+
+
+async def home_page(datasette, request):
+    if not await datasette.permission_allowed(request.actor, "view-instance", default=True):
+        raise Forbidden("view-instance")
+    html = await datasette.render_template("index.html", {"metadata": datasette.metadata()}, request=request)
+    return Response.html(html)

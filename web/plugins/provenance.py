@@ -28,6 +28,8 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from msakb.db.store.columns import ID_LINKS  # id column of a query's result -> the table it names
+from msakb.web.pages.links import web_url
+from msakb.web.pages.readable import has_markup, plain_text
 
 # cell column -> the columns of the same row that locate its passage
 PASSAGES = {
@@ -100,7 +102,7 @@ def cell_link(row, value, column, table, database, datasette):
         source_id, start, end = _get(row, source), _get(row, start), _get(row, end)
         if source_id is None or not isinstance(start, int) or not isinstance(end, int):
             return None
-        shown = str(value)
+        shown = plain_text(str(value))  # the source's markup read as text (the JSON keeps it)
         if len(shown) > QUOTE_SHOWN:
             shown = shown[:QUOTE_SHOWN].rstrip() + "…"
         url = _passage_href(datasette, database, source_id, start, end)
@@ -114,8 +116,22 @@ def cell_link(row, value, column, table, database, datasette):
     if isinstance(value, str) and may_link(column):  # (a passage column has returned above)
         if table is not None and (database, table) not in _FOREIGN_KEYS:
             return _load_foreign_keys_then_link(datasette, database, table, column, value)
-        return _id_link(datasette, database, table, column, value)
-    return None
+        link = _id_link(datasette, database, table, column, value)
+        if link is not None:
+            return link
+    return readable(value, datasette)
+
+
+def readable(value, datasette):
+    """A text cell with the source's markup (`<b>`, `<sup>`, `**`...) as the text it reads, cut
+    where Datasette cuts long cells; None for any other cell (Datasette renders it)."""
+    if not isinstance(value, str) or not has_markup(value):
+        return None
+    text = plain_text(value)
+    limit = datasette.setting("truncate_cells_html")
+    if limit and len(text) > limit:
+        text = text[:limit] + "\u2026"
+    return Markup(escape(text))
 
 
 _FOREIGN_KEYS: dict[tuple[str, str], dict[str, str]] = {}  # the database is immutable: cache
@@ -141,6 +157,7 @@ class CellLinks:
     """cell_link and may_link for one Datasette instance: what table_rows.py's filters use."""
 
     may_link = staticmethod(may_link)
+    has_markup = staticmethod(has_markup)
 
     def __init__(self, datasette):
         self.datasette = datasette
@@ -182,6 +199,7 @@ async def passage(datasette, request):
     text = source["text"]
     if not 0 <= start <= end <= len(text):
         return await _error(datasette, request, f"Offsets {start}..{end} lie outside the source (0..{len(text)}).", 400)
+    quoting = await _rows_quoting(datasette, db, database, source_id, start, end)
     context = {
         "database": database,
         "source": dict(source),
@@ -194,7 +212,9 @@ async def passage(datasette, request):
         "after": text[end:end + CONTEXT],
         "cut_before": start > CONTEXT,
         "cut_after": end + CONTEXT < len(text),
-        "rows": await _rows_quoting(datasette, db, database, source_id, start, end),
+        "rows": [r for r in quoting if r["table"] != "candidates"],
+        "candidates": [r for r in quoting if r["table"] == "candidates"],
+        "published_url": web_url(source["url"]),  # a link only when http(s)
     }
     return Response.html(await datasette.render_template("passage.html", context, request=request))
 
@@ -211,7 +231,7 @@ async def _rows_quoting(datasette, db, database, source_id, start, end) -> list[
             f"SELECT [{key}] FROM [{table}] WHERE source_id = ? AND char_start = ? AND char_end = ? ORDER BY 1",
             [source_id, start, end],
         )
-        for (row_id,) in result.rows:
+        for (row_id,) in result.rows:  # (a candidate's status comes with it: pending ones are no fact yet)
             found.append({"table": table, "id": row_id,
                           "url": datasette.urls.row(database, table, tilde_encode(str(row_id)))})
     return found

@@ -78,7 +78,8 @@ async def table_rows(context, display_rows) -> Markup:
                 may = linked.get(column)
                 if may is None:
                     may = linked[column] = links.may_link(column)
-                if may:
+                # a text cell with markup is offered too: cell_link gives it as the text it reads
+                if may or (type(value) is str and links.has_markup(value)):
                     row = rows[i]
                     link = links(row, row[column], column, table, database)
                     if link is not None and not isinstance(link, str):
@@ -108,7 +109,7 @@ async def query_rows(context, display_rows, columns) -> Markup:
         append(QUERY_ROW_START)
         for j, (start, value) in enumerate(zip(starts, cells)):
             append(start)
-            if linked[j]:
+            if linked[j] or (links is not None and type(value) is str and links.has_markup(value)):
                 row = rows[i]
                 link = links(row, row[j], columns[j], None, database)
                 if link is not None and not isinstance(link, str):
