@@ -1,11 +1,16 @@
-"""One build in a fresh process, timed phase by phase: `python -m bench.child KB DB`.
+"""One build in a fresh process, timed phase by phase: `python -m bench.child KB DB [WORKERS]`;
+and the bare load of its rows: `python -m bench.child --bare DB`.
 
-The phases are timed by wrapping what msakb.db.pipeline.builder calls (the parsers, resolve,
-write_database, check_database, each part of each build step of db/pipeline/steps.py), so the
-build measured is the real `msakb.db.pipeline.builder.build`, unchanged. The process prints
-one JSON line: the phase times, the peak resident memory of the process (ru_maxrss) and, for
-the load comparison, the time of a bare `executemany` of the very rows write_database was
-given, in one transaction.
+The build measured is the real `msakb.db.pipeline.builder.build`, unchanged: a full build
+reports its own phases (BuildResult.timings: wall-clock in the build's process, and the
+per-source work summed over the sources its workers read); the load is timed by wrapping the
+insert_rows the builder calls, an incremental build's phases by wrapping what
+msakb.db.pipeline.patch calls (resolve, each step's incremental form, the checks). The
+process prints one JSON line: the phase times, the number of worker processes, the peak
+resident memory of this process and of its largest worker (ru_maxrss; the memory of the
+whole build, all processes together, is sampled from outside: bench/memory.py) and, for the
+load comparison (`--bare`, a process of its own), the time of a bare `executemany` of the very
+rows the build wrote, in one transaction.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ from pathlib import Path
 from msakb.db.pipeline import builder as b
 from msakb.db.pipeline import patch, patch_writes, steps
 from msakb.db.pipeline.step import Step
-from msakb.extract.parsers import PARSERS
 
 TIMES: dict[str, float] = defaultdict(float)
 
@@ -51,12 +55,7 @@ def timed_step(step: Step) -> Step:
 
 
 def instrument() -> None:
-    for kind, parser in list(PARSERS.items()):
-        PARSERS[kind] = timed("extract", parser)
-    b.parse_sources = timed("parse", b.parse_sources)
-    b.resolve = timed("resolve", b.resolve)
-    b.write_database = timed("write", b.write_database)
-    b.check_database = timed("check", b.check_database)
+    b.insert_rows = timed("write", b.insert_rows)
     patch.resolve = timed("resolve", patch.resolve)  # an incremental build patches the previous database
     patch.apply = timed("patch", patch.apply)
     patch_writes.check = timed("check", patch_writes.check)
@@ -89,7 +88,7 @@ def bare_executemany(db_path: Path) -> float:
     return took
 
 
-def main(kb: str, db: str) -> None:
+def main(kb: str, db: str, workers: str = "") -> None:
     from msakb.extract.shared.entities import nlp_for
 
     started = time.perf_counter()
@@ -97,16 +96,21 @@ def main(kb: str, db: str) -> None:
     TIMES["load_nlp"] = time.perf_counter() - started
     instrument()
     started = time.perf_counter()
-    result = b.build(Path(db), Path(kb))
+    result = b.build(Path(db), Path(kb), workers=int(workers) if workers else None)
     total = time.perf_counter() - started + TIMES["load_nlp"]
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = {
-        "total": total, **TIMES, "peak_rss_mb": usage.ru_maxrss / 1024, "cpu": usage.ru_utime + usage.ru_stime,
-        "bare_executemany": bare_executemany(Path(db)),
+        "total": total, **TIMES, **result.timings, "workers": result.workers,
+        "peak_rss_mb": own.ru_maxrss / 1024, "worker_peak_rss_mb": children.ru_maxrss / 1024,
+        "cpu": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
         "counts": result.counts,
     }
     print(json.dumps(out))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    if sys.argv[1] == "--bare":  # apart from the build: its memory is not the build's
+        print(json.dumps({"bare_executemany": bare_executemany(Path(sys.argv[2]))}))
+    else:
+        main(*sys.argv[1:4])

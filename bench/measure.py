@@ -20,6 +20,7 @@ import yaml
 from bench import REPO
 
 from .generate import Corpus, write_yaml
+from .memory import run_sampled
 
 
 class BenchError(RuntimeError):
@@ -32,13 +33,22 @@ def child_env() -> dict:
     return {**os.environ, "PYTHONPATH": str(REPO)}
 
 
-def child_build(kb: Path, db: Path) -> dict:
-    """Build kb into db in a fresh process; its phase times, peak memory and counts."""
-    proc = subprocess.run([sys.executable, "-m", "bench.child", str(kb), str(db)], cwd=REPO,
-                          capture_output=True, text=True, env=child_env())
+def child_build(kb: Path, db: Path, workers: int | None = None, bare: bool = False) -> dict:
+    """Build kb into db in a fresh process (with `workers` worker processes; default: the
+    build's own, one per core); its phase times, peak memory (bench/memory.py) and counts;
+    with `bare`, the time of a bare load of its rows too (`bare_executemany`)."""
+    args = [sys.executable, "-m", "bench.child", str(kb), str(db)] + ([str(workers)] if workers else [])
+    proc, memory = run_sampled(args, cwd=REPO, env=child_env())
     if proc.returncode != 0:
         raise BenchError(f"build of {kb} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    out = {**json.loads(proc.stdout.strip().splitlines()[-1]), **memory}
+    if not bare:
+        return out
+    bare = subprocess.run([sys.executable, "-m", "bench.child", "--bare", str(db)], cwd=REPO,
+                          capture_output=True, text=True, env=child_env())
+    if bare.returncode != 0:
+        raise BenchError(f"the bare load of {db} failed (exit {bare.returncode}):\n{bare.stderr[-3000:]}")
+    return {**out, **json.loads(bare.stdout.strip().splitlines()[-1])}
 
 
 def extraction_rounds(corpus: Corpus) -> int:
@@ -150,7 +160,7 @@ def measure_builds(corpus: Corpus, db: Path, progress) -> dict:
     shutil.rmtree(cache, ignore_errors=True)
     db.unlink(missing_ok=True)
     progress(f"  full build of {corpus.documents} documents ...")
-    full = child_build(corpus.kb, db)
+    full = child_build(corpus.kb, db, bare=True)
     counts = table_counts(db)
     lost = lost_rows(corpus, counts)
     if lost:

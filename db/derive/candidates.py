@@ -12,6 +12,7 @@ import hashlib
 import json
 import sqlite3
 from pathlib import Path
+from typing import Iterator
 
 from msakb.db.pipeline.attribution import AttributionError, SourceVoice, attribute, source_voices
 from msakb.db.pipeline.cache import per_source
@@ -21,6 +22,7 @@ from msakb.db.store.models import FACT_TABLES
 from msakb.extract.candidates.extractor import propose
 from msakb.extract.candidates.known_devices import KnownDevices
 from msakb.extract.shared.records import SourceDoc
+from msakb.knowledge.annotations import load_annotations
 from msakb.knowledge.decisions import load_decisions
 from msakb.knowledge.gazetteer import load_gazetteer
 from msakb.knowledge.manifest import load_manifest, read_source
@@ -127,24 +129,61 @@ def attributed(c: dict, voice: SourceVoice, gaz) -> dict:
     return {**c, "values": values}
 
 
-def derive(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]:
+def spans_of(records) -> list[tuple[int, int]]:
+    """parsed_spans of one source, from its records rather than its rows (each record is a
+    row or a citation quoting its passage)."""
+    return sorted({(r.span.start, r.span.end) for r in records
+                   if r.table not in _DERIVED_TABLES and not r.rule.startswith(_NOT_PARSED)})
+
+
+def _proposals(doc, gaz, spans: list[tuple[int, int]]) -> list[dict]:
+    # pure per source (its text, the gazetteer and what its parser read): cached under all three
+    name = "candidates-" + hashlib.sha256(repr(spans).encode()).hexdigest()[:16]
+    return per_source(name, doc, lambda: propose(doc, gaz, spans))
+
+
+def propose_source(doc, gaz, records) -> dict:
+    """The step's per-source work, in the build's workers beside the parser: what the
+    source's parser read, and the extractor's proposals from the rest."""
+    spans = spans_of(records)
+    return {"spans": spans, "proposals": _proposals(doc, gaz, spans)}
+
+
+def derive(rows, docs, kb: Path) -> dict[str, Iterator[dict]]:
+    """The candidates of every source, each with its status, as they are worked out (a
+    corpus's candidates are many: a full build writes them as they come)."""
+    return {"candidates": _candidates(rows, docs, kb)}
+
+
+def _candidates(rows, docs, kb: Path) -> Iterator[dict]:
     gaz = load_gazetteer(str(Path(kb) / "gazetteer"))
     voices = source_voices(docs, gaz)
     decisions = load_decisions(kb)
     known = KnownDevices(rows.get("devices", []), gaz)
-    by_source: dict[tuple[str, str], list[dict]] = {}
-    for table, table_rows in rows.items():
-        for r in table_rows:
-            if "source_id" in r and "char_start" in r:
-                by_source.setdefault((table, r["source_id"]), []).append(r)
-    read = parsed_spans(rows)
-    out = []
+    of_source = getattr(rows, "of_source", None)
+    if of_source is None:  # rows in memory (an incremental build's): indexed here
+        by_source: dict[tuple[str, str], list[dict]] = {}
+        for table, table_rows in rows.items():
+            for r in table_rows:
+                if "source_id" in r and "char_start" in r:
+                    by_source.setdefault((table, r["source_id"]), []).append(r)
+        read = parsed_spans(rows)
+    else:  # a full build's: its workers proposed; a reviewed annotation may have read more
+        ann = load_annotations(Path(kb) / "annotations", {d.id: d.text for d in docs})
+        read = parsed_spans({"annotations": [{"source_id": r.source_id, "char_start": r.span.start,
+                                              "char_end": r.span.end, "rule": r.rule} for r in ann]})
     for doc in docs:
-        spans = read.get(doc.id, [])
-        # pure per source (its text, the gazetteer and what its parser read): cached under all three
-        name = "candidates-" + hashlib.sha256(repr(spans).encode()).hexdigest()[:16]
+        handed = STEP.handed(doc)
+        if handed is None:
+            proposals = _proposals(doc, gaz, read.get(doc.id, []))
+        elif doc.id in read:
+            proposals = _proposals(doc, gaz, sorted({*map(tuple, handed["spans"]), *read[doc.id]}))
+        else:
+            proposals = handed["proposals"]
+        if of_source is not None:
+            by_source = _OfSource(of_source, doc.id)
         seen = set()
-        for proposed in per_source(name, doc, lambda: propose(doc, gaz, spans)):
+        for proposed in proposals:
             c = resolved(proposed, known)
             if c is None:
                 continue
@@ -155,12 +194,26 @@ def derive(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]
             seen.add(same)
             d = decisions.get(c["id"])
             if d is not None and d.decision in ("accepted", "rejected"):
-                out.append(candidate_row(c, doc.text, d.decision, d.table, d.values or None, d.reason))
+                yield candidate_row(c, doc.text, d.decision, d.table, d.values or None, d.reason)
             elif d is not None:  # edited, still to be decided
-                out.append(candidate_row(c, doc.text, "pending", d.table, {**c["values"], **d.values}))
+                yield candidate_row(c, doc.text, "pending", d.table, {**c["values"], **d.values})
             else:
-                out.append(candidate_row(c, doc.text, "covered" if covering_rows(c, by_source) else "pending"))
-    return {"candidates": out}
+                yield candidate_row(c, doc.text, "covered" if covering_rows(c, by_source) else "pending")
+
+
+class _OfSource:
+    """by_source of covering_rows for one source, its rows read table by table when asked."""
+
+    def __init__(self, of_source, source_id: str):
+        self.of_source, self.source_id, self.tables = of_source, source_id, {}
+
+    def get(self, key: tuple[str, str], default=None):
+        table, source_id = key
+        if source_id != self.source_id or table not in FACT_TABLES:
+            return default
+        if table not in self.tables:
+            self.tables[table] = self.of_source(table, source_id)
+        return self.tables[table]
 
 
 def _devices_named(out: dict) -> set:
@@ -179,10 +232,11 @@ def patch_candidates(p: Patch) -> None:
     if srcs:
         rows = {t: p.of_sources(t, srcs) for t in READS}
         rows["devices"] = p.writer.select("devices")  # every device a candidate may name
-        p.writer.insert("candidates", derive(rows, [d for d in p.all_docs if d.id in srcs], p.kb)["candidates"])
+        p.writer.insert("candidates", list(derive(rows, [d for d in p.all_docs if d.id in srcs], p.kb)["candidates"]))
 
 
-STEP = Step("candidates", reads=READS, derives=("candidates",), derive=derive, patch=patch_candidates)
+STEP = Step("candidates", reads=READS, derives=("candidates",), derive=derive, per_source=propose_source,
+            patch=patch_candidates)
 
 
 def report(db_path: Path) -> str:

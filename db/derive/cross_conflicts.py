@@ -107,6 +107,29 @@ def derive_conflicts(rows: dict[str, list[dict]], docs, kb: Path,
     return {"conflicts": out} if out else {}
 
 
+def derive_shared(rows, docs, kb: Path) -> dict[str, list[dict]]:
+    """derive_conflicts, reading of each compared table only the rows of the facts that
+    sources of two series or more state (only those can disagree here): a full build's rows
+    are in its file (`rows.stream`, db/pipeline/stored.py), and a national corpus's specs
+    alone would take more memory than the rest of the build."""
+    stream = getattr(rows, "stream", None)
+    if stream is None:
+        return derive_conflicts(rows, docs, kb)
+    series = {d.id: d.entry.series for d in docs}
+    members = family_members(rows.get("devices", []))
+    shared, only = {"devices": rows.get("devices", [])}, {}
+    for table, spec in checks().items():
+        stated: dict[tuple, set] = defaultdict(set)
+        for r in stream(table, (*spec["key"], "source_id")):
+            for k in group_keys(r, spec, members):
+                stated[k].add(series.get(r["source_id"]))
+        only[table] = {k for k, s in stated.items() if len(s) > 1}
+        del stated
+        if only[table]:
+            shared[table] = [r for r in stream(table) if any(k in only[table] for k in group_keys(r, spec, members))]
+    return derive_conflicts(shared, docs, kb, only)
+
+
 def _numbered(found: list[dict]) -> list[dict]:
     """One row per pair of passages, numbered within its subject (one fact's column), so a
     conflict's id does not depend on the conflicts of other facts."""
@@ -203,5 +226,5 @@ def _redo_facts(w: Writer, old_out: dict, new_out: dict, all_docs, kb) -> None:
     w.insert("conflicts", derive_conflicts(rows, all_docs, kb, only).get("conflicts", []))
 
 
-STEP = Step("cross_conflicts", reads=(*checks(), "devices"), derives=("conflicts",), derive=derive_conflicts,
+STEP = Step("cross_conflicts", reads=(*checks(), "devices"), derives=("conflicts",), derive=derive_shared,
             patch=patch_conflicts)

@@ -35,6 +35,11 @@ _DEFAULT = {"legislature": "order", "regulator": "order", "utility": "own", "man
             "working_group": "report", "industry": "report", "installer": "report"}
 
 
+# The tables whose rows carry their utility's state (asked for every record: a model's
+# fields are slow to ask a pydantic class for).
+_WITH_STATE = frozenset(t for t, m in FACT_TABLES.items() if "state" in m.model_fields)
+
+
 class AttributionError(BuildError):
     """A row says it is a party's own rule or an order, and its voice or speaker cannot say so."""
 
@@ -104,7 +109,7 @@ def attribute(table: str, values: dict, default: SourceVoice, gaz: Gazetteer, wh
     if voice not in VOICES:
         raise AttributionError(f"{where}: {table} row {_key(table, out)!r} has voice {voice!r}; "
                                f"one of {', '.join(VOICES)}")
-    if "state" in FACT_TABLES[table].model_fields and out.get("utility_id"):
+    if table in _WITH_STATE and out.get("utility_id"):
         u = gaz.utilities.get(out["utility_id"])
         if u is not None:
             if out.get("state") and u["state"] and out["state"] != u["state"]:

@@ -243,6 +243,17 @@ class RecordCache:
         return gone
 
 
+def running() -> "RecordCache | None":
+    """The cache of the build running in this process."""
+    return _current
+
+
+def use(cache: "RecordCache | None") -> None:
+    """Make `cache` that of the build running in this process (a worker's copy of it)."""
+    global _current
+    _current = cache
+
+
 def per_source(name: str, doc, compute):
     """`compute()` (a list, a pure function of `doc` and the gazetteer) for this source,
     from the running build's cache when the source, gazetteer and code are unchanged."""

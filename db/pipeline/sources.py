@@ -1,38 +1,18 @@
-"""Read and parse the sources of a knowledge folder: each file's text (hash and encoding
-checked) and its kind's parser's records, from the record cache when nothing changed."""
+"""Read and parse one source of a knowledge folder: its file's text (hash and encoding
+checked) and its kind's parser's records, from the record cache when nothing changed. A full
+build does it in its workers (db/pipeline/workers.py), an incremental one for the sources
+that changed (db/pipeline/patch.py)."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable
 
 from msakb.db.pipeline.cache import RecordCache
 from msakb.errors import SourceError
 from msakb.extract.parsers import PARSERS
 from msakb.extract.shared.records import Record, SourceDoc
-from msakb.knowledge.gazetteer import load_gazetteer
-from msakb.knowledge.manifest import load_manifest, read_source
-
-
-def parse_sources(kb: Path, progress: Callable[[str], None],
-                  cache: RecordCache | None = None) -> tuple[list[SourceDoc], list[Record], dict]:
-    """Parse every source of the manifest; with a `cache`, a source whose text, entry,
-    gazetteer and code are unchanged since the last build is not parsed again."""
-    manifest = load_manifest(kb / "sources" / "manifest.yaml")
-    gaz = load_gazetteer(str(kb / "gazetteer"))
-    docs, records, per_source = [], [], {}
-    n = len(manifest.sources)
-    for i, entry in enumerate(manifest.sources, 1):
-        started = time.perf_counter()
-        doc, recs, counts = parse_one(entry, kb, gaz, cache)
-        per_source[entry.id] = counts
-        docs.append(doc)
-        records.extend(recs)
-        took = time.perf_counter() - started
-        progress(f"[{i}/{n}] {entry.id} ({entry.kind}): {sum(counts.values())} rows in {took:.2f}s")
-    return docs, records, per_source
+from msakb.knowledge.manifest import read_source
 
 
 def parse_one(entry, kb: Path, gaz, cache: RecordCache | None) -> tuple[SourceDoc, list[Record], Counter]:

@@ -14,6 +14,11 @@ from msakb.errors import BuildError
 from msakb.extract.shared.records import SourceDoc
 
 
+# The page cache of a build's connection (KiB): the indexes of the tables written row by row
+# stay in memory while they are built.
+CACHE_KB = 64 * 1024
+
+
 def temp_path(db_path: Path) -> Path:
     """Where this process writes the new database before renaming it over `db_path`."""
     return db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
@@ -35,24 +40,26 @@ def remove_stale_temps(db_path: Path) -> None:
             pass  # alive, another user's
 
 
-def write_database(path: Path, docs: list[SourceDoc], rows: dict[str, list[dict]], info: dict[str, str]) -> None:
-    """Schema, sources, rows and the build's `info` into a new file at `path`, in one transaction."""
+def open_database(path: Path) -> sqlite3.Connection:
+    """A new file at `path` with the schema, in a transaction the caller commits (the
+    connection is in autocommit mode: BEGIN and COMMIT are the caller's; its writes are not
+    synced: the caller syncs the file before it is used)."""
     if path.exists():
         path.unlink()
     conn = sqlite3.connect(path, isolation_level=None)
     try:
-        # The file is a temporary one, discarded on failure: its journal need not be on disk.
+        # The file is a temporary one, discarded on failure: its journal need not be on disk,
+        # nor its writes synced as they go (the build syncs it once, before it renames it).
         conn.execute("PRAGMA journal_mode = MEMORY")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KB}")
         conn.execute("BEGIN")
         for statement in create_statements():
             conn.execute(statement)
-        insert_rows(conn, "sources", [source_row(d) for d in docs])
-        for table, table_rows in rows.items():
-            insert_rows(conn, table, table_rows)
-        insert_rows(conn, "build_info", [{"key": k, "value": v} for k, v in info.items()])
-        conn.execute("COMMIT")
-    finally:
+    except BaseException:
         conn.close()
+        raise
+    return conn
 
 
 def source_row(d: SourceDoc) -> dict:

@@ -1,5 +1,6 @@
 """`msakb build`."""
 
+import os
 from pathlib import Path
 
 import click
@@ -11,9 +12,12 @@ from msakb.commands.shared import db_option, kb_option, run
 @db_option
 @kb_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines, only warnings and errors.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes that parse sources in a full build (default: one per core, here "
+                   f"{os.cpu_count() or 1}). The rows are the same whatever the number.")
 @click.option("--report", is_flag=True,
               help="Then print, per source, facts from its parser, from accepted candidates, and candidates pending review.")
-def build(db_path: Path, kb, quiet: bool, report: bool):
+def build(db_path: Path, kb, quiet: bool, workers: int | None, report: bool):
     """Parse every source in the manifest and write the knowledge base.
 
     The new database is written beside the old one and renamed into place only when every
@@ -24,6 +28,7 @@ def build(db_path: Path, kb, quiet: bool, report: bool):
     \b
         msakb build --db msakb.db
         msakb build --db msakb.db --report   # facts per source: parser, accepted candidates, pending
+        msakb build --db msakb.db --workers 1   # parse in this process only
     """
     from msakb.db.pipeline.builder import build as do_build
     from msakb.db.pipeline.builder import summary
@@ -33,7 +38,7 @@ def build(db_path: Path, kb, quiet: bool, report: bool):
             click.echo(line, err=True)
 
     progress(f"knowledge folder: {kb.describe()}")
-    result = run(do_build, db_path, kb.path, progress)
+    result = run(do_build, db_path, kb.path, progress, workers)
     if not quiet:
         click.echo(f"built {result.db_path} in {result.seconds:.1f}s", err=True)
         click.echo(summary(result.counts))
