@@ -1,18 +1,36 @@
-"""Read and parse one source of a knowledge folder: its file's text (hash and encoding
+"""Read and parse the sources of a knowledge folder: each file's text (hash and encoding
 checked) and its kind's parser's records, from the record cache when nothing changed. A full
-build does it in its workers (db/pipeline/workers.py), an incremental one for the sources
-that changed (db/pipeline/patch.py)."""
+build parses each source in its workers (db/pipeline/workers.py), an incremental one the
+sources that changed (db/pipeline/patch.py); `parse_sources` reads them all in this process."""
 
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 from msakb.db.pipeline.cache import RecordCache
 from msakb.errors import SourceError
 from msakb.extract.parsers import PARSERS
 from msakb.extract.shared.records import Record, SourceDoc
-from msakb.knowledge.manifest import read_source
+from msakb.knowledge.gazetteer import load_gazetteer
+from msakb.knowledge.manifest import load_manifest, read_source
+
+
+def parse_sources(kb: Path, progress: Callable[[str], None] = lambda s: None,
+                  cache: RecordCache | None = None) -> tuple[list[SourceDoc], list[Record], dict]:
+    """Every source of the manifest, in this process: their docs, all their records, and their
+    rows per table."""
+    manifest = load_manifest(kb / "sources" / "manifest.yaml")
+    gaz = load_gazetteer(str(kb / "gazetteer"))
+    docs, records, per_source = [], [], {}
+    for i, entry in enumerate(manifest.sources, 1):
+        doc, recs, counts = parse_one(entry, kb, gaz, cache)
+        per_source[entry.id] = counts
+        docs.append(doc)
+        records.extend(recs)
+        progress(f"[{i}/{len(manifest.sources)}] {entry.id} ({entry.kind}): {sum(counts.values())} rows")
+    return docs, records, per_source
 
 
 def parse_one(entry, kb: Path, gaz, cache: RecordCache | None) -> tuple[SourceDoc, list[Record], Counter]:
