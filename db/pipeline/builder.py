@@ -136,11 +136,11 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
             clock.lap("annotations")
             tables = _table_order(conn)
             conn.execute("COMMIT")
-            for p, _counts, took, cpu, error in _unbroken(pool.resolve(staging, voices)):
+            for p, seconds, error in _unbroken(pool.resolve(staging, voices)):
                 if error is not None:
                     raise_error(error, "resolved the records")
-                timings["workers:resolve"] += took
-                timings["cpu:workers:resolve"] += cpu
+                for part, took in seconds.items():
+                    timings[f"cpu:workers:{part[4:]}" if part.startswith("cpu:") else f"workers:{part}"] += took
                 part = partition_path(tmp, p)
                 copy_rows(conn, part, tables)
                 part.unlink()

@@ -23,6 +23,7 @@ import dataclasses
 import heapq
 import json
 import sqlite3
+import time
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -160,12 +161,15 @@ class Staged:
         return heapq.merge(*cursors, key=key)
 
 
-def resolve_partition(staged: Staged, p: int, texts: Mapping[str, str], gaz, voices: dict, out: Path) -> dict[str, int]:
+def resolve_partition(staged: Staged, p: int, texts: Mapping[str, str], gaz, voices: dict,
+                      out: Path) -> tuple[dict[str, int], float]:
     """Resolve partition `p`'s records into a new file `out` (the schema's tables, without
-    their indexes), a slice of whole keys at a time; its rows per table."""
+    their indexes), a slice of whole keys at a time; its rows per table, and the seconds spent
+    writing them."""
     out.unlink(missing_ok=True)
     conn = sqlite3.connect(out, isolation_level=None)
     counts: dict[str, int] = {}
+    writing = 0.0
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
@@ -175,9 +179,12 @@ def resolve_partition(staged: Staged, p: int, texts: Mapping[str, str], gaz, voi
                 conn.execute(statement)
 
         def write(rows: dict[str, list[dict]]) -> None:
+            nonlocal writing
+            started = time.perf_counter()
             for table, table_rows in rows.items():
                 insert_rows(conn, table, table_rows)
                 counts[table] = counts.get(table, 0) + len(table_rows)
+            writing += time.perf_counter() - started
 
         chunk: list[Record] = []
         last = None
@@ -192,7 +199,7 @@ def resolve_partition(staged: Staged, p: int, texts: Mapping[str, str], gaz, voi
         conn.execute("COMMIT")
     finally:
         conn.close()
-    return counts
+    return counts, writing
 
 
 def copy_rows(conn: sqlite3.Connection, part: Path, tables: list[str]) -> None:

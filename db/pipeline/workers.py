@@ -148,9 +148,10 @@ def parse_source(task: tuple[int, object]) -> SourceWork:
     return out
 
 
-def resolve_task(task: tuple) -> tuple[int, dict[str, int], float, float, tuple | None]:
+def resolve_task(task: tuple) -> tuple[int, dict[str, float], tuple | None]:
     """Resolve one partition: `task` is (partition, staging files, the sources' voices);
-    (partition, rows per table, seconds, CPU seconds, error)."""
+    (partition, {"resolve": seconds, "cpu:resolve": CPU seconds, "write": seconds writing
+    its rows}, error)."""
     p, paths, voices = task
     started, cpu = time.perf_counter(), time.process_time()
     try:
@@ -160,11 +161,12 @@ def resolve_task(task: tuple) -> tuple[int, dict[str, int], float, float, tuple 
                 _here.staging = None
             _here.staged = Staged([Path(x) for x in paths])
             _here.texts = _here.staged.texts()
-        counts = resolve_partition(_here.staged, p, _here.texts, _here.gazetteer, voices,
-                                   partition_path(_here.setup.tmp, p))
+        _counts, writing = resolve_partition(_here.staged, p, _here.texts, _here.gazetteer, voices,
+                                             partition_path(_here.setup.tmp, p))
     except Exception as e:  # noqa: BLE001
-        return p, {}, 0.0, 0.0, _error(e)
-    return p, counts, time.perf_counter() - started, time.process_time() - cpu, None
+        return p, {}, _error(e)
+    return p, {"resolve": time.perf_counter() - started, "cpu:resolve": time.process_time() - cpu,
+               "write": writing}, None
 
 
 def _error(e: Exception) -> tuple:
