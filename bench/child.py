@@ -56,6 +56,7 @@ def instrument() -> None:
     # files its workers resolved partitions into (their own writing: `workers:write`)
     b.insert_rows = timed("write", b.insert_rows)
     b.copy_rows = timed("write", b.copy_rows)
+    b.create_indexes = timed("write", b.create_indexes)
     patch.resolve = timed("resolve", patch.resolve)  # an incremental build patches the previous database
     patch.apply = timed("patch", patch.apply)
     patch_writes.check = timed("check", patch_writes.check)

@@ -120,13 +120,14 @@ def derive_shared(rows, docs, kb: Path) -> dict[str, list[dict]]:
     shared, only = {"devices": rows.get("devices", [])}, {}
     for table, spec in checks().items():
         stated: dict[tuple, set] = defaultdict(set)
-        for r in stream(table, (*spec["key"], "source_id")):
+        rowids: dict[tuple, list[int]] = defaultdict(list)
+        for r in stream(table, ("rowid", *spec["key"], "source_id")):
             for k in group_keys(r, spec, members):
                 stated[k].add(series.get(r["source_id"]))
+                rowids[k].append(r["rowid"])
         only[table] = {k for k, s in stated.items() if len(s) > 1}
-        del stated
         if only[table]:
-            shared[table] = [r for r in stream(table) if any(k in only[table] for k in group_keys(r, spec, members))]
+            shared[table] = rows.by_rowid(table, {i for k in only[table] for i in rowids[k]})
     return derive_conflicts(shared, docs, kb, only)
 
 

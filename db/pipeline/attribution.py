@@ -85,10 +85,7 @@ def default_attribution(voice: str) -> str:
 
 def speaker_utility(speaker: str, gaz: Gazetteer) -> str | None:
     """The utility a speaker's name is (its gazetteer name or one of its spellings), if any."""
-    for uid, u in gaz.utilities.items():
-        if u["name"] == speaker:
-            return uid
-    return gaz.utility_id(speaker)
+    return gaz.utility_named(speaker) or gaz.utility_id(speaker)
 
 
 def bound(table: str, values: dict) -> tuple[str | None, str | None, str | None]:

@@ -41,7 +41,8 @@ from msakb.db.pipeline.step import hand_over
 from msakb.db.pipeline.stored import Staged, StagingFile, StoredRows, copy_rows, partitions_for
 from msakb.db.pipeline.workers import Workers, default_workers, partition_path, raise_error
 from msakb.db.store import models
-from msakb.db.store.write import insert_rows, open_database, remove_stale_temps, source_row, temp_path
+from msakb.db.store.write import (create_indexes, insert_rows, open_database, remove_stale_temps, source_row,
+                                  temp_path)
 from msakb.errors import BuildError
 from msakb.extract.shared.patterns import check_pattern_files
 from msakb.extract.shared.records import SourceDoc
@@ -100,7 +101,7 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
         per_source_work = [(s.name, s.per_source) for s in steps.STEPS if s.per_source]
         # the workers start before this process opens the file: none inherits a connection
         with Workers(kb, tmp, partitions, cache, per_source_work, min(workers, len(entries) or 1)) as pool:
-            conn = open_database(tmp)
+            conn = open_database(tmp, indexes=False)
             from_cache, n = 0, len(manifest.sources)
             for i, w in enumerate(_unbroken(pool.parse(manifest.sources)), 1):
                 if w.error is not None:
@@ -146,6 +147,8 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
                 part.unlink()
             clock.lap("resolve")
         conn.execute("BEGIN")
+        create_indexes(conn)  # after the rows the workers resolved, before the steps read by them
+        clock.lap("indexes")
         staged = Staged([Path(s) for s in staging])
         rows = StoredRows(conn)
 
@@ -168,7 +171,8 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
         insert_rows(conn, "build_info", [{"key": k, "value": v} for k, v in build_info(docs, kb).items()])
         conn.execute("COMMIT")
         clock.lap("commit")
-        check_database(tmp)
+        # the rows the workers resolved were checked as they wrote them: the derived rows here
+        check_database(tmp, tables={t for step in steps.STEPS for t in step.derives})
         clock.lap("check")
         conn.execute("BEGIN")
         for step in steps.STEPS:

@@ -1,5 +1,9 @@
 """The checks a build makes before its file is used: every fact row's quote is the slice of
-its source that its offsets name (both sides of a conflict), and every foreign key resolves."""
+its source that its offsets name (both sides of a conflict), and every foreign key resolves.
+
+A full build checks the rows its workers resolve as they write them (verify_rows, in the
+workers: the build copies those files' rows into its own as they are), then the rest of its
+file: the rows its steps derived, and every foreign key (check_database)."""
 
 from __future__ import annotations
 
@@ -10,12 +14,15 @@ from msakb.db.store import models
 from msakb.errors import BuildError, ProvenanceError
 
 
-def check_database(path: Path) -> None:
-    """Every fact row's quote is its source's slice; every foreign key resolves."""
+def check_database(path: Path, tables=None) -> None:
+    """Every fact row's quote (of `tables`; default: of every fact table) is its source's
+    slice; every foreign key resolves."""
     conn = sqlite3.connect(path)
     try:
         texts = dict(conn.execute("SELECT id, text FROM sources"))
         for table, model in models.FACT_TABLES.items():
+            if tables is not None and table not in tables:
+                continue
             key = "code" if table == "states" else "id"
             for row in conn.execute(f"SELECT [{key}], source_id, quote, char_start, char_end FROM [{table}]"):
                 verify_quote(table, *row, texts)
@@ -33,6 +40,19 @@ def check_database(path: Path) -> None:
             )
     finally:
         conn.close()
+
+
+def verify_rows(table: str, rows: list[dict], texts: dict[str, str]) -> None:
+    """verify_quote of each row of a fact table about to be written (both sides of a conflict
+    or a change)."""
+    if table not in models.FACT_TABLES:
+        return
+    key = "code" if table == "states" else "id"
+    for r in rows:
+        verify_quote(table, r.get(key), r.get("source_id"), r.get("quote"), r.get("char_start"), r.get("char_end"), texts)
+        if r.get("other_source_id") is not None:
+            verify_quote(f"{table} (other side)", r.get(key), r.get("other_source_id"), r.get("other_quote"),
+                         r.get("other_char_start"), r.get("other_char_end"), texts)
 
 
 def verify_quote(table: str, row_id, source_id, quote, start, end, texts: dict[str, str]) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from msakb.db.pipeline.attribution import SourceVoice
 from msakb.db.pipeline.attribution import fill as fill_attribution
-from msakb.db.pipeline.checks import verify_quote
+from msakb.db.pipeline.checks import verify_quote, verify_rows
 from msakb.db.pipeline.fingerprints import build_info
 from msakb.db.store import models
 from msakb.db.store.columns import SEARCHABLE, fts_table
@@ -68,11 +68,7 @@ class Writer:
         """Insert rows (their quotes checked first, both sides of a conflict or change)."""
         if table in models.FACT_TABLES:
             fill_attribution({table: rows}, self.voices)  # as the full build does after its steps' derive
-            for r in rows:
-                verify_quote(table, r.get(key_column(table)), r.get("source_id"), r.get("quote"), r.get("char_start"),
-                             r.get("char_end"), self.texts)
-                if r.get("other_source_id") is not None:
-                    verify_quote(f"{table} (other side)", r.get("id"), *(r.get(c) for c in OTHER_SIDE), self.texts)
+            verify_rows(table, rows, self.texts)
         insert_rows(self.db, table, rows)
         self.inserted[table] |= {r[key_column(table)] for r in rows}
 

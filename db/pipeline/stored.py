@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Iterator
 
+from msakb.db.pipeline.checks import verify_rows
 from msakb.db.pipeline.resolve import resolve
 from msakb.db.store.models import FACT_TABLES
 from msakb.db.store.schema import create_statements
@@ -63,9 +64,13 @@ def partition(table: str, key, partitions: int) -> int:
     return zlib.crc32(f"{table}\x00{key!r}".encode()) % partitions
 
 
+# One encoder for every value (json.dumps with arguments makes a new one each call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _dumps(value, what: str) -> str:
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _ENCODER.encode(value)
     except (TypeError, ValueError) as e:
         raise BuildError(f"{what}: not plain data (strings, numbers, None, lists, mappings): {e}") from None
 
@@ -121,9 +126,12 @@ def encode_record(r: Record, seq: int) -> tuple:
             _dumps([r.values, extra], f"{r.source_id}, {r.rule}: a {r.table} record"))
 
 
+_DECODER = json.JSONDecoder()
+
+
 def decode_record(row: tuple, texts: Mapping[str, str]) -> Record:
     _seq, table, _skey, mention, source_id, start, end, rule, data = row
-    values, extra = json.loads(data)
+    values, extra = _DECODER.raw_decode(data)[0]  # written by encode_record: no surrounding space
     return Record(table, values, Span(texts[source_id], start, end), rule, source_id, bool(mention),
                   **dict(zip(_EXTRA, extra)))
 
@@ -164,8 +172,8 @@ class Staged:
 def resolve_partition(staged: Staged, p: int, texts: Mapping[str, str], gaz, voices: dict,
                       out: Path) -> tuple[dict[str, int], float]:
     """Resolve partition `p`'s records into a new file `out` (the schema's tables, without
-    their indexes), a slice of whole keys at a time; its rows per table, and the seconds spent
-    writing them."""
+    their indexes), a slice of whole keys at a time, each row's quote checked against `texts`
+    as it is written; its rows per table, and the seconds spent writing them."""
     out.unlink(missing_ok=True)
     conn = sqlite3.connect(out, isolation_level=None)
     counts: dict[str, int] = {}
@@ -182,6 +190,7 @@ def resolve_partition(staged: Staged, p: int, texts: Mapping[str, str], gaz, voi
             nonlocal writing
             started = time.perf_counter()
             for table, table_rows in rows.items():
+                verify_rows(table, table_rows, texts)
                 insert_rows(conn, table, table_rows)
                 counts[table] = counts.get(table, 0) + len(table_rows)
             writing += time.perf_counter() - started
@@ -251,10 +260,18 @@ class StoredRows(Mapping):
         return self._select(f"SELECT * FROM [{table}] WHERE source_id = ? ORDER BY rowid", (source_id,))
 
     def stream(self, table: str, columns: tuple[str, ...] | None = None) -> Iterator[dict]:
-        """The rows of `table` (only `columns` of them, if given) one at a time, in the order
-        written: a step that needs few of a large table's rows keeps only those."""
-        cols = ", ".join(f"[{c}]" for c in columns) if columns else "*"
+        """The rows of `table` (only `columns` of them, if given; `rowid` names the row) one
+        at a time, in the order written: a step that needs few of a large table's rows finds
+        which (`by_rowid`) with little memory."""
+        cols = ", ".join("rowid" if c == "rowid" else f"[{c}]" for c in columns) if columns else "*"
         cur = self.conn.cursor().execute(f"SELECT {cols} FROM [{table}] ORDER BY rowid")
         names = [c[0] for c in cur.description]
         for r in cur:
             yield dict(zip(names, r))
+
+    def by_rowid(self, table: str, rowids) -> list[dict]:
+        """The rows of `table` with these rowids, in the order written."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_rowids (id INTEGER PRIMARY KEY)")
+        self.conn.execute("DELETE FROM wanted_rowids")
+        self.conn.executemany("INSERT OR IGNORE INTO wanted_rowids VALUES (?)", ((i,) for i in rowids))
+        return self._select(f"SELECT * FROM [{table}] WHERE rowid IN (SELECT id FROM wanted_rowids) ORDER BY rowid")

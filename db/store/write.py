@@ -40,10 +40,11 @@ def remove_stale_temps(db_path: Path) -> None:
             pass  # alive, another user's
 
 
-def open_database(path: Path) -> sqlite3.Connection:
-    """A new file at `path` with the schema, in a transaction the caller commits (the
-    connection is in autocommit mode: BEGIN and COMMIT are the caller's; its writes are not
-    synced: the caller syncs the file before it is used)."""
+def open_database(path: Path, indexes: bool = True) -> sqlite3.Connection:
+    """A new file at `path` with the schema's tables (and, unless told not to, its indexes: a
+    build loading most rows at once creates them after, create_indexes), in a transaction the
+    caller commits (the connection is in autocommit mode: BEGIN and COMMIT are the caller's;
+    its writes are not synced: the caller syncs the file before it is used)."""
     if path.exists():
         path.unlink()
     conn = sqlite3.connect(path, isolation_level=None)
@@ -55,11 +56,24 @@ def open_database(path: Path) -> sqlite3.Connection:
         conn.execute(f"PRAGMA cache_size = -{CACHE_KB}")
         conn.execute("BEGIN")
         for statement in create_statements():
-            conn.execute(statement)
+            if indexes or not is_index(statement):
+                conn.execute(statement)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def is_index(statement: str) -> bool:
+    return statement.startswith(("CREATE INDEX", "CREATE UNIQUE INDEX"))
+
+
+def create_indexes(conn: sqlite3.Connection) -> None:
+    """The schema's indexes on a file opened without them: built once from the rows, faster
+    than kept up to date row by row while a corpus's rows are loaded."""
+    for statement in create_statements():
+        if is_index(statement):
+            conn.execute(statement)
 
 
 def source_row(d: SourceDoc) -> dict:

@@ -55,7 +55,7 @@ def _alias_rx_of(aliases: tuple[str, ...]) -> re.Pattern:
 
 
 def _alias_rx(gaz: Gazetteer, uid: str) -> re.Pattern:
-    return _alias_rx_of(tuple(sorted((a for a, u in gaz.utility_alias.items() if u == uid), key=len, reverse=True)))
+    return _alias_rx_of(tuple(sorted(gaz.aliases_of(uid), key=len, reverse=True)))
 
 
 @dataclass

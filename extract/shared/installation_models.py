@@ -38,20 +38,34 @@ def _patterns(gaz: Gazetteer, utility_id: str) -> list[tuple[str, re.Pattern]]:
         _COMPILED.clear()  # as many gazetteers as load_gazetteer keeps
     held = _COMPILED.setdefault(id(gaz), (gaz, {}))[1]  # the gazetteer is held: its id stays its own
     if utility_id not in held:
-        spellings = sorted({a for a, u in gaz.utility_alias.items() if u == utility_id} | {gaz.utilities[utility_id]["name"]},
+        spellings = sorted({*gaz.aliases_of(utility_id), gaz.utilities[utility_id]["name"]},
                            key=len, reverse=True)
         name = "(?:" + "|".join(re.escape(s) for s in spellings) + ")"
         held[utility_id] = [(model, re.compile(p.replace("{utility}", name), re.I)) for model, p in _statements()]
     return held[utility_id]
 
 
+@lru_cache(maxsize=None)
+def _parts() -> tuple[tuple[re.Pattern, ...], ...]:
+    """Each wording's parts before and after `{utility}`, compiled once: a sentence that
+    states a utility's model matches both parts of its wording (the whole matches only where
+    they do), so the wordings with a utility's names are compiled only for a sentence that
+    matches the parts of one (a national corpus's utilities are thousands, its sentences that
+    say who installs a few)."""
+    return tuple(tuple(re.compile(part, re.I) for part in p.split("{utility}") if part.strip("\\b"))
+                 for _, p in _statements())
+
+
 def installation_models(doc: SourceDoc, gaz: Gazetteer, utility_id: str, spans: Iterable[Span],
                         rule: str) -> Iterator[Record]:
     """A `utilities` record for each sentence of `spans` stating `utility_id`'s installation model."""
     u = gaz.utilities[utility_id]
-    patterns = _patterns(gaz, utility_id)
+    patterns = None
     for span in spans:
         for sent in sentences(span):
+            if not any(all(rx.search(sent.raw) for rx in parts) for parts in _parts()):
+                continue
+            patterns = patterns or _patterns(gaz, utility_id)
             model = next((m for m, rx in patterns if rx.search(sent.raw)), None)
             if model is not None:
                 yield doc.record("utilities", {"id": utility_id, "name": u["name"], "state": u["state"],

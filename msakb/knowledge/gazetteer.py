@@ -38,6 +38,29 @@ class Gazetteer:
         return self.utility_alias.get(name.strip())
 
     @cached_property
+    def _utility_by_name(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for uid, u in self.utilities.items():
+            out.setdefault(u["name"], uid)
+        return out
+
+    def utility_named(self, name: str) -> str | None:
+        """The (first) utility whose gazetteer name is exactly `name`."""
+        return self._utility_by_name.get(name)
+
+    @cached_property
+    def _aliases_by_utility(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for alias, uid in self.utility_alias.items():
+            out.setdefault(uid, []).append(alias)
+        return out
+
+    def aliases_of(self, utility_id: str) -> list[str]:
+        """A utility's spellings (utilities.yaml `aliases`), in the order listed: asked of many
+        statements, looked up rather than searched for among a national gazetteer's thousands."""
+        return self._aliases_by_utility.get(utility_id, [])
+
+    @cached_property
     def device_alias_patterns(self) -> list[tuple[re.Pattern, str]]:
         """(pattern, device or family id) of every device alias and family alias, longest
         first, each matching the alias as a whole word in any case. Compiled once per
