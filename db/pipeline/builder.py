@@ -186,7 +186,7 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
         _sync(tmp)
         os.replace(tmp, db_path)
         cache.prune()
-        write_index(db_path, kb, docs, per_source, cache)
+        write_index(db_path, kb, docs, per_source, cache, tables=counts)
     finally:
         if staged is not None:
             staged.close()

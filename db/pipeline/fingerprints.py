@@ -34,26 +34,42 @@ def code_fingerprint() -> str:
     return _CODE_FINGERPRINTS[stamp]
 
 
-def folder_fingerprint(folder: Path, skip: tuple[str, ...] = ()) -> str:
-    """Hash of every file under `folder` (names and bytes), but those under its top-level
-    folders named in `skip`. A link that leads out of the folder (or to no regular file) is
-    hashed by where it points: nothing outside the folder is read."""
+def _files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    """The relative paths of every file or link under `folder` (links to folders not
+    followed), but those under its top-level folders named in `skip`, sorted."""
+    out = []
+    for root, dirs, files in os.walk(folder):
+        rel = os.path.relpath(root, folder)
+        if rel == ".":
+            dirs[:] = [d for d in dirs if d not in skip]
+            rel = ""
+        out += [os.path.join(rel, f) for f in files]
+        out += [os.path.join(rel, d) for d in dirs if os.path.islink(os.path.join(root, d))]
+    return sorted(out)
+
+
+def folder_fingerprint(folder: Path, skip: tuple[str, ...] = (), known: dict[str, str] | None = None) -> str:
+    """Hash of every file under `folder` (each one's name and the sha256 of its bytes), but those
+    under its top-level folders named in `skip`. A link that leads out of the folder (or to no
+    regular file) is hashed by where it points: nothing outside the folder is read. `known`:
+    the sha256 of files the caller has just read and hashed (a build's sources, checked against
+    the manifest), by relative path: not read again."""
     h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder)
-        if rel.parts[0] in skip:
-            continue
+    folder = Path(folder)
+    for rel in _files(folder, skip):
+        p = folder / rel
         if p.is_symlink() and not (inside(p, folder) and p.is_file()):
             h.update(f"{rel} -> {os.readlink(p)}".encode())
         elif p.is_file():
-            h.update(str(rel).encode())
-            h.update(p.read_bytes())
+            digest = (known or {}).get(rel) or hashlib.sha256(p.read_bytes()).hexdigest()
+            h.update(rel.encode())
+            h.update(digest.encode())
     return h.hexdigest()
 
 
-def kb_fingerprint(kb: Path) -> str:
+def kb_fingerprint(kb: Path, known: dict[str, str] | None = None) -> str:
     """Hash of the whole knowledge folder (sources, manifest, annotations, gazetteer, rules)."""
-    return folder_fingerprint(kb)
+    return folder_fingerprint(kb, known=known)
 
 
 def rest_fingerprint(kb: Path) -> str:
@@ -67,6 +83,7 @@ def build_info(docs: list[SourceDoc], kb: Path) -> dict[str, str]:
     return {
         "built_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "code_fingerprint": code_fingerprint(),
-        "kb_fingerprint": kb_fingerprint(kb),
+        # the sources' bytes were hashed as they were read (checked against the manifest)
+        "kb_fingerprint": kb_fingerprint(kb, {os.path.join("sources", d.entry.file): d.entry.sha256 for d in docs}),
         "sources": "; ".join(f"{d.id}={d.entry.sha256}" for d in docs),
     }

@@ -65,9 +65,9 @@ def _info(db_path: Path) -> dict:
 
 
 def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCache,
-                keys: dict | None = None, rest: str | None = None) -> None:
+                keys: dict | None = None, rest: str | None = None, tables: dict | None = None) -> None:
     """After a build: what the next one needs to patch this database (its sources' cache
-    keys, order, series and row counts)."""
+    keys, order, series and row counts; its rows per fact table, which a patch counts from)."""
     info = _info(db_path)
     index = {
         "built_at": info["built_at"], "sources": info["sources"], "code": info["code_fingerprint"],
@@ -75,6 +75,7 @@ def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCa
         "order": [d.id for d in docs], "keys": keys or {d.id: cache.key(d.entry) for d in docs},
         "series": {d.id: d.entry.series for d in docs},
         "counts": {sid: dict(c) for sid, c in per_source.items()},
+        **({"tables": tables} if tables is not None else {}),
     }
     if not cache.write_json(INDEX, index):  # no index: the next build is a full one, never a patch of the wrong file
         cache.remove(INDEX)
@@ -233,7 +234,7 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     current = set(keys.values())
     cache.used |= {n[: -len(SUFFIX)] for n in cache.names() if n.split("-")[0] in current}
     cache.prune()
-    write_index(db_path, kb, [docs[s] for s in order], per_source, cache, keys, rest)
+    write_index(db_path, kb, [docs[s] for s in order], per_source, cache, keys, rest, counts)
     counts["sources"] = len(order)
     return counts, per_source
 

@@ -7,7 +7,7 @@ sources' rows replaced, the rows of the keys resolved again replaced, then each 
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +42,12 @@ class Writer:
     def __init__(self, db: sqlite3.Connection, texts: dict[str, str], voices: dict[str, SourceVoice]):
         self.db, self.texts, self.voices = db, texts, voices
         self.inserted: dict[str, set] = defaultdict(set)
+        self.deleted: dict[str, set] = defaultdict(set)
+        """keys deleted from the tables other rows refer to (check_references)"""
+        self.added: Counter = Counter()
+        """rows inserted less rows deleted, per table"""
         names = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self.references = references(db, names)
         self.indexed = {t: cols for t, cols in SEARCHABLE.items() if fts_table(t) in names}
         db.execute("CREATE TEMP TABLE patch_del (k TEXT)")
 
@@ -53,12 +58,17 @@ class Writer:
         return f"[{col}] IN (SELECT k FROM patch_del)"
 
     def delete(self, table: str, cond: str, params=()) -> int:
+        if any(parent == table for refs in self.references.values() for _, parent, _ in refs):
+            key = key_column(table)
+            self.deleted[table] |= {k for (k,) in self.db.execute(f"SELECT [{key}] FROM [{table}] WHERE {cond}", params)}
         if table in self.indexed:
             cols = ", ".join(f"[{c}]" for c in self.indexed[table])
             fts = fts_table(table)
             self.db.execute(f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) SELECT 'delete', rowid, {cols} "
                             f"FROM [{table}] WHERE {cond}", params)
-        return self.db.execute(f"DELETE FROM [{table}] WHERE {cond}", params).rowcount
+        gone = self.db.execute(f"DELETE FROM [{table}] WHERE {cond}", params).rowcount
+        self.added[table] -= gone
+        return gone
 
     def delete_keys(self, table: str, values) -> int:
         values = set(values)
@@ -71,6 +81,7 @@ class Writer:
             verify_rows(table, rows, self.texts)
         insert_rows(self.db, table, rows)
         self.inserted[table] |= {r[key_column(table)] for r in rows}
+        self.added[table] += len(rows)
 
     def select(self, table: str, cond: str = "1", params=()) -> list[dict]:
         cur = self.db.execute(f"SELECT * FROM [{table}] WHERE {cond} ORDER BY rowid", params)
@@ -165,11 +176,15 @@ def close_patch(p: Patch) -> dict[str, int]:
     db = p.writer.db
     db.execute("DELETE FROM build_info")
     insert_rows(db, "build_info", [{"key": k, "value": v} for k, v in build_info(p.all_docs, p.kb).items()])
+    before = p.index.get("tables")  # the previous build's rows per table, when it recorded them
     counts = {}
     for table in models.ALL_TABLES:  # the fact tables and the steps' other tables (aliases)
         if table in ("sources", "build_info"):
             continue
-        n = db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+        if before is not None and table in models.FACT_TABLES:  # every fact row goes through the writer
+            n = before.get(table, 0) + p.writer.added[table]
+        else:
+            n = db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
         if n or table == "candidates":
             counts[table] = n
     return counts
@@ -188,5 +203,29 @@ def check(w: Writer, changed: set) -> None:
             for row in w.db.execute(f"SELECT id, {', '.join(OTHER_SIDE)} FROM [{table}] "
                                     f"WHERE other_source_id IN ({marks(ids)})", ids):
                 verify_quote(f"{table} (other side)", *row, w.texts)
-    if w.db.execute("PRAGMA foreign_key_check").fetchone():
-        raise BuildError("a broken reference")  # the full build that follows names it
+    check_references(w)
+
+
+def references(db: sqlite3.Connection, tables) -> dict[str, list[tuple[str, str, str]]]:
+    """table -> its foreign keys: (column, parent table, parent column)."""
+    return {t: [(r[3], r[2], r[4]) for r in db.execute(f"PRAGMA foreign_key_list([{t}])")] for t in sorted(tables)}
+
+
+def check_references(w: Writer) -> None:
+    """What PRAGMA foreign_key_check says of the whole file, for what the patch changed (the
+    rest resolved in the previous build): every reference of a row inserted resolves, and no
+    row refers to a key deleted and not inserted again."""
+    for table, keys in w.inserted.items():
+        cond = w.where(key_column(table), keys)
+        for col, parent, pcol in w.references.get(table, []):
+            if w.db.execute(f"SELECT 1 FROM [{table}] c WHERE {cond} AND c.[{col}] IS NOT NULL AND NOT EXISTS "
+                            f"(SELECT 1 FROM [{parent}] p WHERE p.[{pcol}] = c.[{col}]) LIMIT 1").fetchone():
+                raise BuildError("a broken reference")  # the full build that follows names it
+    for parent, keys in w.deleted.items():
+        gone = keys - w.inserted.get(parent, set())
+        if not gone:
+            continue
+        for table, refs in w.references.items():
+            for col, p, _ in refs:
+                if p == parent and w.db.execute(f"SELECT 1 FROM [{table}] WHERE {w.where(col, gone)} LIMIT 1").fetchone():
+                    raise BuildError("a broken reference")
