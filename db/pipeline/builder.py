@@ -38,7 +38,8 @@ from msakb.db.pipeline.checks import check_database
 from msakb.db.pipeline.fingerprints import build_info, code_fingerprint
 from msakb.db.pipeline.patch import try_patch, write_index
 from msakb.db.pipeline.step import hand_over
-from msakb.db.pipeline.stored import Staged, StagingFile, StoredRows, copy_rows, partitions_for
+from msakb.db.pipeline.stored import (DocTexts, Staged, StagingFile, StoredDoc, StoredRows, copy_rows,
+                                     partitions_for)
 from msakb.db.pipeline.workers import Workers, default_workers, partition_path, raise_error
 from msakb.db.store import models
 from msakb.db.store.write import (create_indexes, insert_rows, open_database, remove_stale_temps, source_row,
@@ -106,9 +107,8 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
             for i, w in enumerate(_unbroken(pool.parse(manifest.sources)), 1):
                 if w.error is not None:
                     raise_error(w.error, f"read {w.source_id}")
-                doc = SourceDoc(w.source_id, w.text, entries[w.source_id])
-                docs.append(doc)
-                insert_rows(conn, "sources", [source_row(doc)])
+                insert_rows(conn, "sources", [source_row(SourceDoc(w.source_id, w.text, entries[w.source_id]))])
+                docs.append(StoredDoc(w.source_id, entries[w.source_id], conn))  # its text: in the file
                 if w.staging not in staging:
                     staging.append(w.staging)
                 per_source[w.source_id] = w.counts
@@ -123,8 +123,7 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
             clock.lap("parse")
             if from_cache:
                 progress(f"cache: {from_cache} sources unchanged (not parsed again), {len(docs) - from_cache} parsed")
-            texts = {d.id: d.text for d in docs}
-            ann = load_annotations(kb / "annotations", texts)
+            ann = load_annotations(kb / "annotations", DocTexts(docs))
             if ann:
                 progress(f"annotations: {len(ann)} reviewed rows, quotes verified")
             own = StagingFile(tmp.with_name(f"{tmp.name}-stage-annotations"), partitions)

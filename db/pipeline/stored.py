@@ -25,6 +25,7 @@ import json
 import sqlite3
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Iterator
@@ -35,12 +36,12 @@ from msakb.db.store.models import FACT_TABLES
 from msakb.db.store.schema import create_statements
 from msakb.db.store.write import insert_rows
 from msakb.errors import BuildError
-from msakb.extract.shared.records import Record
+from msakb.extract.shared.records import Record, SourceDoc
 from msakb.extract.shared.text import Span
 
 # Records resolved at a time (whole keys): large enough that resolve's own cost per call is
 # nothing, small enough that a slice's rows are a few megabytes.
-SLICE = 20000
+SLICE = 5000
 # A utility's row may give its state a row (resolve): these tables are resolved together, in
 # the partition TOGETHER.
 TOGETHER_TABLES = ("states", "utilities")
@@ -147,8 +148,8 @@ class Staged:
         for c in self.conns:
             c.close()
 
-    def texts(self) -> dict[str, str]:
-        return {sid: text for c in self.conns for sid, text in c.execute("SELECT id, text FROM texts")}
+    def texts(self) -> "StagedTexts":
+        return StagedTexts(self)
 
     def results(self, step: str, source_id: str) -> list | None:
         """What the workers computed for `step` on this source (None: nothing staged)."""
@@ -167,6 +168,70 @@ class Staged:
             order, key = "tbl, skey, seq", (lambda r: (r[1], r[2], r[0]))
         cursors = [c.execute(f"SELECT {', '.join(_COLUMNS)} FROM {_table(p)} ORDER BY {order}") for c in self.conns]
         return heapq.merge(*cursors, key=key)
+
+
+class StagedTexts(Mapping):
+    """source id -> its text, read from the staging files when asked for, the last few hundred
+    kept: records in key order come mostly a source at a time (most keys name their source), and
+    a worker resolving need not hold a national corpus's texts."""
+
+    KEEP = 512
+
+    def __init__(self, staged: Staged):
+        self.conns = staged.conns
+        self.where = {sid: i for i, c in enumerate(self.conns) for (sid,) in c.execute("SELECT id FROM texts")}
+        self.held: OrderedDict[str, str] = OrderedDict()
+
+    def __getitem__(self, source_id: str) -> str:
+        text = self.held.get(source_id)
+        if text is not None:
+            self.held.move_to_end(source_id)
+            return text
+        conn = self.conns[self.where[source_id]]
+        text = conn.execute("SELECT text FROM texts WHERE id = ?", (source_id,)).fetchone()[0]
+        self.held[source_id] = text
+        if len(self.held) > self.KEEP:
+            self.held.popitem(last=False)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.where)
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+
+class StoredDoc(SourceDoc):
+    """A source as a full build's steps see it: its text read from the build's file when asked
+    for (the last one kept), so that the build does not hold the corpus's texts."""
+
+    _last: tuple[str, str] = ("", "")
+
+    def __init__(self, source_id: str, entry, conn: sqlite3.Connection):
+        self.id, self.entry, self.counter, self._conn = source_id, entry, {}, conn
+
+    @property
+    def text(self) -> str:
+        if StoredDoc._last[0] != self.id:
+            row = self._conn.execute("SELECT text FROM sources WHERE id = ?", (self.id,)).fetchone()
+            StoredDoc._last = (self.id, row[0])
+        return StoredDoc._last[1]
+
+
+class DocTexts(Mapping):
+    """source id -> text of `docs` (StoredDoc), each read when asked for."""
+
+    def __init__(self, docs: list[SourceDoc]):
+        self.docs = {d.id: d for d in docs}
+
+    def __getitem__(self, source_id: str) -> str:
+        return self.docs[source_id].text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.docs)
+
+    def __len__(self) -> int:
+        return len(self.docs)
 
 
 def resolve_partition(staged: Staged, p: int, texts: Mapping[str, str], gaz, voices: dict,

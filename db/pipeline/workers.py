@@ -84,7 +84,7 @@ class _Process:
     gazetteer = None
     staging: StagingFile | None = None
     staged: Staged | None = None
-    texts: dict | None = None
+    texts = None
 
 
 _here = _Process()

@@ -16,7 +16,7 @@ from msakb.extract.shared.records import SourceDoc
 
 # The page cache of a build's connection (KiB): the indexes of the tables written row by row
 # stay in memory while they are built.
-CACHE_KB = 64 * 1024
+CACHE_KB = 32 * 1024
 
 
 def temp_path(db_path: Path) -> Path:
