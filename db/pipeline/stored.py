@@ -25,7 +25,6 @@ import json
 import sqlite3
 import time
 import zlib
-from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Iterator
@@ -171,27 +170,30 @@ class Staged:
 
 
 class StagedTexts(Mapping):
-    """source id -> its text, read from the staging files when asked for, the last few hundred
-    kept: records in key order come mostly a source at a time (most keys name their source), and
-    a worker resolving need not hold a national corpus's texts."""
-
-    KEEP = 512
+    """source id -> its text, read from the staging files: a worker resolving holds the texts
+    of the slice of records it works on (`hold`), not a national corpus's texts; a text asked
+    for beyond them is read when asked for."""
 
     def __init__(self, staged: Staged):
         self.conns = staged.conns
         self.where = {sid: i for i, c in enumerate(self.conns) for (sid,) in c.execute("SELECT id FROM texts")}
-        self.held: OrderedDict[str, str] = OrderedDict()
+        self.held: dict[str, str] = {}
+
+    def hold(self, source_ids: set[str]) -> None:
+        """Keep the texts of these sources (reading those not held yet), and no others."""
+        self.held = {sid: t for sid, t in self.held.items() if sid in source_ids}
+        missing = sorted(source_ids - self.held.keys())
+        for i, conn in enumerate(self.conns):
+            ids = [sid for sid in missing if self.where.get(sid) == i]
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                self.held.update(conn.execute(f"SELECT id, text FROM texts WHERE id IN ({', '.join('?' * len(part))})", part))
 
     def __getitem__(self, source_id: str) -> str:
         text = self.held.get(source_id)
-        if text is not None:
-            self.held.move_to_end(source_id)
-            return text
-        conn = self.conns[self.where[source_id]]
-        text = conn.execute("SELECT text FROM texts WHERE id = ?", (source_id,)).fetchone()[0]
-        self.held[source_id] = text
-        if len(self.held) > self.KEEP:
-            self.held.popitem(last=False)
+        if text is None:
+            conn = self.conns[self.where[source_id]]
+            text = self.held[source_id] = conn.execute("SELECT text FROM texts WHERE id = ?", (source_id,)).fetchone()[0]
         return text
 
     def __iter__(self) -> Iterator[str]:
@@ -260,16 +262,21 @@ def resolve_partition(staged: Staged, p: int, texts: Mapping[str, str], gaz, voi
                 counts[table] = counts.get(table, 0) + len(table_rows)
             writing += time.perf_counter() - started
 
-        chunk: list[Record] = []
+        def resolve_slice(rows: list[tuple]) -> None:
+            if hasattr(texts, "hold"):  # the texts of this slice's sources, read at once
+                texts.hold({r[4] for r in rows})
+            write(resolve([decode_record(r, texts) for r in rows], gaz, voices))
+
+        chunk: list[tuple] = []
         last = None
         for r in staged.records(p):
             if len(chunk) >= SLICE and (r[1], r[2]) != last and p != TOGETHER:
-                write(resolve(chunk, gaz, voices))
+                resolve_slice(chunk)
                 chunk = []
-            chunk.append(decode_record(r, texts))
+            chunk.append(r)
             last = (r[1], r[2])
         if chunk:
-            write(resolve(chunk, gaz, voices))
+            resolve_slice(chunk)
         conn.execute("COMMIT")
     finally:
         conn.close()
