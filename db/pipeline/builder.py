@@ -94,6 +94,14 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(db_path)
     partitions = partitions_for(len(manifest.sources))
+    said: set[str] = set()
+
+    def say_once(line: str) -> None:  # the cache's warnings: the workers' copies warn alike
+        if line not in said:
+            said.add(line)
+            progress(line)
+
+    cache.warn = say_once
     per_source: dict[str, Counter] = {}
     docs: list[SourceDoc] = []
     staging: list[str] = []
@@ -111,6 +119,8 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
                 docs.append(StoredDoc(w.source_id, entries[w.source_id], conn))  # its text: in the file
                 if w.staging not in staging:
                     staging.append(w.staging)
+                for line in w.warnings:
+                    say_once(line)
                 per_source[w.source_id] = w.counts
                 from_cache += w.from_cache
                 cache.used |= w.cache_used

@@ -24,6 +24,7 @@ from msakb.extract.shared.text import Span
 TYPES: dict[str, type] = {cls.__name__: cls for cls in (Record, Entity)}
 """The dataclasses an entry may hold (by name; nothing else is ever constructed)."""
 _FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls)) for name, cls in TYPES.items()}
+assert _FIELDS["Record"] == ("table", "values", "span", "rule", "source_id", "mention"), "_encode's Record"
 
 
 class Unstorable(Exception):
@@ -34,12 +35,28 @@ class Damaged(Exception):
     """A cache entry that is not what this module writes (it is ignored)."""
 
 
+# One encoder for every entry (json.dumps with arguments makes a new one each call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+# Values that are their own JSON, by exact type (a subclass takes the general way below).
+_PLAIN = (str, int, bool, type(None))
+
+
 def dumps(value: Any, text: str) -> str:
     """`value` as JSON, its spans (which must be spans of `text`) as offsets."""
-    return json.dumps(_encode(value, text), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _ENCODER.encode(_encode(value, text))
 
 
 def _encode(v: Any, text: str) -> Any:
+    t = type(v)
+    if t in _PLAIN:  # the bulk of an entry, as the general way below writes it, in fewer steps
+        return v
+    if t is dict and all(type(k) is str and k[:1] != "$" and type(x) in _PLAIN for k, x in v.items()):
+        return v  # a record's values
+    if t is Record and type(v.span) is Span and (v.span.text is text or v.span.text == text):
+        return {"$obj": "Record", "fields": {
+            "table": _encode(v.table, text), "values": _encode(v.values, text),
+            "span": {"$span": [v.span.start, v.span.end]}, "rule": _encode(v.rule, text),
+            "source_id": _encode(v.source_id, text), "mention": _encode(v.mention, text)}}
     if v is None or isinstance(v, (bool, int, str)):
         return v
     if isinstance(v, float):
@@ -69,6 +86,8 @@ def _encode(v: Any, text: str) -> Any:
 def loads(data: str, text: str) -> Any:
     """What `dumps` wrote, its spans re-attached to `text`; `Damaged` for anything else."""
     def tagged(d: dict) -> Any:
+        if "$" not in "".join(d):  # most mappings: no key can be a tag
+            return d
         tags = [k for k in d if k.startswith("$")]
         if not tags:
             return d

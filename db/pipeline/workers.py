@@ -61,6 +61,8 @@ class SourceWork:
     from_cache: bool = False
     """the records came from the record cache"""
     cache_used: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+    """what the worker's record cache warned of (the cache folder unusable)"""
     error: tuple | None = None
     """(exception type, args, attributes, traceback text) of an error, raised again by the build"""
 
@@ -88,6 +90,11 @@ class _Process:
 
 
 _here = _Process()
+_warnings: list[str] = []  # the record cache's warnings in this process, handed back with a source
+
+
+def _warn(line: str) -> None:
+    _warnings.append(line)
 
 
 def _start(setup: _Setup, watch_parent: bool) -> None:
@@ -145,6 +152,7 @@ def parse_source(task: tuple[int, object]) -> SourceWork:
         out.error = _error(e)
     if cache is not None:
         out.cache_used = cache.used
+    out.warnings, _warnings[:] = list(_warnings), []
     return out
 
 
@@ -203,7 +211,7 @@ class Workers:
                  workers: int):
         if cache is not None:  # the workers' own copy: their use of it comes back with each source
             cache = copy.copy(cache)
-            cache.used = set()
+            cache.used, cache.warn = set(), _warn
         self.setup = _Setup(Path(kb), Path(tmp), partitions, cache, tuple(per_source))
         self.workers = max(1, workers)
         self.pool: ProcessPoolExecutor | None = None

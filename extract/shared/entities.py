@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import spacy
 from spacy.lang.en import English
 
 from msakb.extract.shared.text import Span
