@@ -50,7 +50,8 @@ def _encode(v: Any, text: str) -> Any:
     t = type(v)
     if t in _PLAIN:  # the bulk of an entry, as the general way below writes it, in fewer steps
         return v
-    if t is dict and all(type(k) is str and k[:1] != "$" and type(x) in _PLAIN for k, x in v.items()):
+    if t is dict and all(type(k) is str and k[:1] != "$" and (type(x) in _PLAIN or type(x) is float and math.isfinite(x))
+                         for k, x in v.items()):
         return v  # a record's values
     if t is Record and type(v.span) is Span and (v.span.text is text or v.span.text == text):
         return {"$obj": "Record", "fields": {
