@@ -253,9 +253,12 @@ def batches(rows: Iterable[dict], size: int = 5000) -> Iterator[list[dict]]:
 
 
 def stored_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    """Rows per fact table, as a build reports them (the candidates even when none)."""
+    """Rows per table (the fact tables and the steps' others, as an incremental build reports
+    them: db/pipeline/patch_writes.py close_patch), the candidates even when none."""
     counts = {}
-    for table in models.FACT_TABLES:
+    for table in models.ALL_TABLES:
+        if table in ("sources", "build_info"):
+            continue
         n = conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
         if n or table == "candidates":
             counts[table] = n
