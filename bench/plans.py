@@ -38,16 +38,22 @@ def full_scans(conn: sqlite3.Connection, sql: str, params=(), bounded=BOUNDED) -
     """The tables growing with the corpus that the plan of `sql` scans without an index."""
     views = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
     tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    ctes = {c for c in _CTE.findall(sql)}
-    known: dict[str, set[str]] = {}
-    for statement in [sql, *views.values()]:
+    ctes = set(_CTE.findall(sql))
+    own = names(sql)  # a name the query gives stands for what the query says ...
+    theirs: dict[str, set[str]] = {}  # ... else for what a view it reads says
+    for statement in views.values():
         for name, targets in names(statement).items():
-            known.setdefault(name, set()).update(targets)
-    out = []
+            theirs.setdefault(name, set()).update(targets)
+    out = set()
     for *_, detail in conn.execute("EXPLAIN QUERY PLAN " + sql, params):
         m = _BARE_SCAN.match(detail)
         if not m or m.group(1) in ctes:
             continue
-        scanned = {t for t in known.get(m.group(1), {m.group(1)}) if t in tables and t not in ctes}
-        out += sorted(t for t in scanned if t not in bounded)
-    return sorted(set(out))
+        scanned = own.get(m.group(1)) or theirs.get(m.group(1)) or {m.group(1)}
+        out |= {t for t in scanned if t in tables and t not in ctes and t not in bounded}
+    return sorted(out)
+
+
+def parameters(sql: str) -> set[str]:
+    """The named parameters of a query (`:name`), as Datasette asks for them."""
+    return set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", sql))

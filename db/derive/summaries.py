@@ -15,6 +15,7 @@ never from a source, so running it again gives what a full build gives.
   lists, maps and the heat-map.
 - `devices_names_fts`, `utilities_names_fts`: full-text indexes of those tables with every spelling
   of each row (db/derive/aliases.py), so that `?_search=PSE&G` finds PSE&G's row.
+- `panel_models_trigram`: a trigram index of panel model numbers, for a search by any part.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS statements_by_device ON statements (device_id)",
     "CREATE INDEX IF NOT EXISTS lifespans_by_device ON lifespans (device_id)",
     "CREATE INDEX IF NOT EXISTS candidates_by_status ON candidates (status, source_id)",
+    # the canned queries' (web/metadata.yaml): every dated directive, conflicts of a kind, the
+    # newest editions and changes (the Atom feed)
+    "CREATE INDEX IF NOT EXISTS directives_by_due_date ON directives (due_date)",
+    "CREATE INDEX IF NOT EXISTS conflicts_by_kind ON conflicts (kind)",
+    "CREATE INDEX IF NOT EXISTS approval_changes_by_new_edition ON approval_changes (new_as_of, id)",
+    "CREATE INDEX IF NOT EXISTS sources_by_as_of ON sources (as_of, id)",
 )
 
 _RANK = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_ORDER)) + \
@@ -150,6 +157,20 @@ def search_indexes(conn: sqlite3.Connection) -> None:
             f"WHERE a.kind = '{kind}' AND a.id = t.id) FROM [{table}] t")
 
 
+# Any part of a panel model number (incompatible_panels): a trigram index answers LIKE '%...%'
+# without reading every row (its content is the table's).
+TRIGRAM = {"panel_models_trigram": ("panel_models", "model")}
+
+
+def trigram_indexes(conn: sqlite3.Connection) -> None:
+    """(Re)make each TRIGRAM index from its table."""
+    for index, (table, column) in TRIGRAM.items():
+        conn.execute(f"DROP TABLE IF EXISTS [{index}]")
+        conn.execute(f"CREATE VIRTUAL TABLE [{index}] USING fts5([{column}], content='{table}', "
+                     "content_rowid='rowid', tokenize='trigram')")
+        conn.execute(f"INSERT INTO [{index}] ([{index}]) VALUES ('rebuild')")
+
+
 def summarise(conn: sqlite3.Connection) -> None:
     """The indexes the pages use; the summary tables and the search indexes that
     know every spelling (all made again from the rows)."""
@@ -160,6 +181,7 @@ def summarise(conn: sqlite3.Connection) -> None:
     for statement in (*TABLES.values(), *FILL, *SUMMARY_INDEXES):
         conn.execute(statement)
     search_indexes(conn)
+    trigram_indexes(conn)
 
 
 def patch_summaries(p: Patch) -> None:
@@ -169,6 +191,6 @@ def patch_summaries(p: Patch) -> None:
 
 STEP = Step(
     "summaries",
-    reads=("sources", "approvals", "utilities", "devices", "restrictions", "directives", "states", "aliases"),
-    writes_after=(*TABLES, *SEARCH), post_write=summarise, patch=patch_summaries,
+    reads=("sources", "approvals", "utilities", "devices", "restrictions", "directives", "states", "aliases", "panel_models"),
+    writes_after=(*TABLES, *SEARCH, *TRIGRAM), post_write=summarise, patch=patch_summaries,
 )
