@@ -104,7 +104,11 @@ FILL = (
         SELECT a.device_id, a.utility_id, u.state,
                CASE min({_RANK.format(col='a.status')}) {_BACK} ELSE min(a.status) END,
                group_concat(DISTINCT a.status), count(*), max(a.as_of)
-        FROM approvals a JOIN current_editions c ON c.source_id = a.source_id JOIN utilities u ON u.id = a.utility_id
+        FROM (  -- in status order: the statuses listed alike whatever order the rows were written in
+            SELECT x.device_id, x.utility_id, x.status, x.as_of FROM approvals x
+            JOIN current_editions c ON c.source_id = x.source_id
+            ORDER BY x.device_id, x.utility_id, x.status) a
+        JOIN utilities u ON u.id = a.utility_id
         GROUP BY a.device_id, a.utility_id""",
     """INSERT INTO utility_summary
         SELECT u.id, u.state, coalesce(s.devices, 0), coalesce(s.approved, 0), coalesce(s.pilot, 0),
