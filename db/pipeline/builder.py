@@ -49,7 +49,6 @@ from msakb.extract.shared.patterns import check_pattern_files
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.annotations import load_annotations
 from msakb.knowledge.gazetteer import load_gazetteer
-from msakb.knowledge.manifest import load_manifest
 
 
 @dataclass
@@ -87,7 +86,7 @@ def build(db_path: Path, kb: Path, progress: Callable[[str], None] = lambda s: N
 def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: int) -> BuildResult:
     timings: Counter = Counter()
     clock = _Clock(timings)
-    manifest = load_manifest(kb / "sources" / "manifest.yaml")
+    manifest = cache.manifest(kb / "sources" / "manifest.yaml")
     gaz = load_gazetteer(str(kb / "gazetteer"))
     entries = {e.id: e for e in manifest.sources}
     tmp = temp_path(db_path)

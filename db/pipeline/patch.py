@@ -43,7 +43,7 @@ from msakb.db.store.write import remove_stale_temps, temp_path
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.annotations import load_annotations
 from msakb.knowledge.gazetteer import load_gazetteer
-from msakb.knowledge.manifest import load_manifest, read_source
+from msakb.knowledge.manifest import read_source
 
 INDEX = "last-build.json"
 
@@ -140,7 +140,7 @@ def _changed_keys(old, new, edits: dict[str, TextEdit] | None = None) -> set:
 def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, rest: str):
     started = time.perf_counter()
     lines: list[str] = []
-    manifest = load_manifest(kb / "sources" / "manifest.yaml")
+    manifest = cache.manifest(kb / "sources" / "manifest.yaml")
     gaz = load_gazetteer(str(kb / "gazetteer"))
     entries = {e.id: e for e in manifest.sources}
     order = [e.id for e in manifest.sources]
