@@ -111,8 +111,9 @@ def test_1_entries_are_json_in_a_private_folder(kb, db):
     assert folder.stat().st_mode & 0o777 == 0o700
     names = sorted(p.name for p in folder.iterdir())
     keys = {n.split("-")[0] for n in _cache_names(kb, db)}
-    assert names[-1] == "last-build.json" and len(names) == 3, names  # the records and the candidates of one source
-    assert {n.split("-")[0] for n in names[:-1]} == keys and names[0].endswith("-candidates-" + names[0][-21:])
+    # the records and the candidates of one source; the build's index; the manifest as last read
+    assert names[-2:] == ["last-build.json", "manifest.json"] and len(names) == 4, names
+    assert {n.split("-")[0] for n in names[:-2]} == keys and names[0].endswith("-candidates-" + names[0][-21:])
     for p in folder.iterdir():
         assert p.stat().st_mode & 0o777 == 0o600
         json.loads(p.read_text(encoding="utf-8"))

@@ -33,7 +33,9 @@ from typing import Callable
 from msakb.db.pipeline import records_json
 from msakb.db.pipeline.fingerprints import folder_fingerprint
 from msakb.knowledge.files import DATA_LIMIT, FileRefused, read_regular, write_new
+from msakb.errors import MsakbError
 from msakb.knowledge.manifest import Manifest, SourceEntry, load_manifest
+from msakb.knowledge.yamlfile import parse_yaml
 
 FORMAT = b"msakb-records-json-1"
 SUFFIX = ".json"
@@ -208,23 +210,36 @@ class RecordCache:
         return self._write(name, json.dumps(value).encode("utf-8"))
 
     def manifest(self, path: Path) -> Manifest:
-        """load_manifest(path); while the file holds the bytes it held when the cache last read
-        it, from the copy kept here (a national manifest's YAML takes seconds to read, its
-        copy a tenth of that), validated by the same model."""
+        """load_manifest(path), from the entries as the cache last read them where their text is
+        unchanged: a manifest laid out as `sources:` then one `- ` block per source (see
+        manifest_blocks) is read block by block, and only a block not seen before is parsed (a
+        national manifest's YAML takes seconds to read, and an edit changes one entry's sha256).
+        Anything else, or anything wrong, is read by load_manifest, which says what is wrong."""
         try:
-            data = read_regular(path, DATA_LIMIT, path.parent.parent)
-        except (OSError, FileRefused):
-            return load_manifest(path)  # which says what is wrong
-        key = hashlib.sha256(FORMAT + b"\0manifest\0" + data).hexdigest()
+            text = read_regular(path, DATA_LIMIT, path.parent.parent).decode("utf-8")
+        except (OSError, FileRefused, UnicodeDecodeError):
+            return load_manifest(path)
+        blocks = manifest_blocks(text)
         stored = self.read_json(MANIFEST)
-        if isinstance(stored, dict) and stored.get("key") == key:
+        known = stored.get("blocks") if isinstance(stored, dict) and stored.get("format") == FORMAT.decode() else None
+        digests = [hashlib.sha256(b.encode()).hexdigest() for b in blocks] if blocks is not None else None
+        manifest = None
+        if digests is not None and isinstance(known, dict):
             try:
-                return Manifest.model_validate(stored["manifest"])
-            except (ValueError, KeyError, TypeError):  # damaged: read the file
-                pass
-        manifest = load_manifest(path)
-        if not self.disabled:
-            self.write_json(MANIFEST, {"key": key, "manifest": manifest.model_dump(mode="json")})
+                entries = [known[d] if d in known else parse_yaml("sources:\n" + b, str(path)).data["sources"][0]
+                           for d, b in zip(digests, blocks)]
+                manifest = Manifest.model_validate({"sources": entries})
+                ids = [e.id for e in manifest.sources] + [e.file for e in manifest.sources]
+                if len(set(ids)) != len(ids):
+                    manifest = None  # a source listed twice: load_manifest names it
+            except (ValueError, KeyError, TypeError, IndexError, MsakbError):
+                manifest = None
+        if manifest is None:
+            manifest = load_manifest(path)
+        changed = not isinstance(known, dict) or set(known) != set(digests or ())
+        if changed and digests is not None and len(digests) == len(manifest.sources) and not self.disabled:
+            self.write_json(MANIFEST, {"format": FORMAT.decode(), "blocks": {
+                d: e.model_dump(mode="json") for d, e in zip(digests, manifest.sources)}})
         return manifest
 
     def remove(self, name: str) -> None:
@@ -262,6 +277,28 @@ class RecordCache:
         finally:
             os.close(fd)
         return gone
+
+
+def manifest_blocks(text: str) -> list[str] | None:
+    """The text of each entry of a manifest laid out as comments, `sources:`, and then one
+    `- ` block per source (every block at the same indentation, each of its other lines blank,
+    a comment or indented further): as msakb writes it and as the shipped one is written.
+    None for any other layout (which load_manifest reads whole)."""
+    head = re.match(r"(?:[ \t]*(?:#[^\n]*)?\n)*sources:[ \t]*\n", text)
+    if head is None:
+        return None
+    body = text[head.end():]
+    first = re.match(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)- ", body)
+    if first is None:
+        return None
+    indent = first.group(1)
+    starts = [m.start() for m in re.finditer(rf"(?m)^{indent}- ", body)]
+    blocks = [body[a:b] for a, b in zip(starts, [*starts[1:], len(body)])]
+    for block in blocks:
+        for line in block.split("\n")[1:]:
+            if line.strip() and not line.lstrip().startswith("#") and not line.startswith(indent + " "):
+                return None
+    return blocks
 
 
 def running() -> "RecordCache | None":
