@@ -139,3 +139,24 @@ def test_a_state_named_by_two_utilities_takes_its_row_from_the_first_in_build_or
     assert conn.execute("SELECT code, quote, rule FROM states").fetchall() == [
         ("CT", "United Illuminating", "gazetteer:state-of-utility")]
     conn.close()
+
+
+def test_two_builds_in_one_process_read_each_its_own_text(tmp_path):
+    """A build's steps read each source's text from the build's own file (StoredDoc): never the
+    text an earlier build in the same process (a program calling build() twice) read for that source id."""
+    from tests.hostile_kit import SCE_LIST, make_one_source_kb
+    from tests.kbtools import rewrite_source, source_bytes
+    from msakb.db.pipeline.builder import build
+
+    kb = make_one_source_kb(tmp_path / "kb")
+    build(tmp_path / "a.db", kb, workers=1)
+    rewrite_source(kb, SCE_LIST, b"A preface the second build reads.\n" + source_bytes(kb, SCE_LIST))
+    build(tmp_path / "b.db", kb, workers=1)  # another database: a full build, its own staging file
+    conn = sqlite3.connect(tmp_path / "b.db")
+    try:
+        (text,) = conn.execute("SELECT text FROM sources").fetchone()
+        quotes = conn.execute("SELECT quote, char_start, char_end FROM candidates").fetchall()
+    finally:
+        conn.close()
+    assert text.startswith("A preface") and quotes
+    assert [q for q, s, e in quotes if text[s:e] != q] == []

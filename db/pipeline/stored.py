@@ -207,17 +207,21 @@ class StoredDoc(SourceDoc):
     """A source as a full build's steps see it: its text read from the build's file when asked
     for (the last one kept), so that the build does not hold the corpus's texts."""
 
-    _last: tuple[str, str] = ("", "")
+    # (connection, source id, text) of the last text read: the connection is part of the key
+    # (and kept alive by it), as another build in this process may have a source of the same
+    # id with another text
+    _last: tuple = (None, "", "")
 
     def __init__(self, source_id: str, entry, conn: sqlite3.Connection):
         self.id, self.entry, self.counter, self._conn = source_id, entry, {}, conn
 
     @property
     def text(self) -> str:
-        if StoredDoc._last[0] != self.id:
+        conn, source_id, text = StoredDoc._last
+        if conn is not self._conn or source_id != self.id:
             row = self._conn.execute("SELECT text FROM sources WHERE id = ?", (self.id,)).fetchone()
-            StoredDoc._last = (self.id, row[0])
-        return StoredDoc._last[1]
+            StoredDoc._last = (self._conn, self.id, row[0])
+        return StoredDoc._last[2]
 
 
 class DocTexts(Mapping):
