@@ -68,7 +68,7 @@ def build(db_path: Path, kb: Path, progress: Callable[[str], None] = lambda s: N
           workers: int | None = None) -> BuildResult:
     """Build the knowledge base at `db_path` from `kb`, parsing in `workers` processes (default:
     one per core). Atomic: the file at db_path is replaced only when everything succeeded."""
-    started = time.perf_counter()
+    started, started_ns = time.perf_counter(), time.time_ns()
     db_path = Path(db_path)
     check_pattern_files()
     cache = RecordCache(db_path.with_name(f"{db_path.name}.cache"), code_fingerprint(), kb, warn=progress)
@@ -78,12 +78,12 @@ def build(db_path: Path, kb: Path, progress: Callable[[str], None] = lambda s: N
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise ValueError("workers: at least 1")
-    result = _full_build(db_path, kb, progress, cache, workers)
+    result = _full_build(db_path, kb, progress, cache, workers, started_ns)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: int) -> BuildResult:
+def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: int, started_ns: int) -> BuildResult:
     timings: Counter = Counter()
     clock = _Clock(timings)
     manifest = cache.manifest(kb / "sources" / "manifest.yaml")
@@ -194,7 +194,7 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
         _sync(tmp)
         os.replace(tmp, db_path)
         cache.prune()
-        write_index(db_path, kb, docs, per_source, cache, tables=counts)
+        write_index(db_path, kb, docs, per_source, cache, started_ns, tables=counts)
     finally:
         if staged is not None:
             staged.close()

@@ -15,7 +15,9 @@ is patched and renamed into place (atomic, like a full build):
 - each build step brings its output up to date by its incremental form (`patch` of its
   entry in db/pipeline/steps.py), on what it reads that changed;
 - the quotes of every changed or written row and every foreign key are checked
-  (db/pipeline/patch_writes.py).
+  (db/pipeline/patch_writes.py);
+- a source file unchanged since before the previous build is not read again: its text is the
+  previous database's (db/pipeline/unchanged.py); every other one is read and hash-checked.
 
 Anything else (annotations, gazetteer, rules, review decisions, the code, the list of steps,
 a step without an incremental form, the manifest's order) gives a full build, and so does
@@ -24,11 +26,12 @@ any doubt: an error here is never the build's answer; the full build gives it.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sqlite3
 import time
-from collections import Counter
+from collections import ChainMap, Counter
 from pathlib import Path
 
 from msakb.db.pipeline import steps
@@ -39,6 +42,8 @@ from msakb.db.pipeline.patch_writes import close_patch, open_patch
 from msakb.db.pipeline.resolve import resolve
 from msakb.db.pipeline.shift import TextEdit, move_rows
 from msakb.db.pipeline.sources import parse_one
+from msakb.db.pipeline.stored import DocTexts
+from msakb.db.pipeline.unchanged import PreviousText, PreviousTexts, file_status, settled_statuses
 from msakb.db.store.write import remove_stale_temps, temp_path
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.annotations import load_annotations
@@ -64,10 +69,11 @@ def _info(db_path: Path) -> dict:
         conn.close()
 
 
-def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCache,
+def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCache, started_ns: int,
                 keys: dict | None = None, rest: str | None = None, tables: dict | None = None) -> None:
-    """After a build: what the next one needs to patch this database (its sources' cache
-    keys, order, series and row counts; its rows per fact table, which a patch counts from)."""
+    """After a build (begun at `started_ns`): what the next one needs to patch this database
+    (its sources' cache keys, order, series and row counts; the status of their files settled
+    before the build; its rows per fact table, which a patch counts from)."""
     info = _info(db_path)
     index = {
         "built_at": info["built_at"], "sources": info["sources"], "code": info["code_fingerprint"],
@@ -75,6 +81,7 @@ def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCa
         "order": [d.id for d in docs], "keys": keys or {d.id: cache.key(d.entry) for d in docs},
         "series": {d.id: d.entry.series for d in docs},
         "counts": {sid: dict(c) for sid, c in per_source.items()},
+        "statuses": settled_statuses(kb, [d.entry for d in docs], started_ns),
         **({"tables": tables} if tables is not None else {}),
     }
     if not cache.write_json(INDEX, index):  # no index: the next build is a full one, never a patch of the wrong file
@@ -103,7 +110,18 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
         rest = rest_fingerprint(kb)
         if index["rest"] != rest:
             raise NoPatch("kb/ changed beyond its sources (annotations, gazetteer, rules, conflicts, decisions)")
-        return _patch(db_path, kb, progress, cache, index, rest)
+        # The patch makes many small objects and few cycles; each full pass of the cyclic
+        # collector would walk every object the process holds (spaCy's and pydantic's among
+        # them): paused while the patch runs.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        previous = PreviousTexts(db_path)
+        try:
+            return _patch(db_path, kb, progress, cache, index, rest, previous)
+        finally:
+            previous.close()
+            if was_enabled:
+                gc.enable()
     except NoPatch as why:
         progress(f"full build: {why}")
     except Exception as e:  # noqa: BLE001  any doubt: the full build decides, and gives any error
@@ -137,8 +155,9 @@ def _changed_keys(old, new, edits: dict[str, TextEdit] | None = None) -> set:
     return {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
 
 
-def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, rest: str):
-    started = time.perf_counter()
+def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, rest: str,
+           previous: PreviousTexts):
+    started, started_ns = time.perf_counter(), time.time_ns()
     lines: list[str] = []
     manifest = cache.manifest(kb / "sources" / "manifest.yaml")
     gaz = load_gazetteer(str(kb / "gazetteer"))
@@ -170,25 +189,32 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
         # every row of the source, and its annotations', takes the new voice: not a patch of some keys
         raise NoPatch("a source's voice or speaker changed")
 
-    # every source's text, hash-checked as a full build does; records of the changed ones
+    # every source's text, hash-checked as a full build does (but a file unchanged since before
+    # the previous build: its text is the previous database's, db/pipeline/unchanged.py);
+    # records of the changed ones
     docs, new_recs, per_source, parsed = {}, {}, {}, 0
+    fresh = set(added) | set(changed)
+    settled = index.get("statuses", {})
     for i, sid in enumerate(order, 1):
         t0 = time.perf_counter()
         e = entries[sid]
-        if sid in added or sid in changed:
+        if sid in fresh:
             misses = cache.misses
             docs[sid], new_recs[sid], per_source[sid] = parse_one(e, kb, gaz, cache)
             parsed += cache.misses - misses
         else:
-            docs[sid] = SourceDoc(sid, read_source(e, kb / "sources"), e)
+            if settled.get(sid) is not None and settled[sid] == file_status(kb, e):
+                docs[sid] = PreviousText(sid, e, previous)
+            else:
+                docs[sid] = SourceDoc(sid, read_source(e, kb / "sources"), e)
             per_source[sid] = Counter(index["counts"][sid])
         lines.append(f"[{i}/{len(order)}] {sid} ({e.kind}): {sum(per_source[sid].values())} rows in "
                      f"{time.perf_counter() - t0:.2f}s")
     old_recs = {sid: _old_records(cache, index["keys"][sid], old_texts[sid]) for sid in changed + removed}
-    texts = {sid: d.text for sid, d in docs.items()}
+    texts = DocTexts(list(docs.values()))
     ann = load_annotations(kb / "annotations", texts)
-    old_texts_all = {**{s: t for s, t in texts.items() if s not in added}, **old_texts}
-    old_ann = load_annotations(kb / "annotations", old_texts_all)
+    old_ann = load_annotations(kb / "annotations",
+                               ChainMap(old_texts, DocTexts([d for s, d in docs.items() if s not in fresh])))
 
     edits = {sid: TextEdit.between(old_texts[sid], texts[sid]) for sid in changed}
     touched = set(_changed_keys(old_ann, ann, edits))
@@ -234,7 +260,7 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     current = set(keys.values())
     cache.used |= {n[: -len(SUFFIX)] for n in cache.names() if n.split("-")[0] in current}
     cache.prune()
-    write_index(db_path, kb, [docs[s] for s in order], per_source, cache, keys, rest, counts)
+    write_index(db_path, kb, [docs[s] for s in order], per_source, cache, started_ns, keys, rest, counts)
     counts["sources"] = len(order)
     return counts, per_source
 

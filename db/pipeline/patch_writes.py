@@ -15,6 +15,7 @@ from msakb.db.pipeline.attribution import SourceVoice
 from msakb.db.pipeline.attribution import fill as fill_attribution
 from msakb.db.pipeline.checks import verify_quote, verify_rows
 from msakb.db.pipeline.fingerprints import build_info
+from msakb.db.pipeline.stored import DocTexts
 from msakb.db.store import models
 from msakb.db.store.columns import SEARCHABLE, fts_table
 from msakb.db.store.write import insert_rows, source_row
@@ -154,7 +155,7 @@ def open_patch(db: sqlite3.Connection, kb: Path, docs: dict[str, SourceDoc], ord
                removed: set, old_out: dict, new_out: dict, index: dict, voices: dict[str, SourceVoice]) -> Patch:
     """Replace the changed sources' rows and the rows of the keys resolved again; the Patch the
     steps' incremental forms are then handed."""
-    w = Writer(db, {sid: d.text for sid, d in docs.items()}, voices)
+    w = Writer(db, DocTexts(list(docs.values())), voices)
     ids = sorted(changed)
     previous = {s: (se, a) for s, se, a in db.execute(
         f"SELECT id, series, as_of FROM sources WHERE id IN ({marks(ids)})", ids)}

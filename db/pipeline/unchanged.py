@@ -1,0 +1,82 @@
+"""Sources an incremental build need not read again: as git does for its index, a source file
+whose status (size, modification and change times, inode, device) is the one recorded after the
+previous build, and which had not changed since before that build began, holds the bytes that
+build read and checked against the manifest's sha256; its text is the previous database's.
+
+A status is recorded only for a file whose change time is earlier than the build's start by
+more than the file system's clock could lag: one edited while the build ran (or just before)
+is read again by the next build, hash-checked. The change time is set by the kernel on every
+write, rename or change of mode (no program can set it back without changing the clock), so
+an edit that keeps the size and sets the modification time back is still seen.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from msakb.extract.shared.records import SourceDoc
+from msakb.knowledge.manifest import SourceEntry, bare_file_name
+
+MARGIN_NS = 2_000_000_000  # more than any file system's time stamps lag the clock
+
+
+def file_status(kb: Path, entry: SourceEntry) -> list[int] | None:
+    """The status of a source's file as recorded (None: no such regular file)."""
+    try:
+        st = os.stat(kb / "sources" / bare_file_name(entry.file))  # (a link: what it leads to)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def settled_statuses(kb: Path, entries: Iterable[SourceEntry], started_ns: int) -> dict[str, list[int]]:
+    """source id -> its file's status, for the files unchanged since before `started_ns` (the
+    build's start, on the clock of time.time_ns)."""
+    out = {}
+    for e in entries:
+        status = file_status(kb, e)
+        if status is not None and status[2] < started_ns - MARGIN_NS:
+            out[e.id] = status
+    return out
+
+
+class PreviousText(SourceDoc):
+    """An unchanged source whose text is read from the previous database when asked for."""
+
+    def __init__(self, source_id: str, entry: SourceEntry, texts: "PreviousTexts"):
+        self.id, self.entry, self.counter, self._texts = source_id, entry, {}, texts
+
+    @property
+    def text(self) -> str:
+        return self._texts[self.id]
+
+
+class PreviousTexts(Mapping):
+    """source id -> text, from the `sources` table of the previous database (read-only)."""
+
+    def __init__(self, db_path: Path):
+        self.conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        self._last: tuple[str, str] = ("", "")
+
+    def __getitem__(self, source_id: str) -> str:
+        if self._last[0] != source_id:
+            row = self.conn.execute("SELECT text FROM sources WHERE id = ?", (source_id,)).fetchone()
+            if row is None:
+                raise KeyError(source_id)
+            self._last = (source_id, row[0])
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (sid for (sid,) in self.conn.execute("SELECT id FROM sources"))
+
+    def __len__(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM sources").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
