@@ -431,6 +431,19 @@ def test_8_a_db_that_is_not_sqlite(tmp_path, kb, args):
     assert not (tmp_path / "w.docx").exists()
 
 
+@pytest.mark.parametrize("content", ["sqlite", "text"])
+def test_8_build_never_replaces_a_file_msakb_did_not_build(tmp_path, kb, content):
+    """`msakb build --db` naming someone's own file (a SQLite database of theirs, notes) must not
+    replace it with a knowledge base."""
+    theirs = tmp_path / "theirs.db"
+    if content == "sqlite":
+        sqlite3.connect(theirs).execute("CREATE TABLE t (x)").connection.commit()
+    else:
+        theirs.write_text("my notes\n")
+    line = build_fails(kb, theirs, f"Error: {theirs} exists and is not a knowledge base built by msakb (")
+    assert line.endswith("; give --db a new file name, or delete the file and build again")
+
+
 def test_8_a_sqlite_file_that_is_not_a_knowledge_base(tmp_path):
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()

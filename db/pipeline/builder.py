@@ -70,6 +70,7 @@ def build(db_path: Path, kb: Path, progress: Callable[[str], None] = lambda s: N
     one per core). Atomic: the file at db_path is replaced only when everything succeeded."""
     started, started_ns = time.perf_counter(), time.time_ns()
     db_path = Path(db_path)
+    _refuse_foreign_file(db_path)
     check_pattern_files()
     cache = RecordCache(db_path.with_name(f"{db_path.name}.cache"), code_fingerprint(), kb, warn=progress)
     patched = try_patch(db_path, kb, progress, cache)
@@ -81,6 +82,21 @@ def build(db_path: Path, kb: Path, progress: Callable[[str], None] = lambda s: N
     result = _full_build(db_path, kb, progress, cache, workers, started_ns)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _refuse_foreign_file(db_path: Path) -> None:
+    """A file at db_path that msakb did not build is someone else's data: never replace it."""
+    if not db_path.exists():
+        return
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            conn.execute("SELECT 1 FROM build_info LIMIT 1").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        raise BuildError(f"{db_path} exists and is not a knowledge base built by msakb ({e}); "
+                         "give --db a new file name, or delete the file and build again") from None
 
 
 def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: int, started_ns: int) -> BuildResult:
