@@ -20,7 +20,7 @@ from msakb.db.pipeline.fingerprints import code_fingerprint
 from msakb.knowledge.manifest import load_manifest
 from tests.hostile_kit import (SCE_FILE, SCE_LIST, alarm, digest, in_child, invoke, make_one_source_kb, one_line,
                                open_up, table_dump, temp_files, world_readable_dir)
-from tests.kbtools import manifest, rewrite_source, source_bytes, write_manifest
+from tests.kbtools import KB, manifest, rewrite_source, source_bytes, write_manifest
 
 IS_ROOT = os.geteuid() == 0
 
@@ -442,6 +442,16 @@ def test_8_build_never_replaces_a_file_msakb_did_not_build(tmp_path, kb, content
         theirs.write_text("my notes\n")
     line = build_fails(kb, theirs, f"Error: {theirs} exists and is not a knowledge base built by msakb (")
     assert line.endswith("; give --db a new file name, or delete the file and build again")
+
+
+def test_8_init_refuses_a_folder_inside_the_seed_corpus(tmp_path, monkeypatch):
+    """`msakb init kb/mine` from a checkout would copy the seed corpus into itself without end."""
+    seed = Path(shutil.copytree(KB, tmp_path / "seed"))
+    monkeypatch.setattr("msakb.knowledge.folder.seed_folder", lambda: seed)
+    line = one_line(invoke("init", seed / "mine"))
+    assert line == (f"Error: {seed / 'mine'} is inside the seed corpus {seed}, which msakb init copies; "
+                    "choose a folder outside it")
+    assert not (seed / "mine").exists()
 
 
 def test_8_a_sqlite_file_that_is_not_a_knowledge_base(tmp_path):

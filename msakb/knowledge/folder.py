@@ -92,6 +92,9 @@ def init(dest: Path) -> Path:
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise KnowledgeFolderError(f"{dest} already exists and is not an empty folder; choose a new folder name")
     seed = seed_folder()
+    if seed.resolve() in dest.resolve().parents:  # copytree would copy the copy into itself, without end
+        raise KnowledgeFolderError(f"{dest} is inside the seed corpus {seed}, which msakb init copies; "
+                                   "choose a folder outside it")
     try:
         shutil.copytree(seed, dest, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
