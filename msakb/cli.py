@@ -44,7 +44,7 @@ class ListedOrder(click.Group):
 def _one_line(call):
     try:
         return call()
-    except OneLineUsageError:
+    except (OneLineUsageError, click.exceptions.NoArgsIsHelpError):  # `msakb` alone: its help, as click shows it
         raise
     except click.UsageError as e:
         raise OneLineUsageError(e.format_message(), e.ctx) from None

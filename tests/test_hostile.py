@@ -571,6 +571,15 @@ def test_usage_errors_are_one_line_too(db):
     assert one_line(invoke("nope"), exit_code=2) == "Error: No such command 'nope'. (see msakb --help)"
 
 
+def test_msakb_alone_shows_its_help():
+    """A usage error is one line, but `msakb` with no verb is a request for the help, not an
+    error to squeeze into a line (its new lines printed as \\n)."""
+    result = invoke()
+    assert result.output.startswith("Usage: msakb [OPTIONS] COMMAND [ARGS]...\n")
+    assert "\nCommands:\n  init " in result.output
+    assert "\\n" not in result.output and "Error" not in result.output
+
+
 def test_a_knowledge_folder_that_is_a_file(tmp_path, db):
     (tmp_path / "kbfile").write_text("x", encoding="utf-8")
     line = one_line(invoke("build", "--kb", tmp_path / "kbfile", "--db", db, "-q"), exit_code=2)
