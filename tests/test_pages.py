@@ -93,6 +93,10 @@ def test_device_page_json_twin(server):
                     ("sce", "approved", "Electric Vehicle")]
     assert dev["map_status"]["CA"] == "approved" and dev["map_status"]["NJ"] == "not_listed"
     assert [s["code"] for s in dev["not_listed_states"]] == ["NJ"]
+    # PG&E's approval reaches us only through TESCO's deck: the map says so, never PG&E's word
+    assert re.fullmatch(r"approved \(according to Pacific Gas and Electric as reported by TESCO Metering, "
+                        r"Southern California Edison; \d+ utilities of the state in the knowledge base\)",
+                        dev["map_notes"]["CA"]), dev["map_notes"]["CA"]
     family = server.json("/device/connectder-ev.json")
     vias = sorted((a["device_id"], a["via"]) for a in family["approvals"])
     assert vias[0] == ("connectder-ev", "this model") and {v for _, v in vias[1:]} == {"member model"}

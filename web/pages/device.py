@@ -60,13 +60,16 @@ STATES_STATING = "SELECT code, utilities, utilities_stating FROM state_summary W
 
 def _by_state(approvals: list[dict], states: list[dict]) -> tuple[dict[str, str], dict[str, str]]:
     """(code -> map status, code -> the tile's words): a state's most favourable status among
-    its utilities' current approvals; 'not_listed' where its utilities are in the knowledge
+    its utilities' current approvals, with whose word it is (a utility's, or a third party's
+    report of it); 'not_listed' where its utilities are in the knowledge
     base but none says anything of the device."""
     best: dict[str, str] = {}
     said_by: dict[str, set] = {}
     for a in approvals:
         if a["state"]:
-            said_by.setdefault(a["state"], set()).add(a["utility"])
+            # a third party's listing of a utility's approval is its report, never the utility's word
+            said_by.setdefault(a["state"], set()).add(
+                f"{a['utility']} as reported by {a['speaker']}" if a["attribution"] == "report" else a["utility"])
             if a["state"] not in best or status_rank(a["status"]) < status_rank(best[a["state"]]):
                 best[a["state"]] = a["status"]
     status, notes = {}, {}
@@ -74,7 +77,7 @@ def _by_state(approvals: list[dict], states: list[dict]) -> tuple[dict[str, str]
         code = s["code"]
         if code in best:
             status[code] = best[code] if best[code] in ("approved", "pilot", "under_review") else "not_approved"
-            notes[code] = (f"{best[code].replace('_', ' ')} (said by {', '.join(sorted(said_by[code]))}; "
+            notes[code] = (f"{best[code].replace('_', ' ')} (according to {', '.join(sorted(said_by[code]))}; "
                            f"{s['utilities']} utilities of the state in the knowledge base)")
         elif s["utilities_stating"]:
             status[code] = "not_listed"
