@@ -20,7 +20,7 @@ def init(folder: Path):
 
     \b
         msakb init my-kb
-        msakb add page.txt --kb my-kb --publisher "Eversource" --jurisdiction CT --kind generic
+        msakb add page.txt --kb my-kb --publisher "Eversource" --utility eversource-ct --jurisdiction CT --kind generic
         msakb build --kb my-kb
     """
     from msakb.knowledge.folder import init as do_init
