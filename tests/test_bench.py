@@ -284,10 +284,10 @@ def test_a_failing_incremental_build_fails_as_a_full_build_and_keeps_the_old_fil
     _edit(kb, sid, lambda text: text.split("\n", 1)[0] + "\n")
     result = CliRunner().invoke(cli, ["build", "--db", str(warm), "--kb", str(kb)])
     assert result.exit_code == 1
-    assert "full build: the incremental build stopped (SourceError: " in result.output
+    assert "full build: the incremental build stopped on an error\n" in result.output
     error = result.output.strip().splitlines()[-1]
     assert error.startswith(f"Error: {sid}: ") and "never names it" in error
-    assert f"(SourceError: {error[len('Error: '):][:150]}" in result.output  # the same error, from the full build
+    assert result.output.count("never names it") == 1  # said once, by the full build
     assert _dump(warm) == _dump(built)
 
 

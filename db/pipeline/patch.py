@@ -45,6 +45,7 @@ from msakb.db.pipeline.sources import parse_one
 from msakb.db.pipeline.stored import DocTexts
 from msakb.db.pipeline.unchanged import PreviousText, PreviousTexts, file_status, settled_statuses
 from msakb.db.store.write import remove_stale_temps, temp_path
+from msakb.errors import MsakbError
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.annotations import load_annotations
 from msakb.knowledge.gazetteer import load_gazetteer
@@ -124,6 +125,8 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
                 gc.enable()
     except NoPatch as why:
         progress(f"full build: {why}")
+    except MsakbError:  # an error in the knowledge folder: the full build finds it again and says it, once
+        progress("full build: the incremental build stopped on an error")
     except Exception as e:  # noqa: BLE001  any doubt: the full build decides, and gives any error
         progress(f"full build: the incremental build stopped ({type(e).__name__}: {str(e)[:200]})")
     cache.hits = cache.misses = 0  # the full build counts its own
