@@ -279,8 +279,17 @@ def _last_mark(marker: Marker, document) -> None:
         return
     deleted.getparent().remove(deleted)
     kept = next((p for p in reversed(paragraphs[:-1]) if p.find(f"{qn('w:pPr')}/{qn('w:rPr')}/{qn('w:del')}") is None), None)
-    if kept is not None and kept.find(f"{qn('w:pPr')}/{qn('w:rPr')}/{qn('w:ins')}") is None:
+    if kept is None:
+        return
+    if kept.find(f"{qn('w:pPr')}/{qn('w:rPr')}/{qn('w:ins')}") is None:
         marker.mark_paragraph(kept, "del")
+    else:
+        # an inserted paragraph is the new version's last: its mark is inserted, so cannot go
+        # either; its inserted runs join the last paragraph's deleted ones, which leaves the
+        # new text when the changes are accepted and the old when they are rejected
+        for child in [c for c in kept if c.tag != qn("w:pPr")]:
+            last.append(child)
+        kept.getparent().remove(kept)
 
 
 def _check(document) -> None:

@@ -136,3 +136,19 @@ def test_a_file_that_is_not_a_docx_is_one_line(built_db, tmp_path):
                                       GUIDELINES, "--out", str(tmp_path / "r.docx")])
     assert result.exit_code == 1
     assert result.output == f"Error: --old {bad}: not a readable .docx file (BadZipFile)\n"
+
+
+@pytest.mark.parametrize("lines", [71, 72, 73])
+def test_a_new_version_that_ends_early_in_plain_paragraphs(built_db, tmp_path, lines):
+    """The new version: the guidelines' first lines as plain paragraphs (the old one lays
+    their rows out as tables), ending on an inserted paragraph after which everything else is
+    deleted: the last paragraph's mark can be neither inserted nor deleted."""
+    new = tmp_path / "first-lines.docx"
+    doc = Document()
+    for line in GUIDELINES_FILE.read_text(encoding="utf-8").split("\n")[:lines]:
+        doc.add_paragraph(line)
+    doc.save(str(new))
+    out = tmp_path / "program.docx"
+    invoke("file", "program-redline", "--db", str(built_db), "--old", GUIDELINES, "--new", str(new), "--out", str(out))
+    assert read_paragraphs(out, accept=True) == read_paragraphs(new)
+    assert read_paragraphs(out, accept=False) == read_paragraphs(layout(GUIDELINES_FILE.read_text(encoding="utf-8")))
