@@ -56,6 +56,41 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS sources_by_as_of ON sources (as_of, id)",
 )
 
+# The columns the tables' pages are faceted by (web/metadata.yaml `facets`) that no index above
+# or of the models starts with: Datasette counts a facet's values on every request, and an
+# index on the column makes that a read of the index, not of every row
+# (tests/test_query_plans.py checks every facet of every table).
+FACETS = {
+    "sources": ("publisher", "kind"),
+    "states": ("framework_status", "attribution", "voice"),
+    "utilities": ("installation_model", "kind", "attribution", "voice"),
+    "devices": ("technology", "isolating", "is_family"),
+    "approvals": ("status", "technology", "attribution", "voice"),
+    "approval_changes": ("change", "series"),
+    "required_devices": ("name",),
+    "specs": ("quantity", "unit", "attribution", "voice"),
+    "restrictions": ("category", "attribution", "voice"),
+    "rules": ("says",),
+    "timelines": ("unit",),
+    "process_steps": ("phase",),
+    "system_statuses": ("utility_id",),
+    "directives": ("regulator", "docket", "attribution", "voice"),
+    "decisions": ("regulator", "attribution", "voice"),
+    "data_needs": ("responsible_party", "state", "attribution", "voice"),
+    "lifespans": ("manufacturer", "attribution", "voice"),
+    "standards": ("body",),
+    "standard_tests": ("standard",),
+    "test_limits": ("quantity", "unit"),
+    "standard_revisions": ("standard",),
+    "faqs": ("utility_id",),
+    "statements": ("topic", "attribution", "voice"),
+    "citations": ("table_name", "attribution", "voice"),
+    "conflicts": ("attribution", "voice"),
+    "candidates": ("kind", "table_name"),
+}
+INDEXES += tuple(f"CREATE INDEX IF NOT EXISTS [{table}_by_{column}] ON [{table}] ([{column}])"
+                 for table, columns in FACETS.items() for column in columns)
+
 _RANK = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_ORDER)) + \
     f" ELSE {len(STATUS_ORDER)} END"
 _BACK = " ".join(f"WHEN {i} THEN '{s}'" for i, s in enumerate(STATUS_ORDER))  # a rank back to its status
@@ -94,6 +129,7 @@ SUMMARY_INDEXES = (
     "CREATE INDEX device_utility_status_by_state ON device_utility_status (state, device_id)",
     "CREATE INDEX utility_summary_by_state ON utility_summary (state, devices DESC)",
     "CREATE INDEX utility_summary_by_devices ON utility_summary (devices DESC, utility_id)",
+    "CREATE INDEX device_utility_status_by_status ON device_utility_status (status)",  # its page's facet
     "CREATE INDEX device_summary_by_utilities ON device_summary (utilities DESC, device_id)",
     "CREATE INDEX state_device_summary_by_utilities ON state_device_summary (state, utilities DESC, device_id)",
 )
