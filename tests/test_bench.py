@@ -266,7 +266,7 @@ def test_a_changed_annotation_or_step_gives_a_full_build(corpus, built, tmp_path
         (kb / "annotations" / "empty.yaml").write_text("records: []\n", encoding="utf-8")
 
     out, warm = _incremental(tmp_path, built, corpus.kb, annotate)
-    assert "full build: kb/ changed beyond its sources (annotations, gazetteer, rules, conflicts, decisions)" in out
+    assert f"full build: the knowledge folder {tmp_path / 'kb'} changed beyond its sources (annotations, gazetteer, rules, conflicts, decisions)" in out
     assert "incremental build" not in out
     assert _dump(warm) == _dump(built)
 

@@ -442,7 +442,8 @@ def test_a_knowledge_base_without_attribution_is_refused(built_db, tmp_path):
     old = tmp_path / "old.db"
     shutil.copy(built_db, old)
     conn = sqlite3.connect(old)
-    with conn:  # a table as a build from before issue 11 wrote it: no attribution columns
+    with conn:  # a table as a build from before issue 11 wrote it: no attribution columns (nor their index)
+        conn.execute("DROP INDEX restrictions_by_attribution")
         conn.execute("ALTER TABLE restrictions DROP COLUMN attribution")
     conn.close()
     result = CliRunner().invoke(cli, ["file", "restrictions", "--db", str(old), "--utility", "sce", "--out", str(tmp_path / "r.docx")])

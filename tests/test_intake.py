@@ -87,6 +87,10 @@ def test_bad_options_are_refused_before_writing(kb_copy, tmp_path):
     assert "generic" in bad_kind.output
     bad_state = invoke("add", src, "--publisher", "X", "--jurisdiction", "ca", "--kind", "generic", "--kb", kb_copy)
     assert bad_state.output == "Error: --jurisdiction: must be a two-letter upper-case code such as CA or US\n"
+    no_state = invoke("add", src, "--publisher", "X", "--voice", "regulator", "--jurisdiction", "ZZ", "--kind", "generic",
+                      "--kb", kb_copy)
+    assert no_state.output == ("Error: --jurisdiction 'ZZ' is not a state of kb/gazetteer/states.yaml, nor US; "
+                               "give the code of the state the source is about, such as CA\n")
     bad_utility = invoke("add", src, "--publisher", "X", "--jurisdiction", "CA", "--kind", "generic",
                          "--utility", "nope", "--kb", kb_copy)
     assert bad_utility.output.startswith("Error: --utility 'nope' is not in kb/gazetteer/utilities.yaml; known: ")

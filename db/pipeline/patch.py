@@ -110,7 +110,8 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
                 raise NoPatch(f"the build step {step.name!r} has no incremental form")
         rest = rest_fingerprint(kb)
         if index["rest"] != rest:
-            raise NoPatch("kb/ changed beyond its sources (annotations, gazetteer, rules, conflicts, decisions)")
+            raise NoPatch(f"the knowledge folder {kb} changed beyond its sources (annotations, gazetteer, rules, "
+                          "conflicts, decisions)")
         # The patch makes many small objects and few cycles; each full pass of the cyclic
         # collector would walk every object the process holds (spaCy's and pydantic's among
         # them): paused while the patch runs.

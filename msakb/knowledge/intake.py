@@ -115,6 +115,10 @@ def add_source(file: Path, kb: Path, *, publisher: str, jurisdiction: str, kind:
         err = e.errors()[0]
         field = ".".join(map(str, err["loc"])) or "voice"  # the one check of the entry as a whole
         raise IntakeError(f"--{field.replace('_', '-')}: {message(err)}") from None
+    states = load_gazetteer(str(kb / "gazetteer")).states
+    if entry.jurisdiction != "US" and entry.jurisdiction not in states:
+        raise IntakeError(f"--jurisdiction {entry.jurisdiction!r} is not a state of kb/gazetteer/states.yaml, nor US; "
+                          "give the code of the state the source is about, such as CA")
     old = manifest_path.read_text(encoding="utf-8")
     indent = re.search(r"(?m)^([ \t]*)- ", old)
     new = old + ("" if old.endswith("\n") else "\n") + "\n" + entry_yaml(entry, indent.group(1) if indent else "  ")
