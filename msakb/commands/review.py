@@ -36,8 +36,8 @@ def review(ctx, db_path: Path, kb, source, table, as_json: bool):
     Example:
 
     \b
-        msakb review --source pge-approved-devices
-        msakb review accept --source pge-approved-devices --table approvals --all
+        msakb review --source kilowire-connectder-ev-article
+        msakb review accept --source kilowire-connectder-ev-article --table restrictions --all
         msakb review accept c-1a2b3c4d5e6f --set category=eligibility
     """
     if ctx.invoked_subcommand is not None:
@@ -121,8 +121,8 @@ def accept(candidate_ids, source, all_, table, kind, excluding, sets, db_path: P
     Example:
 
     \b
-        msakb review accept --source pge-approved-devices --table approvals --all \\
-            --except c-1a2b3c4d5e6f --set c-0f9e8d7c6b5a:status=pilot
+        msakb review accept --source kilowire-connectder-ev-article --table restrictions --all \\
+            --except c-1a2b3c4d5e6f --set c-0f9e8d7c6b5a:category=eligibility
         msakb review accept c-1a2b3c4d5e6f --set category=eligibility
     """
     from msakb.knowledge.review import accept_many, parse_sets, select
