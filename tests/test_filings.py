@@ -451,3 +451,16 @@ def test_a_knowledge_base_without_attribution_is_refused(built_db, tmp_path):
     assert result.output == (f"Error: {old}: row 'kilowire-connectder-ev-article/restrictions/installation-1' does not say "
                              "who states it (no voice, speaker or attribution): the knowledge base predates attribution; "
                              "rebuild it with msakb build\n")
+
+
+def test_a_quoted_list_item_numbered_in_its_source_gets_no_second_bullet():
+    from msakb.filings.markup import Block, Run
+    from msakb.filings.word import markup_paragraphs
+
+    def texts(blocks):
+        return ["".join(t.text for run in runs for t in run.iter() if t.tag.endswith("}t")) for runs in markup_paragraphs(blocks)[0]]
+
+    items = [Block("item", [Run("i. Licensed electricians only")], level=1), Block("item", [Run("Licensed electricians only")], level=1),
+             Block("item", [Run("(b) a permit")]), Block("item", [Run("A meter technician installs it")])]
+    assert texts(items) == ["i. Licensed electricians only", "◦\u00a0Licensed electricians only", "(b) a permit",
+                            "•\u00a0A meter technician installs it"]
