@@ -70,3 +70,13 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def serve_copy(built_db: Path, folder: Path) -> tuple[Server, Path]:
+    """A started `msakb serve` of a copy of the built database in `folder` (its log beside it):
+    (the server, the copy)."""
+    import shutil
+
+    db = folder / "msakb.db"
+    shutil.copy(built_db, db)
+    return Server(db, folder / "serve.log").wait_ready(), db

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from urllib.parse import quote, urlencode
 
@@ -16,7 +15,7 @@ import pytest
 
 from msakb.web.pages.readable import plain_text
 from msakb.web.pages.tilemap import GRID, NAMES
-from tests.site_server import Server
+from tests.site_server import serve_copy
 
 TESLA = "tesla-backup-switch-1624171-xx-y"
 ENPHASE = "enphase-mc-200-011-v01"
@@ -25,10 +24,7 @@ RAW_MARKUP = re.compile(r"&lt;/?(?:b|a|sup|p)\b|\*\*")
 
 @pytest.fixture(scope="module")
 def server(built_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pages")
-    db = folder / "msakb.db"
-    shutil.copy(built_db, db)
-    srv = Server(db, folder / "serve.log").wait_ready()
+    srv, _ = serve_copy(built_db, tmp_path_factory.mktemp("pages"))
     yield srv
     srv.stop()
 
@@ -246,3 +242,10 @@ def test_restrictions_and_states_queries(server):
                                           _size="max")} == {"sce"}
     states = {r["code"]: r for r in rows(server, "/msakb/states_by_framework")}
     assert (states["CA"]["utilities"], states["CA"]["approvals"], states["CT"]["directives"]) == (4, 13, 9)
+
+
+@pytest.mark.parametrize("path", ["/utility/%00", "/utility/%01x", "/device/%00.json", "/utility/nope"])
+def test_a_name_no_row_has_is_not_found(server, path):
+    status, body = server.get(path)
+    assert status == 404, (path, body[:200])
+    assert b"in the knowledge base" in body

@@ -5,13 +5,12 @@ module, a fresh page per test. Saves tests/artifacts/home.png."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tests.site_server import Server
+from tests.site_server import serve_copy
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -24,10 +23,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
 
 @pytest.fixture(scope="module")
 def site(built_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("site")
-    db = folder / "msakb.db"
-    shutil.copy(built_db, db)
-    srv = Server(db, folder / "serve.log").wait_ready()
+    srv, db = serve_copy(built_db, tmp_path_factory.mktemp("site"))
     yield srv, db
     srv.stop()
 

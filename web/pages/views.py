@@ -56,7 +56,7 @@ def as_json(data: dict, status: int = 200) -> Response:
 async def find(db, text: str, kinds=("utility", "device", "manufacturer", "state")) -> list[dict]:
     """The rows a spelling names: exactly (case and spaces aside), else as part of a name."""
     key = " ".join(text.split()).lower()
-    if not key:
+    if not key or any(not c.isprintable() for c in key):  # (SQLite's LIKE ends a pattern at a NUL: '%' alone)
         return []
     placeholders = ",".join(f"'{k}'" for k in kinds)
     hits = rows(await db.execute(FIND_EXACT.format(kinds=placeholders), {"key": key}))
