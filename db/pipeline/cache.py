@@ -213,7 +213,7 @@ class RecordCache:
         """load_manifest(path), from the entries as the cache last read them where their text is
         unchanged: a manifest laid out as `sources:` then one `- ` block per source (see
         manifest_blocks) is read block by block, and only a block not seen before is parsed (a
-        national manifest's YAML takes seconds to read, and an edit changes one entry's sha256).
+        national manifest's YAML is slow to read whole, and an edit changes one entry's sha256).
         Anything else, or anything wrong, is read by load_manifest, which says what is wrong."""
         try:
             text = read_regular(path, DATA_LIMIT, path.parent.parent).decode("utf-8")
