@@ -42,8 +42,8 @@ from msakb.db.pipeline.patch_writes import close_patch, open_patch
 from msakb.db.pipeline.resolve import resolve
 from msakb.db.pipeline.shift import TextEdit, move_rows
 from msakb.db.pipeline.sources import parse_one
-from msakb.db.pipeline.stored import DocTexts
-from msakb.db.pipeline.unchanged import PreviousText, PreviousTexts, file_status, settled_statuses
+from msakb.db.pipeline.stored import DocTexts, StoredDoc
+from msakb.db.pipeline.unchanged import file_status, settled_statuses
 from msakb.db.store.write import remove_stale_temps, temp_path
 from msakb.errors import MsakbError
 from msakb.extract.shared.records import SourceDoc
@@ -117,7 +117,7 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
         # them): paused while the patch runs.
         was_enabled = gc.isenabled()
         gc.disable()
-        previous = PreviousTexts(db_path)
+        previous = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)  # read while its copy is patched
         try:
             return _patch(db_path, kb, progress, cache, index, rest, previous)
         finally:
@@ -160,7 +160,7 @@ def _changed_keys(old, new, edits: dict[str, TextEdit] | None = None) -> set:
 
 
 def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, rest: str,
-           previous: PreviousTexts):
+           previous: sqlite3.Connection):
     started, started_ns = time.perf_counter(), time.time_ns()
     lines: list[str] = []
     manifest = cache.manifest(kb / "sources" / "manifest.yaml")
@@ -177,15 +177,11 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
         raise NoPatch("the manifest's order changed")
     if 2 * (len(added) + len(removed) + len(changed)) > max(len(order), 1):
         raise NoPatch("most sources changed")
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        old_texts = dict(conn.execute(
-            f"SELECT id, text FROM sources WHERE id IN ({','.join('?' * len(changed + removed))})", changed + removed))
-        spoke = {sid: (voice, speaker) for sid, voice, speaker in conn.execute(
-            f"SELECT id, voice, speaker FROM sources WHERE id IN ({','.join('?' * len(changed + removed))})",
-            changed + removed)}
-    finally:
-        conn.close()
+    old_texts = dict(previous.execute(
+        f"SELECT id, text FROM sources WHERE id IN ({','.join('?' * len(changed + removed))})", changed + removed))
+    spoke = {sid: (voice, speaker) for sid, voice, speaker in previous.execute(
+        f"SELECT id, voice, speaker FROM sources WHERE id IN ({','.join('?' * len(changed + removed))})",
+        changed + removed)}
 
     voices = {**{s: spoken_by(*spoke[s], gaz) for s in removed},  # the old records of a removed source
               **source_voices([SourceDoc(s, "", e) for s, e in entries.items()], gaz)}
@@ -208,7 +204,7 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
             parsed += cache.misses - misses
         else:
             if settled.get(sid) is not None and settled[sid] == file_status(kb, e):
-                docs[sid] = PreviousText(sid, e, previous)
+                docs[sid] = StoredDoc(sid, e, previous)
             else:
                 docs[sid] = SourceDoc(sid, read_source(e, kb / "sources"), e)
             per_source[sid] = Counter(index["counts"][sid])

@@ -204,8 +204,10 @@ class StagedTexts(Mapping):
 
 
 class StoredDoc(SourceDoc):
-    """A source as a full build's steps see it: its text read from the build's file when asked
-    for (the last one kept), so that the build does not hold the corpus's texts."""
+    """A source whose text is read from the `sources` table of a database when asked for (the
+    last one kept): a full build's steps read it from the build's file, so that the build does
+    not hold the corpus's texts; an incremental build reads an unchanged source's from the
+    previous database."""
 
     # (connection, source id, text) of the last text read: the connection is part of the key
     # (and kept alive by it), as another build in this process may have a source of the same

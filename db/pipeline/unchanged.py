@@ -1,7 +1,8 @@
 """Sources an incremental build need not read again: as git does for its index, a source file
 whose status (size, modification and change times, inode, device) is the one recorded after the
 previous build, and which had not changed since before that build began, holds the bytes that
-build read and checked against the manifest's sha256; its text is the previous database's.
+build read and checked against the manifest's sha256; its text is the previous database's
+(db/pipeline/patch.py reads it there, as a StoredDoc).
 
 A status is recorded only for a file whose change time is earlier than the build's start by
 more than the file system's clock could lag: one edited while the build ran (or just before)
@@ -13,12 +14,10 @@ an edit that keeps the size and sets the modification time back is still seen.
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
-from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.manifest import SourceEntry, bare_file_name
 
 MARGIN_NS = 2_000_000_000  # more than any file system's time stamps lag the clock
@@ -44,39 +43,3 @@ def settled_statuses(kb: Path, entries: Iterable[SourceEntry], started_ns: int) 
         if status is not None and status[2] < started_ns - MARGIN_NS:
             out[e.id] = status
     return out
-
-
-class PreviousText(SourceDoc):
-    """An unchanged source whose text is read from the previous database when asked for."""
-
-    def __init__(self, source_id: str, entry: SourceEntry, texts: "PreviousTexts"):
-        self.id, self.entry, self.counter, self._texts = source_id, entry, {}, texts
-
-    @property
-    def text(self) -> str:
-        return self._texts[self.id]
-
-
-class PreviousTexts(Mapping):
-    """source id -> text, from the `sources` table of the previous database (read-only)."""
-
-    def __init__(self, db_path: Path):
-        self.conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        self._last: tuple[str, str] = ("", "")
-
-    def __getitem__(self, source_id: str) -> str:
-        if self._last[0] != source_id:
-            row = self.conn.execute("SELECT text FROM sources WHERE id = ?", (source_id,)).fetchone()
-            if row is None:
-                raise KeyError(source_id)
-            self._last = (source_id, row[0])
-        return self._last[1]
-
-    def __iter__(self) -> Iterator[str]:
-        return (sid for (sid,) in self.conn.execute("SELECT id FROM sources"))
-
-    def __len__(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM sources").fetchone()[0]
-
-    def close(self) -> None:
-        self.conn.close()
