@@ -24,6 +24,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 from lxml import etree
 
+from msakb.extract.shared.text import LIST_MARKER
 from msakb.filings.markup import Block, Run
 
 OPEN, CLOSE = "\ue000", "\ue001"
@@ -150,10 +151,6 @@ def text_run(text: str, bold: bool = False, italic: bool = False, rpr=None, styl
     return r
 
 
-OWN_MARKER = re.compile(r"\s*(?:\(?(?:\d{1,3}|[ivxlc]{1,6}|[A-Za-z])[.)]|[•◦▪–*-])\s")
-"""The start of a list item that carries its own number, letter or bullet in the source."""
-
-
 def markup_paragraphs(blocks: list[Block], indent: int = 0) -> tuple[list[list], list[int]]:
     """A source's markup blocks as footnote paragraphs: runs keep bold and italic; a list item
     is a paragraph opening with a bullet, indented by its level."""
@@ -161,7 +158,7 @@ def markup_paragraphs(blocks: list[Block], indent: int = 0) -> tuple[list[list],
     for b in blocks:
         runs = [text_run(r.text, r.bold, r.italic) for r in b.runs]
         if b.kind == "item":
-            if not OWN_MARKER.match(b.text):  # an item numbered in the source ("i.", "(a)") keeps its own
+            if not LIST_MARKER.match(b.text):  # an item numbered in the source ("i.", "(a)") keeps its own
                 runs.insert(0, text_run(("•", "◦", "▪", "–")[min(b.level, 3)] + "\u00a0"))
             indents.append(indent + 284 * (b.level + 1))
         else:

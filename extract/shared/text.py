@@ -147,9 +147,10 @@ def sections(span: Span, plain_headings: bool = True) -> list[Section]:
 
 # --- bullet and numbered lists -----------------------------------------------------------
 
-_ITEM = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<marker>[-•*]\s*\(\d+\)|[-•*]|\d+\.|[a-z]\.|[ivx]+\.|\(\d+\)|\([a-z]\))[ \t]+(?P<body>\S.*?)\s*$"
-)
+_MARKER = r"[-•*]\s*\(\d+\)|[-•*]|\d+\.|[a-z]\.|[ivx]+\.|\(\d+\)|\([a-z]\)"
+_ITEM = re.compile(rf"^(?P<indent>[ \t]*)(?P<marker>{_MARKER})[ \t]+(?P<body>\S.*?)\s*$")
+LIST_MARKER = re.compile(rf"[ \t]*(?:{_MARKER})[ \t]+")
+"""A list item's own marker at the start of a text ("- ", "3. ", "ii. ", "(a) ")."""
 
 
 @dataclass
