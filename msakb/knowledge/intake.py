@@ -91,11 +91,10 @@ def add_source(file: Path, kb: Path, *, publisher: str, jurisdiction: str, kind:
     if kind not in PARSERS:
         raise IntakeError(f"--kind {kind!r} is not a known kind; known kinds: {', '.join(sorted(PARSERS))} "
                           "(use generic for a source no dedicated parser reads)")
-    if utility is not None:
-        gaz = load_gazetteer(str(kb / "gazetteer"))
-        if utility not in gaz.utilities:
-            raise IntakeError(f"--utility {utility!r} is not in kb/gazetteer/utilities.yaml; "
-                              f"known: {', '.join(sorted(gaz.utilities))}")
+    gaz = load_gazetteer(str(kb / "gazetteer"))
+    if utility is not None and utility not in gaz.utilities:
+        raise IntakeError(f"--utility {utility!r} is not in kb/gazetteer/utilities.yaml; "
+                          f"known: {', '.join(sorted(gaz.utilities))}")
     sid = source_id or slug(file.stem, as_of.isoformat() if as_of else "")
     for s in manifest.sources:
         if s.id == sid:
@@ -115,8 +114,7 @@ def add_source(file: Path, kb: Path, *, publisher: str, jurisdiction: str, kind:
         err = e.errors()[0]
         field = ".".join(map(str, err["loc"])) or "voice"  # the one check of the entry as a whole
         raise IntakeError(f"--{field.replace('_', '-')}: {message(err)}") from None
-    states = load_gazetteer(str(kb / "gazetteer")).states
-    if entry.jurisdiction != "US" and entry.jurisdiction not in states:
+    if entry.jurisdiction != "US" and entry.jurisdiction not in gaz.states:
         raise IntakeError(f"--jurisdiction {entry.jurisdiction!r} is not a state of kb/gazetteer/states.yaml, nor US; "
                           "give the code of the state the source is about, such as CA")
     old = manifest_path.read_text(encoding="utf-8")
