@@ -99,6 +99,13 @@ def test_unknown_kind(small_kb, previous_db):
     build_fails(small_kb, previous_db, "unknown kind 'press_release'; known kinds: ")
 
 
+def test_jurisdiction_that_is_no_state(small_kb, previous_db):
+    data = manifest(small_kb)
+    data["sources"][0]["jurisdiction"] = "ZZ"
+    write_manifest(small_kb, data)
+    build_fails(small_kb, previous_db, "jurisdiction 'ZZ' is not a state of kb/gazetteer/states.yaml, nor US: ")
+
+
 def test_manifest_field_error_names_source_and_field(small_kb, previous_db):
     data = manifest(small_kb)
     data["sources"][0]["sha256"] = "xyz"

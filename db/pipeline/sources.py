@@ -41,6 +41,9 @@ def parse_one(entry, kb: Path, gaz, cache: RecordCache | None) -> tuple[SourceDo
     parser = PARSERS.get(entry.kind)
     if parser is None:
         raise SourceError(entry.id, f"unknown kind {entry.kind!r}; known kinds: {', '.join(sorted(PARSERS))}")
+    if not gaz.knows_jurisdiction(entry.jurisdiction):
+        raise SourceError(entry.id, f"jurisdiction {entry.jurisdiction!r} is not a state of kb/gazetteer/states.yaml, "
+                                    "nor US: give the code of the state the source is about, such as CA")
     recs = cache.get(entry, text) if cache is not None else None
     if recs is None:
         try:

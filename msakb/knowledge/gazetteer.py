@@ -34,6 +34,10 @@ class Gazetteer:
             return n.upper()
         return self.state_aliases.get(n.lower())
 
+    def knows_jurisdiction(self, code: str) -> bool:
+        """Whether a manifest's `jurisdiction` is a state of the gazetteer, or US."""
+        return code == "US" or code in self.states
+
     def utility_id(self, name: str) -> str | None:
         return self.utility_alias.get(name.strip())
 

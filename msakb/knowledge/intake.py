@@ -114,7 +114,7 @@ def add_source(file: Path, kb: Path, *, publisher: str, jurisdiction: str, kind:
         err = e.errors()[0]
         field = ".".join(map(str, err["loc"])) or "voice"  # the one check of the entry as a whole
         raise IntakeError(f"--{field.replace('_', '-')}: {message(err)}") from None
-    if entry.jurisdiction != "US" and entry.jurisdiction not in gaz.states:
+    if not gaz.knows_jurisdiction(entry.jurisdiction):
         raise IntakeError(f"--jurisdiction {entry.jurisdiction!r} is not a state of kb/gazetteer/states.yaml, nor US; "
                           "give the code of the state the source is about, such as CA")
     old = manifest_path.read_text(encoding="utf-8")
