@@ -24,6 +24,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Callable
 
+from msakb.db.store.build_info import read_build_info as stored_build_info
 from msakb.errors import MsakbError
 from msakb.knowledge.jsonfile import load_json
 from msakb.knowledge.yamlfile import DataFileError, load_yaml
@@ -65,11 +66,7 @@ def read_build_info(db_path: Path) -> dict[str, str]:
     if not Path(db_path).exists():
         raise ServeError(f"there is no database at {db_path}; run `msakb build --db {db_path}` first")
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            return dict(conn.execute("SELECT key, value FROM build_info"))
-        finally:
-            conn.close()
+        return stored_build_info(db_path)
     except sqlite3.DatabaseError as e:
         raise ServeError(
             f"{db_path} is not a knowledge base built by msakb ({e}); "

@@ -42,6 +42,7 @@ from msakb.db.pipeline.stored import (DocTexts, Staged, StagingFile, StoredDoc, 
                                      partitions_for)
 from msakb.db.pipeline.workers import Workers, default_workers, partition_path, raise_error
 from msakb.db.store import models
+from msakb.db.store.build_info import read_build_info
 from msakb.db.store.write import (create_indexes, insert_rows, open_database, remove_stale_temps, source_row,
                                   temp_path)
 from msakb.errors import BuildError
@@ -89,11 +90,7 @@ def _refuse_foreign_file(db_path: Path) -> None:
     if not db_path.exists():
         return
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            conn.execute("SELECT 1 FROM build_info LIMIT 1").fetchall()
-        finally:
-            conn.close()
+        read_build_info(db_path)
     except sqlite3.DatabaseError as e:
         raise BuildError(f"{db_path} exists and is not a knowledge base built by msakb ({e}); "
                          "give --db a new file name, or delete the file and build again") from None

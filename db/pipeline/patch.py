@@ -44,6 +44,7 @@ from msakb.db.pipeline.shift import TextEdit, move_rows
 from msakb.db.pipeline.sources import parse_one
 from msakb.db.pipeline.stored import DocTexts, StoredDoc
 from msakb.db.pipeline.unchanged import file_status, settled_statuses
+from msakb.db.store.build_info import read_build_info
 from msakb.db.store.write import remove_stale_temps, temp_path
 from msakb.errors import MsakbError
 from msakb.extract.shared.records import SourceDoc
@@ -62,20 +63,12 @@ def _steps() -> list[str]:
     return [step.name for step in steps.STEPS]
 
 
-def _info(db_path: Path) -> dict:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        return dict(conn.execute("SELECT key, value FROM build_info"))
-    finally:
-        conn.close()
-
-
 def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCache, started_ns: int,
                 keys: dict | None = None, rest: str | None = None, tables: dict | None = None) -> None:
     """After a build (begun at `started_ns`): what the next one needs to patch this database
     (its sources' cache keys, order, series and row counts; the status of their files settled
     before the build; its rows per fact table, which a patch counts from)."""
-    info = _info(db_path)
+    info = read_build_info(db_path)
     index = {
         "built_at": info["built_at"], "sources": info["sources"], "code": info["code_fingerprint"],
         "rest": rest or rest_fingerprint(kb), "steps": _steps(),
@@ -98,7 +91,7 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
         index = cache.read_json(INDEX)
         if not isinstance(index, dict):
             raise NoPatch("no record of the previous build")
-        info = _info(db_path)
+        info = read_build_info(db_path)
         if (info.get("built_at"), info.get("sources")) != (index["built_at"], index["sources"]):
             raise NoPatch("the previous database is not the one the cache describes")
         if info.get("code_fingerprint") != code_fingerprint():
