@@ -249,3 +249,12 @@ def test_a_name_no_row_has_is_not_found(server, path):
     status, body = server.get(path)
     assert status == 404, (path, body[:200])
     assert b"in the knowledge base" in body
+
+
+def test_the_passages_naming_a_utility_are_not_all_called_reports(server):
+    """The utility's own passages naming it are among them: each says who states it."""
+    page = text(server, "/utility/sce")
+    summary = re.search(r"<summary>Also named in (\d+) other passages, each with who states it</summary>", page)
+    assert summary and int(summary.group(1)) > 1
+    assert "(reports)</summary>" not in page
+    assert "Southern California Edison (utility), its own statement" in page.split(summary.group(0), 1)[1].split("</details>", 1)[0]
