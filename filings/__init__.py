@@ -21,7 +21,7 @@ from msakb.filings.kinds import ALL_KINDS, KINDS
 from msakb.filings.options import Options
 from msakb.filings.preview import to_markdown
 from msakb.filings.redline import draft_redline
-from msakb.filings.writers import save_atomically
+from msakb.filings.writers import save_atomically, save_text_atomically
 from msakb.knowledge.folder import locate
 from msakb.knowledge.parties import load_parties
 
@@ -46,7 +46,7 @@ def draft(kind: str, db_path: Path, out: Path, fmt: str = "docx", options: Optio
     finally:
         kb.close()
     if fmt == "md":
-        return [save_atomically(out, lambda p: Path(p).write_text(to_markdown(document), encoding="utf-8"))]
+        return [save_text_atomically(out, to_markdown(document))]
     return [save_atomically(out, document.save)]
 
 

@@ -23,7 +23,7 @@ from lxml import etree
 
 from msakb.errors import FilingError
 from msakb.filings.versions import Version, inside, load_version, read_paragraphs, similarity
-from msakb.filings.writers import save_atomically
+from msakb.filings.writers import save_atomically, save_text_atomically
 
 AUTHOR = "msakb"
 LEAST_SIMILAR = 0.5  # share of words in common below which two versions look unrelated
@@ -341,8 +341,7 @@ def draft_redline(db_path: Path, out: Path, fmt: str, old: str | None, new: str 
     if fmt == "md":
         from msakb.filings.preview import to_markdown
 
-        return [save_atomically(out, lambda p: Path(p).write_text(to_markdown(document), encoding="utf-8")),
-                save_atomically(clean_path, lambda p: Path(p).write_text(to_markdown(clean), encoding="utf-8"))]
+        return [save_text_atomically(out, to_markdown(document)), save_text_atomically(clean_path, to_markdown(clean))]
     return [save_atomically(out, document.save), save_atomically(clean_path, clean.save)]
 
 

@@ -4,6 +4,7 @@ the defects of issue 13 and the filings half of issue 11, each as a regression t
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import zipfile
@@ -14,6 +15,7 @@ from docx import Document
 
 from msakb.cli import cli
 from msakb.filings.render import TEMPLATES, variables
+from msakb.filings.writers import save_atomically
 from tests.filings_fixtures import HOSTILE, TESLA, cited, docx_text, draft_all, footnotes, invoke
 from tests.kbtools import db_rows
 
@@ -464,3 +466,36 @@ def test_a_quoted_list_item_numbered_in_its_source_gets_no_second_bullet():
              Block("item", [Run("(b) a permit")]), Block("item", [Run("A meter technician installs it")])]
     assert texts(items) == ["i. Licensed electricians only", "◦\u00a0Licensed electricians only", "(b) a permit",
                             "•\u00a0A meter technician installs it"]
+
+
+def test_a_filing_is_written_through_a_fresh_unpredictable_file(built_db, tmp_path):
+    """A link planted in a shared output folder under the name the temporary file would take
+    (it used to be `.<name>.tmp-<pid>`) is never written through; the filing gets the
+    permissions a new file gets, and nothing else is left beside it."""
+    out_dir = tmp_path / "shared"
+    out_dir.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    for pid in range(os.getpid() - 50, os.getpid() + 50):
+        (out_dir / f".w.docx.tmp-{pid}").symlink_to(victim)
+    old_mask = os.umask(0o027)
+    try:
+        invoke("file", "waiver", "--db", str(built_db), "--utility", "sce", "--out", str(out_dir / "w.docx"))
+        invoke("file", "waiver", "--db", str(built_db), "--utility", "sce", "--format", "md", "--out", str(out_dir / "w.md"))
+    finally:
+        os.umask(old_mask)
+    assert victim.read_text() == "keep me"
+    assert "Meter Socket Adapter" in docx_text(out_dir / "w.docx")
+    assert (out_dir / "w.md").read_text(encoding="utf-8").startswith("#")
+    assert {oct(p.stat().st_mode & 0o777) for p in (out_dir / "w.docx", out_dir / "w.md")} == {"0o640"}
+    assert sorted(p.name for p in out_dir.iterdir() if not p.is_symlink()) == ["w.docx", "w.md"]
+
+
+def test_a_failed_save_leaves_neither_the_file_nor_its_temporary(tmp_path):
+    def broken(stream):
+        stream.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        save_atomically(tmp_path / "x.docx", broken)
+    assert list(tmp_path.iterdir()) == []
