@@ -157,13 +157,11 @@ def _row(source, quote, start, **values):
             "source_id": source, "quote": quote, "char_start": start, "char_end": start + len(quote), "rule": "test"}
 
 
-def test_cross_source_comparisons_are_data(tmp_path):
-    """db/derive/conflict_checks.yaml: decisions by (regulator, number), specs by (device, quantity,
-    unit, qualifier), a family's approval against its members'; two editions of one list never."""
+def _comparison_case():
+    """Three sources (two editions of one list, one memo) stating decisions, specs and
+    approvals, one of them about a device family."""
     import datetime as dt
     from types import SimpleNamespace
-
-    from msakb.db.derive.cross_conflicts import derive_conflicts
 
     def doc(id_, series, day):
         return SimpleNamespace(id=id_, entry=SimpleNamespace(series=series, as_of=dt.date(2025, 1, day)))
@@ -191,6 +189,15 @@ def test_cross_source_comparisons_are_data(tmp_path):
             _row("a2", "m1 approved", 20, utility_id="u", device_id="m1", status="approved"),
         ],
     }
+    return docs, rows
+
+
+def test_cross_source_comparisons_are_data(tmp_path):
+    """db/derive/conflict_checks.yaml: decisions by (regulator, number), specs by (device, quantity,
+    unit, qualifier), a family's approval against its members'; two editions of one list never."""
+    from msakb.db.derive.cross_conflicts import derive_conflicts
+
+    docs, rows = _comparison_case()
     found = derive_conflicts(rows, docs, tmp_path)["conflicts"]
     assert [(c["subject"], c["source_id"], c["quote"], c["other_source_id"], c["other_quote"]) for c in found] == [
         ("approvals (utility_id=u, device_id=m1): status", "a", "m1 pilot", "b", "fam approved"),
@@ -201,6 +208,31 @@ def test_cross_source_comparisons_are_data(tmp_path):
     assert found[1]["description"] == (
         "decision_date is '2025-06-12' in a (as of 2025-01-01; a, own) and '2025-06-26' in b (as of 2025-01-02; b, own)")
     assert {c["kind"] for c in found} == {"across_sources"}
+
+
+def test_a_full_build_finds_the_facts_to_compare_in_its_file_as_in_its_rows(tmp_path):
+    """A full build asks SQLite which facts sources of two series state (derive_shared); the
+    conflicts are those derive_conflicts finds from every row (here on the case above, a
+    family's approval among them, written to a file; a full build of real sources with
+    conflicts: the next test)."""
+    from msakb.db.derive.cross_conflicts import derive_conflicts, derive_shared
+    from msakb.db.pipeline.stored import StoredRows
+
+    docs, rows = _comparison_case()
+    conn = sqlite3.connect(tmp_path / "case.db")
+    for table, table_rows in rows.items():
+        cols = list(dict.fromkeys(c for r in table_rows for c in r))
+        conn.execute(f"CREATE TABLE {table} ({', '.join(cols)})")
+        conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})",
+                         [tuple(r.get(c) for c in cols) for r in table_rows])
+    for table in ("directives", "lifespans", "fees"):  # compared tables the case has no rows of
+        conn.execute(f"CREATE TABLE {table} (regulator, docket, order_number, item, manufacturer, device_id, "
+                     "utility_id, currency, per, source_id)")
+    in_file = derive_shared(StoredRows(conn), docs, tmp_path)["conflicts"]
+    from_rows = derive_conflicts({t: StoredRows(conn)[t] for t in rows}, docs, tmp_path)["conflicts"]
+    assert [c["subject"] for c in in_file] == [c["subject"] for c in from_rows] and len(in_file) == 3
+    assert in_file == from_rows
+    conn.close()
 
 
 def test_an_incremental_build_redoes_the_conflicts_of_the_facts_it_changed(kb_copy, tmp_path):

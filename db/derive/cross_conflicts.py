@@ -109,26 +109,49 @@ def derive_conflicts(rows: dict[str, list[dict]], docs, kb: Path,
 
 def derive_shared(rows, docs, kb: Path) -> dict[str, list[dict]]:
     """derive_conflicts, reading of each compared table only the rows of the facts that
-    sources of two series or more state (only those can disagree here): a full build's rows
-    are in its file (`rows.stream`, db/pipeline/stored.py), and a national corpus's specs
-    alone would take more memory than the rest of the build."""
-    stream = getattr(rows, "stream", None)
-    if stream is None:
+    sources of two series or more state (only those can disagree here). In a full build the
+    rows are in its file (`rows.conn`, db/pipeline/stored.py): which facts those are is
+    worked out by SQLite over the key columns (shared_facts) instead of reading every row of
+    a national corpus's specs into Python, which would take more memory and time than the
+    rest of the step."""
+    conn = getattr(rows, "conn", None)
+    if conn is None:
         return derive_conflicts(rows, docs, kb)
-    series = {d.id: d.entry.series for d in docs}
-    members = family_members(rows.get("devices", []))
     shared, only = {"devices": rows.get("devices", [])}, {}
+    series = {d.id: d.entry.series for d in docs}
     for table, spec in checks().items():
-        stated: dict[tuple, set] = defaultdict(set)
-        rowids: dict[tuple, list[int]] = defaultdict(list)
-        for r in stream(table, ("rowid", *spec["key"], "source_id")):
-            for k in group_keys(r, spec, members):
-                stated[k].add(series.get(r["source_id"]))
-                rowids[k].append(r["rowid"])
-        only[table] = {k for k, s in stated.items() if len(s) > 1}
+        only[table], rowids = shared_facts(conn, table, spec, series)
         if only[table]:
-            shared[table] = rows.by_rowid(table, {i for k in only[table] for i in rowids[k]})
+            shared[table] = rows.by_rowid(table, rowids)
     return derive_conflicts(shared, docs, kb, only)
+
+
+def shared_facts(conn, table: str, spec: dict, series: dict[str, str | None]) -> tuple[set[tuple], set[int]]:
+    """The facts (keys, as group_keys makes them) of `table` that sources of two series or
+    more state, and the rowids of the rows stating them. A source's series is what `series`
+    says (None for a source it does not name, as derive_conflicts counts it)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS conflict_series (source_id TEXT PRIMARY KEY, series TEXT)")
+    conn.execute("DELETE FROM conflict_series")
+    # "s:" + the series, so that no series can be mistaken for the mark of a missing one
+    conn.executemany("INSERT INTO conflict_series VALUES (?, ?)",
+                     ((s, None if v is None else f"s:{v}") for s, v in series.items()))
+    key = spec["key"]
+    cols = ", ".join(f"k{i}" for i in range(len(key)))
+    direct = ", ".join(f"t.[{c}] AS k{i}" for i, c in enumerate(key))
+    not_null = " AND ".join(f"t.[{c}] IS NOT NULL" for c in key)
+    stating = f"SELECT {direct}, t.rowid AS rid, t.source_id AS source_id FROM [{table}] t WHERE {not_null}"
+    fam = spec.get("families")
+    if fam:  # a row about a family states the fact of each member device too (family_members)
+        member = ", ".join(("m.id" if c == fam else f"t.[{c}]") + f" AS k{i}" for i, c in enumerate(key))
+        others = " AND ".join([f"t.[{c}] IS NOT NULL" for c in key if c != fam] or ["1"])
+        stating += (f" UNION ALL SELECT {member}, t.rowid, t.source_id FROM [{table}] t "
+                    f"JOIN devices m ON m.family_id = t.[{fam}] AND m.family_id != '' WHERE {others}")
+    found = conn.execute(
+        f"WITH stating AS ({stating}), "
+        f"shared AS (SELECT {cols} FROM stating LEFT JOIN conflict_series c USING (source_id) "
+        f"GROUP BY {cols} HAVING count(DISTINCT ifnull(c.series, 'none')) > 1) "
+        f"SELECT {cols}, rid FROM stating JOIN shared USING ({cols})").fetchall()
+    return {r[:-1] for r in found}, {r[-1] for r in found}
 
 
 def _numbered(found: list[dict]) -> list[dict]:
@@ -156,6 +179,8 @@ def _disagreements(table, spec, key, group, series, as_of) -> list[dict]:
     by_source: dict[str, dict] = {}
     for r in sorted(group, key=lambda r: (r["source_id"], r["char_start"])):
         by_source.setdefault(r["source_id"], r)
+    if all(len({r.get(col) for r in by_source.values()} - {None}) < 2 for col in spec["compare"]):
+        return out  # every source says the same, or nothing, of each compared column: no pair can disagree
     sources = sorted(by_source)
     for i, a_id in enumerate(sources):
         for b_id in sources[i + 1:]:
