@@ -244,3 +244,19 @@ def test_a_bad_proposal_pattern_fails_naming_it(tmp_path, monkeypatch):
             assert str(e.value).startswith(f"{bad}, line ") and f": {message}" in str(e.value), str(e.value)
         finally:
             cues.shapes.cache_clear()
+
+
+def test_what_a_source_says_is_not_required_is_not_proposed_as_a_requirement(built_db):
+    """KiloWire's article lists "What ConnectDER does not require:" (a grid capacity analysis,
+    new cables, SCE equipment): the lead-in says "does not require", so its items are not
+    requirements; the sentences around it that do require something still are."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)
+    quotes = {q for (q,) in conn.execute(
+        "SELECT quote FROM candidates WHERE source_id = 'kilowire-connectder-ev-article' AND table_name = 'restrictions'")}
+    conn.close()
+    assert not quotes & {"SCE grid capacity analysis (because you’re not increasing your service amperage)",
+                         "New utility cables or overhead/underground service changes", "Any SCE equipment replacement"}
+    assert ("The installation requires a brief power interruption at the meter to physically install the adapter."
+            in quotes)
