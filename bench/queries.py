@@ -5,7 +5,9 @@ instance `msakb serve` runs (msakb.web.serve.make_datasette: web/ metadata, cann
 plugins). The direct side runs, with sqlite3 on the same file, the SQL such a page needs: its
 rows (page size + 1), its count, and one GROUP BY per facet the metadata asks for. The floor
 is the same page from a stock Datasette (same file and settings; no metadata, plugins or
-templates, so no facets; the canned query's SQL through its arbitrary-SQL page).
+templates): a table page asked for the same facets in the same order (`_facet=<column>` for
+each facet the metadata sets) and the same search, so that both count the same things; the
+canned query's SQL through its arbitrary-SQL page.
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ def _facets(meta: dict, table: str) -> list[str]:
     return meta["databases"]["msakb"].get("tables", {}).get(table, {}).get("facets", [])
 
 
+def stock_table_path(path: str, facets: list[str]) -> str:
+    """A table page's path for stock Datasette: the metadata's facets asked for in the URL."""
+    query = urlencode([("_facet", f) for f in facets])
+    if not query:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{query}"
+
+
 def _page_sql(table: str, facets: list[str], where: str = "") -> list[str]:
     src = f"(SELECT * FROM [{table}] {where})"
     out = [f"SELECT * FROM {src} ORDER BY rowid LIMIT 101", f"SELECT count(*) FROM {src}"]
@@ -57,6 +67,8 @@ def pages(db: Path) -> list[dict]:
         {"name": "search (restrictions: meter)", "path": "/msakb/restrictions?_search=meter",
          "sql": _page_sql("restrictions", _facets(meta, "restrictions"), search), "params": {}},
     ]
+    for spec, table in zip(out, ("devices", "approvals", "restrictions")):
+        spec["stock_path"] = stock_table_path(spec["path"], _facets(meta, table))
     if canned:
         params = {**{k: "" for k in _params(canned)}, "device": device}
         out.append({"name": "OEM canned query (oem_matrix)", "path": f"/msakb/oem_matrix?device={device}",
@@ -124,7 +136,8 @@ def json_path(path: str) -> str:
 
 def stock_datasette(db: Path):
     """Datasette as it comes, for the floor: the same file (as /msakb) and settings, without
-    web/'s metadata (no facets, labels or canned queries), plugins or templates."""
+    web/'s metadata (labels, canned queries; the facets are asked for in the URL: pages),
+    plugins or templates."""
     from datasette.app import Datasette
     from datasette.plugins import pm
 

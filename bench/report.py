@@ -386,8 +386,9 @@ def write_report(data: dict, path: Path, png: Path) -> None:
               "and canned queries); direct = the SQL such a page needs (rows, count, one GROUP BY per metadata "
               "facet; the canned query's own SQL) on the same file with sqlite3. Stock Datasette = the floor: the same "
               "page from Datasette as it comes, on the same file with the same settings but without web/'s metadata, "
-              "plugins and templates (so without facets and label columns; the canned query's SQL through its "
-              "arbitrary-SQL page).", ""]
+              "plugins and templates (so without label columns), asked for the same facets in the URL (`_facet=` for "
+              "each metadata facet, in order) and the same search; the canned query's SQL through its arbitrary-SQL "
+              "page.", ""]
     if any(r.get("filings") for r in sizes.values()):
         lines += ["## Filings", "", *filing_table(sizes), ""]
     if data.get("labelled"):

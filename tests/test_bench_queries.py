@@ -1,6 +1,6 @@
 """The latency figures of `python -m bench`: each page's direct SQL is what the page computes
 (rows, count, one GROUP BY per facet the metadata sets), and the stock-Datasette floor is
-measured for every page."""
+measured for every page, the same page: a table page asked for the same facets and search."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ def test_each_page_runs_its_facets_directly(built_db):
     assert len(table["sql"]) == 2 + len(meta["devices"]["facets"]) == 6
     assert [s.split(" AS value")[0] for s in table["sql"][2:]] == [
         f"SELECT [{f}]" for f in meta["devices"]["facets"]]
+
+
+def test_stock_datasette_is_asked_for_the_same_facets_and_search(built_db):
+    meta = load_metadata()["databases"]["msakb"]["tables"]
+    by_name = {p["name"].split(" (")[0]: p for p in pages(built_db)}
+    assert by_name["search"]["stock_path"] == ("/msakb/restrictions?_search=meter&_facet=category&_facet=utility_id"
+                                              "&_facet=state&_facet=attribution&_facet=voice")
+    assert meta["restrictions"]["facets"] == ["category", "utility_id", "state", "attribution", "voice"]
+    assert by_name["faceted page"]["stock_path"] == "/msakb/approvals?" + "&".join(
+        f"_facet={f}" for f in meta["approvals"]["facets"])
 
 
 def test_latency_measures_the_stock_datasette_floor(built_db):
