@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from bench.generate import generate
 from bench.measure import _STATUS_SWAPS, table_counts, touch_one_source
 from msakb.cli import cli
+from msakb.db.store.models import SEARCH_ROWID
 from msakb.knowledge.yamlfile import dump_yaml
 from tests.kbtools import REPO
 
@@ -77,7 +78,8 @@ def test_generator_is_deterministic(corpus, tmp_path):
 def _dump(db: Path) -> dict:
     """Every table's rows, sorted (build_info aside); a full-text index as its vocabulary
     (term, documents, occurrences): its shadow tables hold rowids, which a patched build
-    (db/pipeline/patch.py) does not keep."""
+    (db/pipeline/patch.py) does not keep. So does search_rowid: its value is the row's
+    rowid in every row (asserted here), the rest of the row is what is compared."""
     conn = sqlite3.connect(db)
     names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'build_info'")]
     out = {"views": sorted(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))}
@@ -86,7 +88,11 @@ def _dump(db: Path) -> dict:
             conn.execute(f"CREATE VIRTUAL TABLE temp.[vocab_{n}] USING fts5vocab(main, [{n}], 'row')")
             out[n] = sorted(conn.execute(f"SELECT * FROM temp.[vocab_{n}]"))
         elif not re.search(r"_fts_(data|idx|docsize|config)$", n):
-            out[n] = sorted(map(repr, conn.execute(f"SELECT * FROM [{n}]")))
+            cols = [c for (_, c, *_) in conn.execute(f"PRAGMA table_info([{n}])")]
+            if SEARCH_ROWID in cols:
+                assert conn.execute(f"SELECT count(*) FROM [{n}] WHERE {SEARCH_ROWID} IS NOT rowid").fetchone() == (0,), n
+            kept = ", ".join(f"[{c}]" for c in cols if c != SEARCH_ROWID)
+            out[n] = sorted(map(repr, conn.execute(f"SELECT {kept} FROM [{n}]")))
     conn.close()
     return out
 
@@ -258,6 +264,39 @@ def test_patched_build_of_the_seed_corpus_equals_a_cold_build(built_db, tmp_path
     summary = lambda text: [line for line in text.splitlines() if line.startswith("  ")]  # noqa: E731
     assert summary(out) == summary(result.output)  # the rows per table, as a full build reports them
     assert len(summary(out)) > 20
+
+
+def test_a_search_after_a_patched_build_finds_the_edited_row_and_counts_its_facets(built_db, tmp_path):
+    """A restriction's text edited: the patched database's search (Datasette's ?_search=,
+    matched on search_rowid) finds the row as it is now, and its count and facets count the
+    rows whose text holds the word, as SQL on the rows themselves counts them."""
+    import json
+
+    from msakb.web.serve import WEB, load_metadata
+    from tests.kbtools import KB, datasette_pages
+
+    def zeppelin(text: str) -> str:
+        assert text.count("Solar Edge or FranklinWH") == 1
+        return _mid(text).replace("Solar Edge or FranklinWH", "Solar Edge or Zeppelin FranklinWH")
+
+    out, warm = _incremental(tmp_path, built_db, KB, lambda kb: _edit(kb, "sce-approved-products-2026-04-12", zeppelin))
+    assert "incremental build: patched the previous database (1 changed, 0 added, 0 removed;" in out
+    facets = load_metadata()["databases"]["msakb"]["tables"]["restrictions"]["facets"]
+    conn = sqlite3.connect(warm)
+    for word in ("zeppelin", "franklinwh"):
+        page = f"/msakb/restrictions.json?_search={word}&_size=max&_shape=objects"
+        found = json.loads(datasette_pages(warm, WEB, [page])[page])
+        where = f"WHERE text LIKE '%{word}%' OR justification LIKE '%{word}%'"
+        assert sorted(r["id"] for r in found["rows"]) == [i for (i,) in conn.execute(
+            f"SELECT id FROM restrictions {where} ORDER BY id")]
+        assert found["filtered_table_rows_count"] == len(found["rows"]) > 0
+        for column in facets:
+            counted = {(f["value"], f["count"]) for f in found["facet_results"][column]["results"]}
+            assert counted == set(conn.execute(f"SELECT [{column}], count(*) FROM restrictions {where} "
+                                               f"AND [{column}] IS NOT NULL GROUP BY 1")), column
+    (text,) = conn.execute("SELECT text FROM restrictions WHERE text LIKE '%Zeppelin%'").fetchone()
+    assert text == "MSA should be paired with Solar Edge or Zeppelin FranklinWH Energy Storage and Controller"
+    conn.close()
 
 
 def test_a_changed_annotation_or_step_gives_a_full_build(corpus, built, tmp_path):

@@ -1,7 +1,10 @@
 """Every canned query reads the corpus through indexes: on a generated corpus, the plan of each
 canned query (EXPLAIN QUERY PLAN, with the parameters a person gives it and with none) scans
 no table that grows with the corpus without an index (bench/plans.py), so that its page does
-not grow with the corpus. The one scan allowed is a listing whose answer is the whole table."""
+not grow with the corpus. The one scan allowed is a listing whose answer is the whole table.
+A table page's facets are counted from indexes, and a search page's count and facets from the
+one index that starts with search_rowid (db/derive/fts.py), not by a lookup of each matching
+row in the table."""
 
 from __future__ import annotations
 
@@ -12,7 +15,10 @@ from click.testing import CliRunner
 
 from bench.generate import generate
 from bench.plans import full_scans, parameters
+from datasette.utils import escape_fts
 from msakb.cli import cli
+from msakb.db.derive.fts import SEARCH_FACETS, search_index
+from msakb.db.store.columns import SEARCHABLE, fts_table
 from msakb.web.serve import load_metadata
 
 # (query, table) -> why scanning the table whole is the query's answer
@@ -26,6 +32,7 @@ def db(tmp_path_factory):
     result = CliRunner().invoke(cli, ["build", "--db", str(path), "--kb", str(corpus.kb), "-q"])
     assert result.exit_code == 0, result.output
     conn = sqlite3.connect(path)
+    conn.create_function("escape_fts", 1, escape_fts)  # as Datasette registers it
     yield conn
     conn.close()
 
@@ -60,11 +67,22 @@ def test_every_canned_query_reads_the_corpus_through_indexes(db):
             assert scans == [], f"{name} with {params} scans {scans} whole: add an index its plan can use"
 
 
-def facet_sql(table: str, column: str) -> str:
+def facet_sql(table: str, column: str, where: str = "") -> str:
     """The query Datasette 0.65.5 counts a column facet's values with (datasette/facets.py,
-    ColumnFacet.facet_results), on the table's unfiltered page."""
-    return (f"select [{column}] as value, count(*) as count from (select * from [{table}]) "
+    ColumnFacet.facet_results), on the table's page (unfiltered, or `where`)."""
+    return (f"select [{column}] as value, count(*) as count from (select * from [{table}] {where}) "
             f"where [{column}] is not null group by [{column}] order by count desc, value limit 31")
+
+
+def search_where(table: str, meta: dict) -> str:
+    """The condition of Datasette 0.65.5's `?_search=` (datasette/filters.py search_filters),
+    with the table's metadata fts_table and fts_pk."""
+    fts = meta.get("fts_table", fts_table(table))
+    return f"where [{meta.get('fts_pk', 'rowid')}] in (select rowid from [{fts}] where [{fts}] match escape_fts(:search))"
+
+
+def facet_columns(meta: dict) -> list[str]:
+    return [f if isinstance(f, str) else next(iter(f.values())) for f in meta.get("facets", [])]
 
 
 def test_every_facet_of_a_table_is_counted_from_an_index(db):
@@ -74,9 +92,33 @@ def test_every_facet_of_a_table_is_counted_from_an_index(db):
     for table, meta in tables.items():
         if table not in real:  # a view (current_*): its page is the view's query
             continue
-        for facet in meta.get("facets", []):
-            column = facet if isinstance(facet, str) else next(iter(facet.values()))
+        for column in facet_columns(meta):
             scans = full_scans(db, facet_sql(table, column), bounded=frozenset())
             assert scans == [], f"{table}'s facet {column} counts every row: add an index on it (db/derive/summaries.py FACETS)"
             checked += 1
     assert checked > 60
+
+
+def plan(db, sql: str) -> list[str]:
+    return [detail for *_, detail in db.execute("EXPLAIN QUERY PLAN " + sql, {"search": "meter"})]
+
+
+def test_a_search_counts_its_rows_and_facets_from_one_index(db):
+    tables = load_metadata()["databases"]["msakb"]["tables"]
+    assert set(SEARCH_FACETS) == set(SEARCHABLE)
+    for table in SEARCHABLE:
+        meta = tables[table]
+        assert list(SEARCH_FACETS[table]) == facet_columns(meta), \
+            f"{table}: db/derive/fts.py SEARCH_FACETS must hold its metadata facets, in order"
+        where = search_where(table, meta)
+        for sql in (f"select count(*) from [{table}] {where}", *(facet_sql(table, c, where) for c in facet_columns(meta))):
+            steps = plan(db, sql)
+            used = f"SEARCH {table} USING COVERING INDEX {search_index(table)} (search_rowid=?"  # (and x>? for a facet)
+            assert any(step.startswith(used) for step in steps), (table, steps)
+            assert not any(step.startswith(f"SEARCH {table} USING INTEGER PRIMARY KEY") for step in steps), (table, steps)
+
+
+def test_the_plan_is_read_for_a_lookup_of_each_matching_row(db):
+    """What the check above fails on: Datasette's default, the search matched on the rowid."""
+    where = search_where("restrictions", {})
+    assert "SEARCH restrictions USING INTEGER PRIMARY KEY (rowid=?)" in plan(db, f"select count(*) from restrictions {where}")

@@ -1,7 +1,8 @@
 """The site in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
 home page and its US map, a canned query, a fact followed to its source passage and on to the
-source, and each task page (/state, /utility, /device) with its key facts. One browser for the
-module, a fresh page per test. Saves tests/artifacts/home.png."""
+source, a search with its facets, and each task page (/state, /utility, /device) with its key
+facts. One browser for the module, a fresh page per test. Saves tests/artifacts/home.png and
+search.png."""
 
 from __future__ import annotations
 
@@ -109,6 +110,19 @@ def test_search_a_table_from_the_form(site, page):
     body = page.locator("body").inner_text()
     assert "Cannot sort table" not in body
     assert "MSA should be paired with Solar Edge or FranklinWH Energy Storage and Controller" in body
+    # the metadata's facets, counted over the rows found (search_rowid's index: db/derive/fts.py)
+    assert "3 rows where search matches" in body
+    facets = page.locator(".facet-info")
+    assert {facets.nth(i).get_attribute("data-column") for i in range(facets.count())} == {
+        "category", "utility_id", "state", "attribution", "voice"}  # (Datasette orders them by their values)
+    assert "Southern California Edison 3" in page.locator('.facet-info[data-column="utility_id"]').inner_text()
+    # the copy of the rowid the search matches on is not shown, in the header nor the cells
+    assert page.locator("th.col-search_rowid").count() == 1
+    assert not page.locator("th.col-search_rowid").is_visible()
+    assert not page.locator("td.col-search_rowid").first.is_visible()
+    assert page.locator("th.col-justification").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search.png"), full_page=True)
 
 
 def test_quote_in_a_table_view_opens_its_passage(site, page):

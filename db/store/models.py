@@ -8,6 +8,11 @@ is, then the passage). `quote == sources.text[char_start:char_end]`; `rule` is t
 rule or annotation that produced the row. The build checks the quote and the attribution of
 every row before the file is used (db/pipeline/checks.py, db/pipeline/attribution.py).
 A utility's rows carry its `state` too.
+
+A table with a searchable column ends its own columns with `search_rowid`: the row's rowid,
+copied into a column so that an index can start with it (db/derive/fts.py). A search page
+(Datasette's `?_search=`, told by the metadata's `fts_pk` to match on it) then counts its
+rows and facets from that one index instead of looking up every matching row in the table.
 """
 
 from __future__ import annotations
@@ -30,6 +35,19 @@ def searchable(**field):
     return Field(schema_extra={"json_schema_extra": {"searchable": True}}, **field)
 
 
+SEARCH_ROWID = "search_rowid"
+
+
+def is_searchable(field) -> bool:
+    return bool((getattr(field, "json_schema_extra", None) or {}).get("searchable"))
+
+
+def search_rowid_column() -> dict[str, tuple[type, object]]:
+    """The column a table with a searchable column ends its own columns with."""
+    return {SEARCH_ROWID: (Optional[int], Field(default=None, description=(
+        "the row's rowid, which its full-text index matches on (filled by the build)")))}
+
+
 def closing_columns() -> dict[str, tuple[type, object]]:
     """The columns every fact table ends with (fresh fields for each table)."""
     return {
@@ -46,26 +64,36 @@ def closing_columns() -> dict[str, tuple[type, object]]:
     }
 
 
-class _FactColumnsLast(SQLModelMetaclass):
-    """Appends the attribution and provenance columns after a fact table's own columns.
+class _SearchRowidLast(SQLModelMetaclass):
+    """Appends `search_rowid` after the own columns of a table with a searchable column, then
+    the closing columns of its kind (none here; a fact table's: _FactColumnsLast).
     (Inherited fields would come first: pydantic puts a base's fields before the class's.)"""
+
+    closing = staticmethod(dict)
 
     def __new__(mcs, name, bases, namespace, **kwargs):
         if kwargs.get("table"):
             annotations = namespace.setdefault("__annotations__", {})
-            for column, (kind, field) in closing_columns().items():
+            added = search_rowid_column() if any(is_searchable(v) for v in namespace.values()) else {}
+            for column, (kind, field) in {**added, **mcs.closing()}.items():
                 if column in annotations:
-                    raise TypeError(f"{name}.{column}: every fact table ends with this column; do not declare it")
+                    raise TypeError(f"{name}.{column}: the models add this column; do not declare it")
                 annotations[column] = kind
                 namespace[column] = field
         return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+
+class _FactColumnsLast(_SearchRowidLast):
+    """... and the attribution and provenance columns after a fact table's own columns."""
+
+    closing = staticmethod(closing_columns)
 
 
 class Fact(SQLModel, metaclass=_FactColumnsLast):
     """Base of every fact table (see the module docstring for the columns it adds)."""
 
 
-class Source(SQLModel, table=True):
+class Source(SQLModel, table=True, metaclass=_SearchRowidLast):
     __tablename__ = "sources"
     id: str = Field(primary_key=True)
     title: str = searchable()
