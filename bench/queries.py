@@ -58,7 +58,9 @@ def pages(db: Path) -> list[dict]:
     device = conn.execute("SELECT device_id FROM approvals GROUP BY device_id ORDER BY count(*) DESC, device_id LIMIT 1").fetchone()[0]
     conn.close()
     canned = meta["databases"]["msakb"].get("queries", {}).get("oem_matrix")
-    search = "WHERE rowid IN (SELECT rowid FROM restrictions_fts WHERE restrictions_fts MATCH 'meter')"
+    # matched on the column the metadata tells Datasette to match on (fts_pk), as the page is
+    fts_pk = meta["databases"]["msakb"]["tables"]["restrictions"].get("fts_pk", "rowid")
+    search = f"WHERE [{fts_pk}] IN (SELECT rowid FROM restrictions_fts WHERE restrictions_fts MATCH 'meter')"
     out = [
         {"name": "table page (devices)", "path": "/msakb/devices", "sql": _page_sql("devices", _facets(meta, "devices")),
          "params": {}},
