@@ -444,8 +444,10 @@ def test_a_knowledge_base_without_attribution_is_refused(built_db, tmp_path):
     old = tmp_path / "old.db"
     shutil.copy(built_db, old)
     conn = sqlite3.connect(old)
-    with conn:  # a table as a build from before issue 11 wrote it: no attribution columns (nor their index)
-        conn.execute("DROP INDEX restrictions_by_attribution")
+    with conn:  # a table as a build from before issue 11 wrote it: no attribution columns (nor the indexes holding them)
+        for (index,) in conn.execute("SELECT DISTINCT i.name FROM pragma_index_list('restrictions') i, "
+                                     "pragma_index_info(i.name) c WHERE c.name = 'attribution'").fetchall():
+            conn.execute(f"DROP INDEX [{index}]")
         conn.execute("ALTER TABLE restrictions DROP COLUMN attribution")
     conn.close()
     result = CliRunner().invoke(cli, ["file", "restrictions", "--db", str(old), "--utility", "sce", "--out", str(tmp_path / "r.docx")])
