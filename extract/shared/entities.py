@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from spacy.lang.en import English
+from spacy.vocab import create_vocab
 
 from msakb.extract.shared.text import Span
 from msakb.extract.shared.patterns import PATTERNS, pattern_file
@@ -61,18 +62,24 @@ class _Field(English):
     Defaults = _FieldDefaults
 
 
-def make_tokenizer_nlp():
-    """A blank English pipeline with this field's tokenizer and no components."""
-    return _Field()
+def make_tokenizer_nlp(vocab=True):
+    """A blank English pipeline with this field's tokenizer and no components (on `vocab`,
+    default a new one)."""
+    return _Field(vocab=vocab)
 
 
 @lru_cache(maxsize=None)
 def nlp_for(path: str = str(ENTITY_PATTERNS)):
-    nlp = make_tokenizer_nlp()
+    # The patterns' flags go on the vocabulary before the tokenizer fills it with the words of
+    # its special cases: a flag added later is worked out by visiting every word already there
+    # (most of the time the pipeline took to make); added first, each word gets it as it enters.
+    # Either way every word has the flag its getter gives (tests/test_entities_runs.py).
+    vocab = create_vocab(_Field.lang, _Field.Defaults)
     # validated as written (the ruler gets them on flags, which spaCy's schema does not know)
-    patterns = load_patterns(Path(path))
+    patterns = on_flags(load_patterns(Path(path)), vocab)
+    nlp = make_tokenizer_nlp(vocab)
     ruler = nlp.add_pipe("entity_ruler", config={"validate": False, "phrase_matcher_attr": None})
-    ruler.add_patterns(on_flags(patterns, nlp.vocab))
+    ruler.add_patterns(patterns)
     return nlp
 
 
