@@ -215,3 +215,21 @@ def test_every_data_file_of_the_repository_is_covered():
     found = {f for f in found if not (f.startswith("kb/annotations/") or f.startswith("kb/rules/"))} | {  # one case per kind
         f"kb/{n}" for n in KB_CASES if n.startswith(("annotations/", "rules/"))}
     assert found == covered
+
+
+def test_a_broken_pattern_file_stops_a_build_that_could_patch_the_previous_database(tmp_path, monkeypatch):
+    """An incremental build does not check the pattern files again (its code, those files
+    included, is the one whose full build checked them): pattern files elsewhere than the
+    code's are part of the code's fingerprint, so the next build is a full one that checks them."""
+    folder = tmp_path / "patterns"
+    shutil.copytree(REPO / "extract" / "patterns", folder)
+    monkeypatch.setattr(patterns, "PATTERNS", folder)
+    kb, db = make_one_source_kb(tmp_path / "kb"), tmp_path / "msakb.db"
+    assert invoke("build", "--kb", kb, "--db", db, "-q").exit_code == 0
+    assert "incremental build" in invoke("build", "--kb", kb, "--db", db).output  # unbroken: a patch
+    line, new, expected = PATTERN_CASES["candidates.yaml"]
+    n = _break(folder / "candidates.yaml", line, new)
+    before = db.read_bytes()
+    line = one_line(invoke("build", "--kb", kb, "--db", db, "-q"))
+    assert line.startswith(f"Error: extract/patterns/candidates.yaml, line {n}: {expected}"), line
+    assert db.read_bytes() == before

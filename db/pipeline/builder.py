@@ -44,7 +44,7 @@ from msakb.db.pipeline.workers import Workers, default_workers, partition_path, 
 from msakb.db.store import models
 from msakb.db.store.build_info import read_build_info
 from msakb.db.store.write import (create_indexes, insert_rows, open_database, remove_stale_temps, source_row,
-                                  temp_path)
+                                  sync_file, temp_path)
 from msakb.errors import BuildError
 from msakb.extract.shared.patterns import check_pattern_files
 from msakb.extract.shared.records import SourceDoc
@@ -72,11 +72,13 @@ def build(db_path: Path, kb: Path, progress: Callable[[str], None] = lambda s: N
     started, started_ns = time.perf_counter(), time.time_ns()
     db_path = Path(db_path)
     _refuse_foreign_file(db_path)
-    check_pattern_files()
     cache = RecordCache(db_path.with_name(f"{db_path.name}.cache"), code_fingerprint(), kb, warn=progress)
+    # a patch runs only on code (pattern files included) identical to the previous build's,
+    # whose full build checked these very files: the check is the full build's
     patched = try_patch(db_path, kb, progress, cache)
     if patched is not None:
         return BuildResult(db_path, patched[0], time.perf_counter() - started, patched[1], workers=0)
+    check_pattern_files()
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise ValueError("workers: at least 1")
@@ -204,7 +206,7 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
         counts = stored_counts(conn)
         conn.close()
         conn = None
-        _sync(tmp)
+        sync_file(tmp)
         os.replace(tmp, db_path)
         cache.prune()
         write_index(db_path, kb, docs, per_source, cache, started_ns, tables=counts)
@@ -217,15 +219,6 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
             path.unlink(missing_ok=True)
     counts["sources"] = len(docs)
     return BuildResult(db_path, counts, 0.0, per_source, pool.workers, dict(timings))
-
-
-def _sync(path: Path) -> None:
-    """The file on disk before it is renamed into place (it is written without syncing)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _unbroken(results: Iterable):

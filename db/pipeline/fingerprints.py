@@ -9,6 +9,7 @@ import os
 from importlib.resources import files
 from pathlib import Path
 
+from msakb.extract.shared import patterns
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.files import inside
 
@@ -21,6 +22,8 @@ def code_fingerprint() -> str:
     filings' footer). A build asks for it several times (cache, patch, build_info): the files
     are read again only when one of them changed since the last time (mtime or size)."""
     roots = [Path(str(files(package))) for package in CODE_PACKAGES]
+    if not any(patterns.PATTERNS.is_relative_to(root) for root in roots):  # (a test's pattern files)
+        roots.append(patterns.PATTERNS)  # they shape the rows, and a patch relies on their check (builder.py)
     found = [(root, p) for root in roots for p in sorted(root.rglob("*"))
              if p.suffix in {".py", ".jsonl", ".yaml", ".json"} and p.is_file()]
     stamp = tuple((str(p), st.st_mtime_ns, st.st_size) for _, p in found for st in [p.stat()])
