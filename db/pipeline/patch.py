@@ -2,7 +2,8 @@
 
 When the previous database was built by the same code, from the same kb/ but for some
 sources (their text or manifest entry changed, or they were added or removed), a copy of it
-is patched and renamed into place (atomic, like a full build):
+(made while the knowledge folder is read: db/pipeline/background_copy.py) is patched and
+renamed into place (atomic, like a full build):
 
 - `sources` rows of the changed sources are replaced;
 - rows quoting a changed source after its edited stretch move with the text
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import gc
 import os
-import shutil
 import sqlite3
 import time
 from collections import ChainMap, Counter
@@ -36,6 +36,7 @@ from pathlib import Path
 
 from msakb.db.pipeline import steps
 from msakb.db.pipeline.attribution import source_voices, spoken_by
+from msakb.db.pipeline.background_copy import BackgroundCopy
 from msakb.db.pipeline.cache import SUFFIX, RecordCache
 from msakb.db.pipeline.fingerprints import code_fingerprint, rest_fingerprint
 from msakb.db.pipeline.patch_writes import close_patch, open_patch
@@ -45,7 +46,7 @@ from msakb.db.pipeline.sources import parse_one
 from msakb.db.pipeline.stored import DocTexts, StoredDoc
 from msakb.db.pipeline.unchanged import file_status, settled_statuses
 from msakb.db.store.build_info import read_build_info
-from msakb.db.store.write import remove_stale_temps, temp_path
+from msakb.db.store.write import remove_stale_temps, sync_file, temp_path
 from msakb.errors import MsakbError
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.annotations import load_annotations
@@ -101,22 +102,27 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
         for step in steps.STEPS:
             if step.patch is None:
                 raise NoPatch(f"the build step {step.name!r} has no incremental form")
-        rest = rest_fingerprint(kb)
-        if index["rest"] != rest:
-            raise NoPatch(f"the knowledge folder {kb} changed beyond its sources (annotations, gazetteer, rules, "
-                          "conflicts, decisions)")
-        # The patch makes many small objects and few cycles; each full pass of the cyclic
-        # collector would walk every object the process holds (spaCy's and pydantic's among
-        # them): paused while the patch runs.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        previous = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)  # read while its copy is patched
+        remove_stale_temps(db_path)
+        copy = BackgroundCopy(db_path, temp_path(db_path))  # made while the knowledge folder is read
         try:
-            return _patch(db_path, kb, progress, cache, index, rest, previous)
+            rest = rest_fingerprint(kb)
+            if index["rest"] != rest:
+                raise NoPatch(f"the knowledge folder {kb} changed beyond its sources (annotations, gazetteer, "
+                              "rules, conflicts, decisions)")
+            # The patch makes many small objects and few cycles; each full pass of the cyclic
+            # collector would walk every object the process holds (spaCy's and pydantic's among
+            # them): paused while the patch runs.
+            was_enabled = gc.isenabled()
+            gc.disable()
+            previous = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)  # read while its copy is patched
+            try:
+                return _patch(db_path, kb, progress, cache, index, rest, previous, copy)
+            finally:
+                previous.close()
+                if was_enabled:
+                    gc.enable()
         finally:
-            previous.close()
-            if was_enabled:
-                gc.enable()
+            copy.discard()  # nothing left once renamed into place; else the copy of a patch given up
     except NoPatch as why:
         progress(f"full build: {why}")
     except MsakbError:  # an error in the knowledge folder: the full build finds it again and says it, once
@@ -153,7 +159,7 @@ def _changed_keys(old, new, edits: dict[str, TextEdit] | None = None) -> set:
 
 
 def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, rest: str,
-           previous: sqlite3.Connection):
+           previous: sqlite3.Connection, copy: BackgroundCopy):
     started, started_ns = time.perf_counter(), time.time_ns()
     lines: list[str] = []
     manifest = cache.manifest(kb / "sources" / "manifest.yaml")
@@ -218,38 +224,28 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     for sid in removed:
         touched |= set(_sig(old_recs[sid]))
 
-    tmp = temp_path(db_path)
-    remove_stale_temps(db_path)
+    tmp = copy.wait()
+    db = sqlite3.connect(tmp)
     try:
-        shutil.copyfile(db_path, tmp)
-        db = sqlite3.connect(tmp)
-        try:
-            db.execute("PRAGMA journal_mode = MEMORY")  # a temporary file: discarded on failure, synced whole below
-            db.execute("PRAGMA synchronous = OFF")
-            moved = sum(move_rows(db, sid, edit) for sid, edit in edits.items())
-            old_out, new_out = _resolve_touched(db, touched, gaz, voices, cache, docs, entries, order, old_order,
-                                                new_recs, old_recs, ann, old_ann)
-            counts = apply(db, kb, docs, order, set(changed) | set(added), set(removed), old_out, new_out, index,
-                           voices)
-            db.commit()
-        finally:
-            db.close()
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        for line in lines:
-            progress(line)
-        progress(f"cache: {len(order) - parsed} sources unchanged (not parsed again), {parsed} parsed")
-        if ann:
-            progress(f"annotations: {len(ann)} reviewed rows, quotes verified")
-        progress(f"incremental build: patched the previous database ({len(changed)} changed, {len(added)} added, "
-                 f"{len(removed)} removed; {len(touched)} row keys resolved again, {moved} rows moved) in {time.perf_counter() - started:.1f}s")
-        os.replace(tmp, db_path)
+        db.execute("PRAGMA journal_mode = MEMORY")  # a temporary file: discarded on failure, synced below
+        db.execute("PRAGMA synchronous = OFF")
+        moved = sum(move_rows(db, sid, edit) for sid, edit in edits.items())
+        old_out, new_out = _resolve_touched(db, touched, gaz, voices, cache, docs, entries, order, old_order,
+                                            new_recs, old_recs, ann, old_ann)
+        counts = apply(db, kb, docs, order, set(changed) | set(added), set(removed), old_out, new_out, index,
+                       voices)
+        db.commit()
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        db.close()
+    sync_file(tmp)  # the pages the patch changed (the copy was synced as it was made)
+    for line in lines:
+        progress(line)
+    progress(f"cache: {len(order) - parsed} sources unchanged (not parsed again), {parsed} parsed")
+    if ann:
+        progress(f"annotations: {len(ann)} reviewed rows, quotes verified")
+    progress(f"incremental build: patched the previous database ({len(changed)} changed, {len(added)} added, "
+             f"{len(removed)} removed; {len(touched)} row keys resolved again, {moved} rows moved) in {time.perf_counter() - started:.1f}s")
+    os.replace(tmp, db_path)
     current = set(keys.values())
     cache.used |= {n[: -len(SUFFIX)] for n in cache.names() if n.split("-")[0] in current}
     cache.prune()

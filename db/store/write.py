@@ -24,6 +24,15 @@ def temp_path(db_path: Path) -> Path:
     return db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
 
 
+def sync_file(path: Path) -> None:
+    """The file's data on disk (before it is renamed into place: it is written without syncing)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def remove_stale_temps(db_path: Path) -> None:
     """Delete the temporary files of builds that were killed before their rename (their
     process is gone); a temporary file is never renamed into place by another build."""
