@@ -169,7 +169,8 @@ FILL = (
         SELECT st.code,
                (SELECT count(*) FROM utilities u WHERE u.state = st.code),
                (SELECT count(*) FROM utility_summary us WHERE us.state = st.code AND us.devices > 0),
-               (SELECT count(DISTINCT s.device_id) FROM device_utility_status s WHERE s.state = st.code AND s.status = 'approved'),
+               -- by the state's index (+: not by the status's, which would read every state's approved rows)
+               (SELECT count(DISTINCT s.device_id) FROM device_utility_status s WHERE s.state = st.code AND +s.status = 'approved'),
                (SELECT coalesce(sum(s.listings), 0) FROM device_utility_status s WHERE s.state = st.code),
                (SELECT count(*) FROM directives d WHERE d.state = st.code)
         FROM states st""",
