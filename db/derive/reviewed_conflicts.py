@@ -4,12 +4,14 @@ finds each quote in its source and fails, naming the file and entry, when it can
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from msakb.db.pipeline.patch_writes import Patch
+from msakb.db.pipeline.stored import DocTexts
 from msakb.db.pipeline.step import Step
 from msakb.errors import AnnotationError
 from msakb.knowledge.yamlfile import load_model
@@ -39,7 +41,7 @@ class ReviewedFile(BaseModel):
     conflicts: list[ReviewedConflict]
 
 
-def locate(texts: dict[str, str], source: str, quote: str, occurrence: int | None, where: str) -> int:
+def locate(texts: Mapping[str, str], source: str, quote: str, occurrence: int | None, where: str) -> int:
     """Offset of `quote` in `source` (it must occur once, or `occurrence` picks one, 1-based)."""
     if source not in texts:
         raise AnnotationError(f"{where}: unknown source {source!r}; sources: {', '.join(sorted(texts))}")
@@ -58,7 +60,7 @@ def locate(texts: dict[str, str], source: str, quote: str, occurrence: int | Non
 
 def derive_reviewed(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]:
     """kb/conflicts/*.yaml -> conflicts rows (kind across_sources)."""
-    texts = {d.id: d.text for d in docs}
+    texts = DocTexts(docs)  # each read when a conflict names it (a stored source's text is in the database)
     out = []
     folder = kb / "conflicts"
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
