@@ -37,18 +37,33 @@ def code_fingerprint() -> str:
     return _CODE_FINGERPRINTS[stamp]
 
 
-def _files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
-    """The relative paths of every file or link under `folder` (links to folders not
-    followed), but those under its top-level folders named in `skip`, sorted."""
-    out = []
-    for root, dirs, files in os.walk(folder):
-        rel = os.path.relpath(root, folder)
-        if rel == ".":
-            dirs[:] = [d for d in dirs if d not in skip]
-            rel = ""
-        out += [os.path.join(rel, f) for f in files]
-        out += [os.path.join(rel, d) for d in dirs if os.path.islink(os.path.join(root, d))]
-    return sorted(out)
+def _entries(folder: Path, skip: tuple[str, ...] = ()) -> list[tuple[str, os.DirEntry]]:
+    """(relative path, directory entry) of every file or link under `folder` (links to folders
+    not followed), but those under its top-level folders named in `skip`, sorted by path. The
+    entries know whether each is a link or a regular file without asking the file system again
+    (a knowledge folder holds a file per source)."""
+    out, todo = [], [("", str(folder))]
+    while todo:
+        rel, path = todo.pop()
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError:  # (as os.walk: a folder that cannot be listed is left out)
+            continue
+        for e in entries:
+            name = os.path.join(rel, e.name)
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                out.append((name, e))
+            elif not (rel == "" and e.name in skip):
+                if e.is_symlink():
+                    out.append((name, e))
+                else:
+                    todo.append((name, e.path))
+    return sorted(out, key=lambda t: t[0])
 
 
 def folder_fingerprint(folder: Path, skip: tuple[str, ...] = (), known: dict[str, str] | None = None) -> str:
@@ -59,14 +74,17 @@ def folder_fingerprint(folder: Path, skip: tuple[str, ...] = (), known: dict[str
     the manifest), by relative path: not read again."""
     h = hashlib.sha256()
     folder = Path(folder)
-    for rel in _files(folder, skip):
-        p = folder / rel
-        if p.is_symlink() and not (inside(p, folder) and p.is_file()):
-            h.update(f"{rel} -> {os.readlink(p)}".encode())
-        elif p.is_file():
-            digest = (known or {}).get(rel) or hashlib.sha256(p.read_bytes()).hexdigest()
-            h.update(rel.encode())
-            h.update(digest.encode())
+    known = known or {}
+    for rel, entry in _entries(folder, skip):
+        if entry.is_symlink():
+            if not (inside(Path(entry.path), folder) and Path(entry.path).is_file()):
+                h.update(f"{rel} -> {os.readlink(entry.path)}".encode())
+                continue
+        elif not entry.is_file():
+            continue
+        digest = known.get(rel) or hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
+        h.update(rel.encode())
+        h.update(digest.encode())
     return h.hexdigest()
 
 
