@@ -44,7 +44,7 @@ from msakb.db.pipeline.resolve import resolve
 from msakb.db.pipeline.shift import TextEdit, move_rows
 from msakb.db.pipeline.sources import parse_one
 from msakb.db.pipeline.stored import DocTexts, StoredDoc
-from msakb.db.pipeline.unchanged import file_status, settled_statuses
+from msakb.db.pipeline.unchanged import file_status, settled_since, settled_statuses
 from msakb.db.store.build_info import read_build_info
 from msakb.db.store.write import remove_stale_temps, sync_file, temp_path
 from msakb.errors import MsakbError
@@ -65,10 +65,12 @@ def _steps() -> list[str]:
 
 
 def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCache, started_ns: int,
-                keys: dict | None = None, rest: str | None = None, tables: dict | None = None) -> None:
+                keys: dict | None = None, rest: str | None = None, tables: dict | None = None,
+                statuses: dict | None = None) -> None:
     """After a build (begun at `started_ns`): what the next one needs to patch this database
     (its sources' cache keys, order, series and row counts; the status of their files settled
-    before the build; its rows per fact table, which a patch counts from)."""
+    before the build, as `statuses` gives them or taken now; its rows per fact table, which a
+    patch counts from)."""
     info = read_build_info(db_path)
     index = {
         "built_at": info["built_at"], "sources": info["sources"], "code": info["code_fingerprint"],
@@ -76,7 +78,7 @@ def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCa
         "order": [d.id for d in docs], "keys": keys or {d.id: cache.key(d.entry) for d in docs},
         "series": {d.id: d.entry.series for d in docs},
         "counts": {sid: dict(c) for sid, c in per_source.items()},
-        "statuses": settled_statuses(kb, [d.entry for d in docs], started_ns),
+        "statuses": settled_statuses(kb, [d.entry for d in docs], started_ns) if statuses is None else statuses,
         **({"tables": tables} if tables is not None else {}),
     }
     if not cache.write_json(INDEX, index):  # no index: the next build is a full one, never a patch of the wrong file
@@ -195,15 +197,17 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     docs, new_recs, per_source, parsed = {}, {}, {}, 0
     fresh = set(added) | set(changed)
     settled = index.get("statuses", {})
+    statuses = {}  # each file's status before it is read (the next build's, once settled)
     for i, sid in enumerate(order, 1):
         t0 = time.perf_counter()
         e = entries[sid]
+        statuses[sid] = file_status(kb, e)
         if sid in fresh:
             misses = cache.misses
             docs[sid], new_recs[sid], per_source[sid] = parse_one(e, kb, gaz, cache)
             parsed += cache.misses - misses
         else:
-            if settled.get(sid) is not None and settled[sid] == file_status(kb, e):
+            if settled.get(sid) is not None and settled[sid] == statuses[sid]:
                 docs[sid] = StoredDoc(sid, e, previous)
             else:
                 docs[sid] = SourceDoc(sid, read_source(e, kb / "sources"), e)
@@ -253,7 +257,8 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
         current = set(keys.values())
         cache.used |= {n[: -len(SUFFIX)] for n in cache.names() if n.split("-")[0] in current}
         cache.prune()
-        write_index(db_path, kb, [docs[s] for s in order], per_source, cache, started_ns, keys, rest, counts)
+        write_index(db_path, kb, [docs[s] for s in order], per_source, cache, started_ns, keys, rest, counts,
+                    settled_since(statuses, started_ns))
     finally:
         closing.join()
     counts["sources"] = len(order)

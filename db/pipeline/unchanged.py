@@ -1,7 +1,8 @@
 """Sources an incremental build need not read again: as git does for its index, a source file
-whose status (size, modification and change times, inode, device) is the one recorded after the
-previous build, and which had not changed since before that build began, holds the bytes that
-build read and checked against the manifest's sha256; its text is the previous database's
+whose status (size, modification and change times, inode, device) is the one the previous build
+recorded (after it, or as an incremental build does, before reading the file: any change since
+gives another status), and which had not changed since before that build began, holds the bytes
+that build read and checked against the manifest's sha256; its text is the previous database's
 (db/pipeline/patch.py reads it there, as a StoredDoc).
 
 A status is recorded only for a file whose change time is earlier than the build's start by
@@ -37,9 +38,12 @@ def file_status(kb: Path, entry: SourceEntry) -> list[int] | None:
 def settled_statuses(kb: Path, entries: Iterable[SourceEntry], started_ns: int) -> dict[str, list[int]]:
     """source id -> its file's status, for the files unchanged since before `started_ns` (the
     build's start, on the clock of time.time_ns)."""
-    out = {}
-    for e in entries:
-        status = file_status(kb, e)
-        if status is not None and status[2] < started_ns - MARGIN_NS:
-            out[e.id] = status
-    return out
+    return settled_since({e.id: file_status(kb, e) for e in entries}, started_ns)
+
+
+def settled_since(statuses: dict[str, list[int] | None], started_ns: int) -> dict[str, list[int]]:
+    """Those of `statuses` (taken during the build, each before its file was read) whose file
+    was unchanged since before `started_ns`. A file changed after its status was taken has
+    another status (its change time moved on): the next build reads it again."""
+    return {sid: status for sid, status in statuses.items()
+            if status is not None and status[2] < started_ns - MARGIN_NS}
