@@ -219,7 +219,11 @@ def summarise(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
     for table in TABLES:
         conn.execute(f"DROP TABLE IF EXISTS [{table}]")
-    for statement in (*TABLES.values(), *FILL, *SUMMARY_INDEXES):
+    # state_summary counts the other summary tables state by state: by their indexes, made once
+    # those tables are filled (each of its subqueries would otherwise read them whole)
+    states = [s for s in FILL if s.startswith("INSERT INTO state_summary")]
+    others = [s for s in FILL if s not in states]
+    for statement in (*TABLES.values(), *others, *SUMMARY_INDEXES, *states):
         conn.execute(statement)
     search_indexes(conn)
     trigram_indexes(conn)
