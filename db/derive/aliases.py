@@ -75,11 +75,19 @@ def derive_aliases(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, lis
 
 
 def patch_aliases(p: Patch) -> None:
-    """An incremental build makes the table again whole (from the rows; the gazetteer is the
-    same, or the build is a full one)."""
+    """An incremental build works the table out again whole (from the rows; the gazetteer is
+    the same, or the build is a full one), and writes it again only when it differs: most
+    changes of a source name no row anew."""
     w = p.writer
-    w.delete("aliases", "1")
-    w.insert("aliases", alias_rows({t: w.select(t) for t in NAMED}, p.kb))
+    rows = alias_rows({t: w.select(t) for t in NAMED}, p.kb)
+    if _as_set(w.select("aliases")) != _as_set(rows):
+        w.delete("aliases", "1")
+        w.insert("aliases", rows)
+
+
+def _as_set(rows: list[dict]) -> set[tuple]:
+    """The rows, every column of each (a column only one side has makes them differ)."""
+    return {tuple(sorted(r.items())) for r in rows}
 
 
 NAMED = ("utilities", "devices", "manufacturers", "states")
