@@ -253,16 +253,17 @@ class RecordCache:
         finally:
             os.close(fd)
 
-    def prune(self) -> int:
-        """Delete the entries this build did not use, those of an older format, and temporary
-        files of builds killed over an hour ago; returns how many."""
+    def prune(self, keys: frozenset[str] | set[str] = frozenset()) -> int:
+        """Delete the entries this build did not use (but any entry of a source key in `keys`),
+        those of an older format, and temporary files of builds killed over an hour ago;
+        returns how many."""
         fd = self._open_folder(create=False)
         if fd is None:
             return 0
         gone, hour_ago = 0, time.time() - 3600
         try:
             for n in os.listdir(fd):
-                stale = bool(_ENTRY.match(n)) and n[: -len(SUFFIX)] not in self.used
+                stale = bool(_ENTRY.match(n)) and n[: -len(SUFFIX)] not in self.used and n.split("-")[0] not in keys
                 if n.endswith(".tmp"):
                     try:
                         stale = os.stat(n, dir_fd=fd, follow_symlinks=False).st_mtime < hour_ago

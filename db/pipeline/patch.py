@@ -37,7 +37,7 @@ from pathlib import Path
 from msakb.db.pipeline import steps
 from msakb.db.pipeline.attribution import source_voices, spoken_by
 from msakb.db.pipeline.background import BackgroundCopy, close_in_background
-from msakb.db.pipeline.cache import SUFFIX, RecordCache
+from msakb.db.pipeline.cache import RecordCache
 from msakb.db.pipeline.fingerprints import code_fingerprint, rest_fingerprint
 from msakb.db.pipeline.patch_writes import close_patch, open_patch
 from msakb.db.pipeline.resolve import resolve
@@ -254,9 +254,7 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     # the replaced file is freed as its last reader closes it (some 20 ms at 1,000 documents): beside the rest
     closing = close_in_background(previous)
     try:
-        current = set(keys.values())
-        cache.used |= {n[: -len(SUFFIX)] for n in cache.names() if n.split("-")[0] in current}
-        cache.prune()
+        cache.prune(keys=set(keys.values()))  # every entry of the sources as they are, whatever step made it
         write_index(db_path, kb, [docs[s] for s in order], per_source, cache, started_ns, keys, rest, counts,
                     settled_since(statuses, started_ns))
     finally:
