@@ -190,33 +190,31 @@ def test_patched_build_of_a_moved_and_changed_source_equals_a_cold_build(corpus,
     assert _dump(warm) == _dump(_cold(tmp_path))
 
 
-def test_patched_build_of_a_removed_source_equals_a_cold_build(corpus, built, tmp_path):
+def _removed(corpus, built, tmp_path: Path, index: int) -> Path:
+    """Source `index` taken out of the manifest, the database patched: it equals a cold build's."""
     def remove(kb):
         manifest = _manifest(kb)
-        manifest["sources"].pop(3)
+        manifest["sources"].pop(index)
         _save(kb, manifest)
 
     out, warm = _incremental(tmp_path, built, corpus.kb, remove)
     assert "incremental build: patched the previous database (0 changed, 0 added, 1 removed;" in out
     assert _dump(warm) == _dump(_cold(tmp_path))
-    assert table_counts(warm)["sources"] == N - 1
+    return warm
+
+
+def test_patched_build_of_a_removed_source_equals_a_cold_build(corpus, built, tmp_path):
+    assert table_counts(_removed(corpus, built, tmp_path, 3))["sources"] == N - 1
 
 
 def test_patched_build_of_the_only_source_of_a_utility_removed_equals_a_cold_build(corpus, built, tmp_path):
     """The first source alone states its utility: removed, the utility's row and its spellings
     go (the aliases are written again: db/derive/aliases.py patch_aliases)."""
-    first = _manifest(corpus.kb)["sources"][0]
-
-    def remove(kb):
-        manifest = _manifest(kb)
-        manifest["sources"].pop(0)
-        _save(kb, manifest)
-
-    out, warm = _incremental(tmp_path, built, corpus.kb, remove)
-    assert "incremental build: patched the previous database (0 changed, 0 added, 1 removed;" in out
-    assert _dump(warm) == _dump(_cold(tmp_path))
-    assert sqlite3.connect(built).execute("SELECT count(*) FROM aliases WHERE id = ?", (first["utility"],)).fetchone()[0]
-    assert not sqlite3.connect(warm).execute("SELECT count(*) FROM aliases WHERE id = ?", (first["utility"],)).fetchone()[0]
+    utility = _manifest(corpus.kb)["sources"][0]["utility"]
+    warm = _removed(corpus, built, tmp_path, 0)
+    count = "SELECT count(*) FROM aliases WHERE id = ?"
+    assert sqlite3.connect(built).execute(count, (utility,)).fetchone()[0]
+    assert not sqlite3.connect(warm).execute(count, (utility,)).fetchone()[0]
 
 
 def test_patched_build_of_an_added_source_equals_a_cold_build(corpus, built, tmp_path):
