@@ -4,11 +4,11 @@ works on those tables. Datasette finds each index by itself (a virtual table `<t
 whose content is the table), so the metadata does not name them.
 
 Each such table's `search_rowid` column is filled with the row's rowid, and one index
-starts with it and holds the columns the table's page is faceted by (SEARCH_FACETS, the
-metadata's `facets`). The metadata tells Datasette to match on it (`fts_pk: search_rowid`):
-a search page's count and facets are then `search_rowid IN (<the matching rowids>)` read
-from that narrow index alone, where `rowid IN (...)` looked up every matching row in the
-wide table, once per count and once per facet.
+starts with it and holds the columns the table's page is faceted by (db/store/columns.py
+PAGE_FACETS, the metadata's `facets`). The metadata tells Datasette to match on it
+(`fts_pk: search_rowid`): a search page's count and facets are then `search_rowid IN (<the
+matching rowids>)` read from that narrow index alone, where `rowid IN (...)` looked up every
+matching row in the wide table, once per count and once per facet.
 
 A post-write step: it runs on the finished temporary database, before it is renamed into
 place. No triggers: the served database is immutable. The porter tokenizer lets "isolating"
@@ -23,26 +23,8 @@ from sqlite_utils import Database
 
 from msakb.db.pipeline.patch_writes import Patch
 from msakb.db.pipeline.step import Step
-from msakb.db.store.columns import SEARCHABLE, fts_table
+from msakb.db.store.columns import PAGE_FACETS, SEARCHABLE, fts_table
 from msakb.db.store.models import SEARCH_ROWID
-
-# The facets of each searchable table's page, in web/metadata.yaml's order (tests/test_query_plans.py
-# keeps the two in step): the columns its search index holds after search_rowid.
-SEARCH_FACETS: dict[str, tuple[str, ...]] = {
-    "devices": ("manufacturer", "technology", "isolating", "is_family"),
-    "approvals": ("utility_id", "status", "technology", "attribution", "voice"),
-    "restrictions": ("category", "utility_id", "state", "attribution", "voice"),
-    "process_steps": ("utility_id", "phase"),
-    "directives": ("regulator", "state", "docket", "attribution", "voice"),
-    "decisions": ("regulator", "attribution", "voice"),
-    "data_needs": ("responsible_party", "state", "attribution", "voice"),
-    "standard_tests": ("standard",),
-    "definitions": (),
-    "faqs": ("utility_id",),
-    "statements": ("topic", "utility_id", "state", "attribution", "voice"),
-    "sources": ("publisher", "jurisdiction", "kind"),
-}
-
 
 def search_index(table: str) -> str:
     """The name of the index a search of `table` counts its rows and facets from."""
@@ -50,7 +32,7 @@ def search_index(table: str) -> str:
 
 
 def search_index_sql(table: str) -> str:
-    cols = ", ".join(f"[{c}]" for c in (SEARCH_ROWID, *SEARCH_FACETS[table]))
+    cols = ", ".join(f"[{c}]" for c in (SEARCH_ROWID, *PAGE_FACETS.get(table, ())))
     return f"CREATE INDEX IF NOT EXISTS [{search_index(table)}] ON [{table}] ({cols})"
 
 

@@ -25,6 +25,7 @@ import sqlite3
 from msakb.db.pipeline.patch_writes import Patch
 from msakb.db.pipeline.step import Step
 from msakb.db.query.statuses import STATUS_ORDER
+from msakb.db.store.columns import PAGE_FACETS
 
 
 INDEXES = (
@@ -55,41 +56,6 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS approval_changes_by_new_edition ON approval_changes (new_as_of, id)",
     "CREATE INDEX IF NOT EXISTS sources_by_as_of ON sources (as_of, id)",
 )
-
-# The columns the tables' pages are faceted by (web/metadata.yaml `facets`) that no index above
-# or of the models starts with: Datasette counts a facet's values on every request, and an
-# index on the column makes that a read of the index, not of every row
-# (tests/test_query_plans.py checks every facet of every table).
-FACETS = {
-    "sources": ("publisher", "kind"),
-    "states": ("framework_status", "attribution", "voice"),
-    "utilities": ("installation_model", "kind", "attribution", "voice"),
-    "devices": ("technology", "isolating", "is_family"),
-    "approvals": ("status", "technology", "attribution", "voice"),
-    "approval_changes": ("change", "series"),
-    "required_devices": ("name",),
-    "specs": ("quantity", "unit", "attribution", "voice"),
-    "restrictions": ("category", "attribution", "voice"),
-    "rules": ("says",),
-    "timelines": ("unit",),
-    "process_steps": ("phase",),
-    "system_statuses": ("utility_id",),
-    "directives": ("regulator", "docket", "attribution", "voice"),
-    "decisions": ("regulator", "attribution", "voice"),
-    "data_needs": ("responsible_party", "state", "attribution", "voice"),
-    "lifespans": ("manufacturer", "attribution", "voice"),
-    "standards": ("body",),
-    "standard_tests": ("standard",),
-    "test_limits": ("quantity", "unit"),
-    "standard_revisions": ("standard",),
-    "faqs": ("utility_id",),
-    "statements": ("topic", "attribution", "voice"),
-    "citations": ("table_name", "attribution", "voice"),
-    "conflicts": ("attribution", "voice"),
-    "candidates": ("kind", "table_name"),
-}
-INDEXES += tuple(f"CREATE INDEX IF NOT EXISTS [{table}_by_{column}] ON [{table}] ([{column}])"
-                 for table, columns in FACETS.items() for column in columns)
 
 _RANK = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_ORDER)) + \
     f" ELSE {len(STATUS_ORDER)} END"
@@ -217,6 +183,7 @@ def summarise(conn: sqlite3.Connection) -> None:
     know every spelling (all made again from the rows)."""
     for statement in INDEXES:
         conn.execute(statement)
+    facet_indexes(conn)
     for table in TABLES:
         conn.execute(f"DROP TABLE IF EXISTS [{table}]")
     # state_summary counts the other summary tables state by state: by their indexes, made once
@@ -227,6 +194,21 @@ def summarise(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
     search_indexes(conn)
     trigram_indexes(conn)
+
+
+def facet_indexes(conn: sqlite3.Connection) -> None:
+    """An index on each column a table's page is faceted by (PAGE_FACETS) that no index of the
+    table (the models', or INDEXES above) starts with: Datasette counts a facet's values on
+    every request, and an index on the column makes that a read of the index, not of every
+    row (tests/test_query_plans.py checks every facet of every table)."""
+    for table, columns in PAGE_FACETS.items():
+        first = set()
+        for _seq, name, _unique, _origin, partial in conn.execute(f"PRAGMA index_list([{table}])"):
+            if not partial:
+                first.add(conn.execute(f"PRAGMA index_info([{name}])").fetchone()[2])
+        for column in columns:
+            if column not in first:
+                conn.execute(f"CREATE INDEX [{table}_by_{column}] ON [{table}] ([{column}])")
 
 
 def patch_summaries(p: Patch) -> None:

@@ -41,3 +41,41 @@ def _id_links() -> dict[str, str]:
 
 
 ID_LINKS: dict[str, str] = _id_links()
+
+
+PAGE_FACETS: dict[str, tuple[str, ...]] = {
+    "sources": ("publisher", "jurisdiction", "kind"),
+    "states": ("framework_status", "attribution", "voice"),
+    "utilities": ("state", "installation_model", "kind", "attribution", "voice"),
+    "devices": ("manufacturer", "technology", "isolating", "is_family"),
+    "approvals": ("utility_id", "status", "technology", "attribution", "voice"),
+    "approval_changes": ("change", "utility_id", "series"),
+    "required_devices": ("name",),
+    "specs": ("quantity", "unit", "attribution", "voice"),
+    "restrictions": ("category", "utility_id", "state", "attribution", "voice"),
+    "rules": ("utility_id", "says"),
+    "panel_models": ("utility_id",),
+    "fees": ("utility_id",),
+    "timelines": ("utility_id", "unit"),
+    "process_steps": ("utility_id", "phase"),
+    "system_statuses": ("utility_id",),
+    "directives": ("regulator", "state", "docket", "attribution", "voice"),
+    "decisions": ("regulator", "attribution", "voice"),
+    "data_needs": ("responsible_party", "state", "attribution", "voice"),
+    "lifespans": ("manufacturer", "attribution", "voice"),
+    "standards": ("body",),
+    "standard_tests": ("standard",),
+    "test_limits": ("quantity", "unit"),
+    "standard_revisions": ("standard",),
+    "faqs": ("utility_id",),
+    "statements": ("topic", "utility_id", "state", "attribution", "voice"),
+    "citations": ("table_name", "attribution", "voice"),
+    "conflicts": ("kind", "attribution", "voice"),
+    "candidates": ("status", "kind", "table_name", "source_id"),
+    "aliases": ("kind",),
+}
+"""table -> the columns its Datasette page counts facets of, in their order: the `facets` of
+web/metadata.yaml, which Datasette reads, stated here for the build, which does not read the
+web layer's files (tests/test_query_plans.py keeps the two the same). The build indexes each
+column (db/derive/summaries.py facet_indexes), and the index a search counts from holds a
+searchable table's (db/derive/fts.py)."""
