@@ -16,14 +16,19 @@ def save_atomically(path: Path, save: Callable[[BinaryIO], object]) -> Path:
     a shared output folder) and gets the permissions a new file gets here (the umask's)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:  # said of the file asked for, not of a temporary name it never saw
+        raise OSError(e.errno, e.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as stream:
             save(stream)
             os.fchmod(stream.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename == tmp:
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
     return path
 

@@ -501,3 +501,18 @@ def test_a_failed_save_leaves_neither_the_file_nor_its_temporary(tmp_path):
     with pytest.raises(OSError):
         save_atomically(tmp_path / "x.docx", broken)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_that_cannot_be_written_is_named_as_given(built_db, tmp_path):
+    """The error names the --out the user gave, never the temporary file beside it; a parent
+    that is a file is said to be one."""
+    result = CliRunner().invoke(cli, ["file", "waiver", "--db", str(built_db), "--utility", "sce",
+                                      "--out", "/proc/w.docx"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: /proc/w.docx: ") and ".tmp" not in result.output, result.output
+    (tmp_path / "notes.txt").write_text("a file")
+    result = CliRunner().invoke(cli, ["file", "waiver", "--db", str(built_db), "--utility", "sce",
+                                      "--out", str(tmp_path / "notes.txt" / "w.docx")])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: --out {tmp_path / 'notes.txt' / 'w.docx'}: {tmp_path / 'notes.txt'} is a file, "
+                             "not a folder; fix the path\n")

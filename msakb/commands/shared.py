@@ -64,6 +64,8 @@ def check_output(out: Path, db_path: Path, force: bool = False, kb: Path | None 
         if (folder / "sources" / "manifest.yaml").is_file():
             raise CliError(f"--out {out} is inside the knowledge folder {folder}; write the filing somewhere else")
     if not target.parent.is_dir():
+        if target.parent.exists():
+            raise CliError(f"--out {out}: {Path(out).parent} is a file, not a folder; fix the path")
         raise CliError(f"--out {out}: the folder {Path(out).parent} does not exist; create it first (or fix the path)")
     if os.path.isdir(out):
         raise CliError(f"--out {out} is a folder; give a file name")
