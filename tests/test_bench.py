@@ -395,10 +395,19 @@ def test_killed_build_leaves_the_previous_database(corpus, built, tmp_path):
     assert not list(tmp_path.glob(".kb.db.tmp-*"))
 
 
-def test_bench_command_rejects_a_bad_size():
-    result = CliRunner().invoke(cli, ["bench", "--sizes", "seeds,ten"])
-    assert result.exit_code == 2
-    assert "--sizes: 'ten' is not a number of documents (or 'seeds')" in result.output
+def test_bench_command_rejects_a_bad_size(monkeypatch):
+    """A usage error is said first, with or without the bench extras (matplotlib) installed."""
+    import importlib.util
+
+    for missing in (False, True):
+        if missing:
+            find_spec = importlib.util.find_spec
+            monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else find_spec(name, *a))
+        result = CliRunner().invoke(cli, ["bench", "--sizes", "seeds,ten"])
+        assert result.exit_code == 2, result.output
+        assert "--sizes: 'ten' is not a number of documents (or 'seeds')" in result.output
+    result = CliRunner().invoke(cli, ["bench", "--sizes", "seeds"])
+    assert result.exit_code == 1 and result.output.startswith("Error: msakb bench draws its plot with matplotlib")
 
 
 def test_extraction_is_measured_against_the_tokenizer_round_by_round():

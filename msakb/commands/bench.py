@@ -41,17 +41,17 @@ def bench(sizes: str, repeat: int, out: Path, results: Path | None):
     if root is None:
         raise CliError("msakb bench measures a checkout of the msakb repository, and this msakb is installed "
                        "without one: clone the repository, run `pip install -e '.[bench]'` in it, then `msakb bench` there")
-    if importlib.util.find_spec("matplotlib") is None:
-        raise CliError("msakb bench draws its plot with matplotlib, which is not installed: "
-                       "run `pip install -e '.[bench]'` in the checkout (or `pip install matplotlib`)")
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # the checkout's bench/ package
     from bench.run import PLOT, parse_sizes, run_bench
 
-    try:
+    try:  # a usage error first, whatever else is missing
         size_list = parse_sizes(sizes)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--sizes") from None
+    if importlib.util.find_spec("matplotlib") is None:
+        raise CliError("msakb bench draws its plot with matplotlib, which is not installed: "
+                       "run `pip install -e '.[bench]'` in the checkout (or `pip install matplotlib`)")
     results = results or root / "bench" / "RESULTS.md"
     run_bench(size_list, repeat, out, results, results.with_name(PLOT.name),
               command=f"msakb bench --sizes {sizes} --repeat {repeat}", progress=lambda s: click.echo(s, err=True))
