@@ -118,23 +118,27 @@ def derive_shared(rows, docs, kb: Path) -> dict[str, list[dict]]:
     if conn is None:
         return derive_conflicts(rows, docs, kb)
     shared, only = {"devices": rows.get("devices", [])}, {}
-    series = {d.id: d.entry.series for d in docs}
+    series_table(conn, {d.id: d.entry.series for d in docs})
     for table, spec in checks().items():
-        only[table], rowids = shared_facts(conn, table, spec, series)
+        only[table], rowids = shared_facts(conn, table, spec)
         if only[table]:
             shared[table] = rows.by_rowid(table, rowids)
     return derive_conflicts(shared, docs, kb, only)
 
 
-def shared_facts(conn, table: str, spec: dict, series: dict[str, str | None]) -> tuple[set[tuple], set[int]]:
-    """The facts (keys, as group_keys makes them) of `table` that sources of two series or
-    more state, and the rowids of the rows stating them. A source's series is what `series`
-    says (None for a source it does not name, as derive_conflicts counts it)."""
+def series_table(conn, series: dict[str, str | None]) -> None:
+    """Each source's series, in the temporary table shared_facts reads."""
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS conflict_series (source_id TEXT PRIMARY KEY, series TEXT)")
     conn.execute("DELETE FROM conflict_series")
     # "s:" + the series, so that no series can be mistaken for the mark of a missing one
     conn.executemany("INSERT INTO conflict_series VALUES (?, ?)",
                      ((s, None if v is None else f"s:{v}") for s, v in series.items()))
+
+
+def shared_facts(conn, table: str, spec: dict) -> tuple[set[tuple], set[int]]:
+    """The facts (keys, as group_keys makes them) of `table` that sources of two series or
+    more state, and the rowids of the rows stating them. A source's series is the one
+    series_table wrote (none for a source it does not name, as derive_conflicts counts it)."""
     key = spec["key"]
     cols = ", ".join(f"k{i}" for i in range(len(key)))
     direct = ", ".join(f"t.[{c}] AS k{i}" for i, c in enumerate(key))

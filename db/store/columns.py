@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
-from msakb.db.store.models import ALL_TABLES
+from msakb.db.store.models import ALL_TABLES, is_searchable
 
 
 def _searchable(model) -> tuple[str, ...]:
-    return tuple(name for name, f in model.model_fields.items() if (f.json_schema_extra or {}).get("searchable"))
+    return tuple(name for name, f in model.model_fields.items() if is_searchable(f))
 
 
 SEARCHABLE: dict[str, tuple[str, ...]] = {t: cols for t, m in ALL_TABLES.items() if (cols := _searchable(m))}

@@ -39,6 +39,7 @@ SEARCH_ROWID = "search_rowid"
 
 
 def is_searchable(field) -> bool:
+    """Whether a model's field was declared with searchable() (anything else: no)."""
     return bool((getattr(field, "json_schema_extra", None) or {}).get("searchable"))
 
 
