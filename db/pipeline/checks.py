@@ -57,7 +57,10 @@ def verify_rows(table: str, rows: list[dict], texts: dict[str, str]) -> None:
 
 def verify_quote(table: str, row_id, source_id, quote, start, end, texts: dict[str, str]) -> None:
     """A ProvenanceError naming the row unless `quote == texts[source_id][start:end]`."""
-    text = texts.get(source_id)
+    try:  # by key, not .get: a text mapping may read a text only when asked for it (stored.py)
+        text = texts[source_id]
+    except KeyError:
+        text = None
     if text is None:
         raise ProvenanceError(f"{table} row {row_id!r}: source {source_id!r} is not in sources")
     if start is None or end is None or not (0 <= start <= end <= len(text)):

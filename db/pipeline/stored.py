@@ -41,6 +41,9 @@ from msakb.extract.shared.text import Span
 # Records resolved at a time (whole keys): large enough that resolve's own cost per call is
 # nothing, small enough that a slice's rows are a few megabytes.
 SLICE = 5000
+# Characters of source text a worker resolving keeps from one slice to the next (a few tens
+# of megabytes: a 10,000-document corpus's texts), beyond those of the slice it works on.
+TEXTS_KEPT = 1 << 25
 # A utility's row may give its state a row (resolve): these tables are resolved together, in
 # the partition TOGETHER.
 TOGETHER_TABLES = ("states", "utilities")
@@ -132,8 +135,8 @@ _DECODER = json.JSONDecoder()
 def decode_record(row: tuple, texts: Mapping[str, str]) -> Record:
     _seq, table, _skey, mention, source_id, start, end, rule, data = row
     values, extra = _DECODER.raw_decode(data)[0]  # written by encode_record: no surrounding space
-    return Record(table, values, Span(texts[source_id], start, end), rule, source_id, bool(mention),
-                  **dict(zip(_EXTRA, extra)))
+    # Record's fields are _PLAIN's in its order, then _EXTRA's
+    return Record(table, values, Span(texts[source_id], start, end), rule, source_id, bool(mention), *extra)
 
 
 class Staged:
@@ -171,36 +174,57 @@ class Staged:
 
 class StagedTexts(Mapping):
     """source id -> its text, read from the staging files: a worker resolving holds the texts
-    of the slice of records it works on (`hold`), not a national corpus's texts; a text asked
-    for beyond them is read when asked for."""
+    of the slice of records it works on (`hold`) and, up to TEXTS_KEPT characters, those of
+    the slices before (a source's records are in every partition), not a national corpus's
+    texts; a text asked for beyond them is read when asked for."""
 
     def __init__(self, staged: Staged):
         self.conns = staged.conns
         self.where = {sid: i for i, c in enumerate(self.conns) for (sid,) in c.execute("SELECT id FROM texts")}
-        self.held: dict[str, str] = {}
+        self.held = HeldTexts(self)
 
-    def hold(self, source_ids: set[str]) -> None:
-        """Keep the texts of these sources (reading those not held yet), and no others."""
-        self.held = {sid: t for sid, t in self.held.items() if sid in source_ids}
-        missing = sorted(source_ids - self.held.keys())
+    def hold(self, source_ids: set[str]) -> "HeldTexts":
+        """Hold the texts of these sources (reading those not held yet); the texts held, as a
+        dict (which reads a text it lacks when asked for it by key)."""
+        held = self.held
+        if sum(map(len, held.values())) > TEXTS_KEPT:
+            held = HeldTexts(self)
+            held.update((sid, t) for sid, t in self.held.items() if sid in source_ids)
+        missing = sorted(source_ids - held.keys())
         for i, conn in enumerate(self.conns):
             ids = [sid for sid in missing if self.where.get(sid) == i]
             for start in range(0, len(ids), 500):
                 part = ids[start:start + 500]
-                self.held.update(conn.execute(f"SELECT id, text FROM texts WHERE id IN ({', '.join('?' * len(part))})", part))
+                held.update(conn.execute(f"SELECT id, text FROM texts WHERE id IN ({', '.join('?' * len(part))})", part))
+        self.held = held
+        return held
+
+    def read(self, source_id: str) -> str:
+        """A text, read from its staging file (KeyError: no such source)."""
+        conn = self.conns[self.where[source_id]]
+        return conn.execute("SELECT text FROM texts WHERE id = ?", (source_id,)).fetchone()[0]
 
     def __getitem__(self, source_id: str) -> str:
-        text = self.held.get(source_id)
-        if text is None:
-            conn = self.conns[self.where[source_id]]
-            text = self.held[source_id] = conn.execute("SELECT text FROM texts WHERE id = ?", (source_id,)).fetchone()[0]
-        return text
+        return self.held[source_id]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.where)
 
     def __len__(self) -> int:
         return len(self.where)
+
+
+class HeldTexts(dict):
+    """The texts a StagedTexts holds: a plain dict for the many look-ups of a slice's records
+    and checks, which reads and keeps a text it lacks when asked for it by key (`[...]`)."""
+
+    def __init__(self, staged: StagedTexts):
+        super().__init__()
+        self.staged = staged
+
+    def __missing__(self, source_id: str) -> str:
+        text = self[source_id] = self.staged.read(source_id)
+        return text
 
 
 class StoredDoc(SourceDoc):
@@ -259,19 +283,19 @@ def resolve_partition(staged: Staged, p: int, texts: Mapping[str, str], gaz, voi
             if statement.startswith("CREATE TABLE"):
                 conn.execute(statement)
 
-        def write(rows: dict[str, list[dict]]) -> None:
+        def write(rows: dict[str, list[dict]], held: Mapping[str, str]) -> None:
             nonlocal writing
             started = time.perf_counter()
             for table, table_rows in rows.items():
-                verify_rows(table, table_rows, texts)
+                verify_rows(table, table_rows, held)
                 insert_rows(conn, table, table_rows)
                 counts[table] = counts.get(table, 0) + len(table_rows)
             writing += time.perf_counter() - started
 
         def resolve_slice(rows: list[tuple]) -> None:
-            if hasattr(texts, "hold"):  # the texts of this slice's sources, read at once
-                texts.hold({r[4] for r in rows})
-            write(resolve([decode_record(r, texts) for r in rows], gaz, voices))
+            # the texts of this slice's sources, read at once
+            held = texts.hold({r[4] for r in rows}) if isinstance(texts, StagedTexts) else texts
+            write(resolve([decode_record(r, held) for r in rows], gaz, voices), held)
 
         chunk: list[tuple] = []
         last = None
