@@ -100,3 +100,32 @@ def test_cell_text_is_escaped_as_jinja_escapes_it():
     assert table_rows.html(Markup("<a href='x'>x</a>")) == "<a href='x'>x</a>"
     assert table_rows.html(None) == "None"
     assert table_rows.html(12) == "12"
+
+
+def test_an_id_link_made_once_per_instance_is_the_link_datasette_makes():
+    """A page links the same ids again and again: each link is made once per Datasette
+    instance (a bounded number kept), the very link made afresh."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("msakb_provenance", serve.WEB / "plugins" / "provenance.py")
+    provenance = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(provenance)
+
+    class Urls:
+        made = 0
+
+        def row(self, database, table, row_path):
+            self.made += 1
+            return f"/{database}/{table}/{row_path}"
+
+    class Instance:
+        urls = Urls()
+
+    ds = Instance()
+    first = provenance._id_link(ds, "msakb", None, "utility_id", "a&b")
+    assert first == provenance._id_link(ds, "msakb", None, "utility_id", "a&b")
+    assert str(first) == '<a href="/msakb/utilities/a~26b">a&amp;b</a>' and ds.urls.made == 1
+    provenance.ID_LINKS_KEPT = 2
+    links = [str(provenance._id_link(ds, "msakb", None, "utility_id", v)) for v in ("x", "y", "z", "x")]
+    assert links == [f'<a href="/msakb/utilities/{v}">{v}</a>' for v in ("x", "y", "z", "x")]
+    assert len(provenance._ID_LINKS[ds]) <= 2 and ds.urls.made == 5

@@ -149,8 +149,21 @@ def _id_link(datasette, database, table, column, value):
     other = other or ID_LINKS.get(column)
     if other is None:
         return None
-    url = datasette.urls.row(database, other, tilde_encode(value))
-    return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+    links = _ID_LINKS.setdefault(datasette, {})
+    key = (database, other, value)
+    link = links.get(key)
+    if link is None:
+        if len(links) >= ID_LINKS_KEPT:
+            links.clear()
+        url = datasette.urls.row(database, other, tilde_encode(value))
+        link = links[key] = Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+    return link
+
+
+# A page links the same few hundred ids again and again (a utility's, a device's), and a row's
+# URL takes Datasette some microseconds to make: the links made, per instance, a bounded number.
+_ID_LINKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+ID_LINKS_KEPT = 20_000
 
 
 class CellLinks:
