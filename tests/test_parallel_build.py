@@ -188,3 +188,12 @@ def test_a_staged_record_reads_back_as_the_record_written():
     record = doc.record("devices", {"id": "iq", "name": "IQ Meter Collar", "count": 2, "none": None},
                         doc.span(14, 29), "t:iq", mention=True)
     assert stored.decode_record(stored.encode_record(record, 5), {"s": text}) == record
+
+
+def test_a_record_that_is_not_plain_data_is_refused_naming_it():
+    from msakb.errors import BuildError
+
+    doc = SourceDoc("s", "text", None)
+    record = doc.record("devices", {"id": "iq", "seen": {1, 2}}, doc.span(0, 4), "t:iq")
+    with pytest.raises(BuildError, match=r"^s, t:iq: a devices record: not plain data"):
+        stored.encode_record(record, 0)

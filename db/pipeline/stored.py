@@ -125,8 +125,11 @@ class StagingFile:
 def encode_record(r: Record, seq: int) -> tuple:
     """A record as one row of plain values (its span as offsets into its source's text)."""
     extra = [getattr(r, f) for f in _EXTRA]
-    return (seq, r.table, repr(r.key), int(r.mention), r.source_id, r.span.start, r.span.end, r.rule,
-            _dumps([r.values, extra], f"{r.source_id}, {r.rule}: a {r.table} record"))
+    try:
+        data = _ENCODER.encode([r.values, extra])
+    except (TypeError, ValueError):
+        data = _dumps([r.values, extra], f"{r.source_id}, {r.rule}: a {r.table} record")  # says what is wrong
+    return (seq, r.table, repr(r.key), int(r.mention), r.source_id, r.span.start, r.span.end, r.rule, data)
 
 
 _DECODER = json.JSONDecoder()
