@@ -53,3 +53,17 @@ def test_a_column_type_the_writer_does_not_know_is_named(monkeypatch):
             create_statements()
     finally:
         create_statements.cache_clear()
+
+
+def test_a_built_database_has_every_index_of_the_schema(built_db):
+    """A full build creates the schema's indexes after loading the rows: those of the resolved
+    tables before the steps, those of the tables the steps add rows to after them."""
+    from msakb.db.store.schema import index_table
+
+    conn = sqlite3.connect(built_db)
+    try:
+        have = {(name, table) for name, table in conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'")}
+    finally:
+        conn.close()
+    wanted = {(s.split('"')[1], index_table(s)) for s in create_statements() if " INDEX " in s}
+    assert wanted <= have and ("ix_approval_changes_source_id", "approval_changes") in wanted

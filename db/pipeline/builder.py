@@ -170,7 +170,10 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
                 part.unlink()
             clock.lap("resolve")
         conn.execute("BEGIN")
-        create_indexes(conn)  # after the rows the workers resolved, before the steps read by them
+        # after the rows the workers resolved, before the steps read by them; the indexes of
+        # the tables the steps add rows to (no step reads them) once those rows are written
+        derived = {t for step in steps.STEPS for t in step.derives}
+        create_indexes(conn, [t for t in models.ALL_TABLES if t not in derived])
         clock.lap("indexes")
         staged = Staged([Path(s) for s in staging])
         rows = StoredRows(conn)
@@ -191,6 +194,8 @@ def _full_build(db_path: Path, kb: Path, progress, cache: RecordCache, workers: 
                     clock.lap(f"derive:{step.name}")
         finally:
             hand_over(None)
+        create_indexes(conn, derived)
+        clock.lap("indexes")
         insert_rows(conn, "build_info", [{"key": k, "value": v} for k, v in build_info(docs, kb).items()])
         conn.execute("COMMIT")
         clock.lap("commit")

@@ -11,6 +11,7 @@ create_all makes.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from sqlmodel import SQLModel
@@ -53,3 +54,11 @@ def create_statements() -> tuple[str, ...]:
             out.append(f"CREATE {unique}INDEX {_q(index.name)} ON {_q(table.name)} "
                        f"({', '.join(_q(c.name) for c in index.columns)})")
     return tuple(out)
+
+
+_INDEX_ON = re.compile(r'^CREATE (?:UNIQUE )?INDEX "(?:[^"]|"")+" ON "((?:[^"]|"")+)" \(')
+
+
+def index_table(statement: str) -> str:
+    """The table a CREATE INDEX statement of create_statements() indexes."""
+    return _INDEX_ON.match(statement).group(1).replace('""', '"')

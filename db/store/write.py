@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Collection
 from pathlib import Path
 
 from msakb.db.store import models
-from msakb.db.store.schema import create_statements
+from msakb.db.store.schema import create_statements, index_table
 from msakb.errors import BuildError
 from msakb.extract.shared.records import SourceDoc
 
@@ -77,11 +78,12 @@ def is_index(statement: str) -> bool:
     return statement.startswith(("CREATE INDEX", "CREATE UNIQUE INDEX"))
 
 
-def create_indexes(conn: sqlite3.Connection) -> None:
-    """The schema's indexes on a file opened without them: built once from the rows, faster
-    than kept up to date row by row while a corpus's rows are loaded."""
+def create_indexes(conn: sqlite3.Connection, tables: Collection[str] | None = None) -> None:
+    """The schema's indexes (those of `tables` only, when given) on a file opened without
+    them: built once from the rows, faster than kept up to date row by row while a corpus's
+    rows are loaded."""
     for statement in create_statements():
-        if is_index(statement):
+        if is_index(statement) and (tables is None or index_table(statement) in tables):
             conn.execute(statement)
 
 
