@@ -17,6 +17,21 @@ from msakb.extract.shared.text import Span
 from msakb.knowledge.yamlfile import load_model
 
 _RUN = re.compile(r"[\w&]+")  # a word as alias matching sees it (PG&E is one)
+_RUN_CHAR = re.compile(r"[\w&]")
+
+
+def _whole_runs(raw: str, run: str) -> list[int]:
+    """Where `run` (a word run) stands in `raw` as a whole run of _RUN: the starts _RUN.finditer
+    gives for a run equal to it."""
+    out, at = [], raw.find(run)
+    while at >= 0:
+        end = at + len(run)
+        if not (at and _RUN_CHAR.match(raw, at - 1)) and not (end < len(raw) and _RUN_CHAR.match(raw, end)):
+            out.append(at)
+            at = raw.find(run, end)  # the next run starts after this one's end
+        else:
+            at = raw.find(run, at + 1)
+    return out
 
 
 @dataclass
@@ -93,11 +108,14 @@ class Gazetteer:
         by_run, other = self._alias_index
         raw = span.raw
         found = []  # (rank, start, end, alias), whole-word occurrences
-        for m in _RUN.finditer(raw):
-            for rank, alias in by_run.get(m.group(), ()):
-                end = m.start() + len(alias)
-                if raw.startswith(alias, m.start()) and not (end < len(raw) and _RUN.match(raw[end])):
-                    found.append((rank, m.start(), end, alias))
+        # Only the word runs that begin an alias are looked at: found among all the runs in C
+        # (findall, a set), each then placed where it stands as a whole run.
+        for run in by_run.keys() & set(_RUN.findall(raw)):
+            for start in _whole_runs(raw, run):
+                for rank, alias in by_run[run]:
+                    end = start + len(alias)
+                    if raw.startswith(alias, start) and not (end < len(raw) and _RUN.match(raw[end])):
+                        found.append((rank, start, end, alias))
         for rank, alias in other:
             for m in re.finditer(rf"(?<![\w&]){re.escape(alias)}(?![\w&])", raw):
                 found.append((rank, m.start(), m.end(), alias))
