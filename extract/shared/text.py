@@ -11,11 +11,11 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 # Markup that means a line break or item boundary when a cell is read as plain text.
 _BLOCK_TAGS = {"li", "p", "br", "ul", "ol", "div", "tr", "td"}
-_SPACES = re.compile(r"\s+")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 
@@ -76,11 +76,33 @@ class Span:
 
 
 def clean_text(raw: str) -> str:
-    s = TAG.sub(" ", raw)
+    """`raw` as plain text (Span.clean). The same short strings are cleaned again and again
+    (a cell per model of its row, a manufacturer per row): those are remembered."""
+    if len(raw) > _CLEAN_CACHED:
+        return _clean(raw)
+    return _clean_short(raw)
+
+
+_CLEAN_CACHED = 2_000  # longest string remembered: a megabyte-long line is cleaned, not kept
+
+
+def _clean(raw: str) -> str:
+    # Each step only where it can change something (the tag and emphasis patterns start with
+    # "<", "**" or "__"); str.split folds the same whitespace as \s+ (both Py_UNICODE_ISSPACE).
+    s = TAG.sub(" ", raw) if "<" in raw else raw
     s = s.replace("\\$", "$").replace("\\*", "*")
-    s = _MD_EMPHASIS.sub(r"\2", s)
+    if "**" in s or "__" in s:
+        s = _MD_EMPHASIS.sub(r"\2", s)
     s = html.unescape(s)
-    return _SPACES.sub(" ", s).strip()
+    return " ".join(s.split())
+
+
+_clean_short = lru_cache(maxsize=8192)(_clean)
+
+
+def reset() -> None:
+    """Forget the strings cleaned (the benchmark measures extraction with nothing memoised)."""
+    _clean_short.cache_clear()
 
 
 def whole(text: str) -> Span:

@@ -1,0 +1,41 @@
+"""Exact results of text helpers that were made cheaper: clean_text (short inputs remembered,
+each step only where it can change something) and Gazetteer.find_utilities (only the word
+runs that begin an alias are looked at)."""
+
+from msakb.extract.shared.text import Span, clean_text
+from msakb.knowledge.gazetteer import Gazetteer
+
+ALIASES = {"PG&E": "pge", "PG": "pg-group", "Southern California Edison": "sce", "Edison": "edison",
+           "Con Ed": "coned", "&E": "amp-e"}
+TEXT = "PG&E, PG and Southern California Edison; xPG PG_ PGPG Edison&Co &E (Con Ed) PG"
+
+
+def _found(span: Span) -> list[tuple]:
+    gaz = Gazetteer({}, {}, {}, ALIASES, [], {})
+    return [(uid, s.start, s.end, s.raw) for uid, s in gaz.find_utilities(span)]
+
+
+def test_find_utilities_whole_runs_only():
+    # "PG" inside "PG&E", "xPG", "PG_" and "PGPG" is no whole word; "Edison" is part of the
+    # longer name, and before "&" it runs on ("Edison&Co")
+    assert _found(Span(TEXT, 0, len(TEXT))) == [
+        ("pge", 0, 4, "PG&E"), ("pg-group", 6, 8, "PG"), ("sce", 13, 39, "Southern California Edison"),
+        ("amp-e", 64, 66, "&E"), ("coned", 68, 74, "Con Ed"), ("pg-group", 76, 78, "PG")]
+
+
+def test_find_utilities_in_a_span_sees_only_the_span():
+    # cut after "Edison", the name ends there; cut inside "PG&E", "G&E" is no alias
+    assert _found(Span(TEXT, 6, 60)) == [
+        ("pg-group", 6, 8, "PG"), ("sce", 13, 39, "Southern California Edison"), ("edison", 54, 60, "Edison")]
+    assert _found(Span(TEXT, 1, 5)) == []
+
+
+def test_clean_text():
+    assert clean_text("<b>Meter</b>\u00a0 Collar\u2003 <i>(Analog)</i>") == "Meter Collar (Analog)"
+    assert clean_text("**Approved** for \\$5 &amp; more &nbsp;") == "Approved for $5 & more"
+    assert clean_text(" __a__ \\*b\\* \n\t c ") == "a *b* c"
+    assert clean_text("") == ""
+    # asked again (remembered), and longer than what is remembered: the same
+    assert clean_text("<b>Meter</b>\u00a0 Collar\u2003 <i>(Analog)</i>") == "Meter Collar (Analog)"
+    long = "<p>**x**\u2003&amp;</p>" * 1_000
+    assert clean_text(long) == " ".join(["x &"] * 1_000)
