@@ -1,9 +1,12 @@
 """Exact results of text helpers that were made cheaper: clean_text (short inputs remembered,
-each step only where it can change something) and Gazetteer.find_utilities (only the word
-runs that begin an alias are looked at)."""
+each step only where it can change something), Gazetteer.find_utilities (only the word
+runs that begin an alias are looked at) and whole_word_matches (str.find in place of a
+pattern compiled per utility)."""
 
 from msakb.extract.shared.text import Span, clean_text
-from msakb.knowledge.gazetteer import Gazetteer
+import re
+
+from msakb.knowledge.gazetteer import Gazetteer, whole_word_matches
 
 ALIASES = {"PG&E": "pge", "PG": "pg-group", "Southern California Edison": "sce", "Edison": "edison",
            "Con Ed": "coned", "&E": "amp-e"}
@@ -39,3 +42,17 @@ def test_clean_text():
     assert clean_text("<b>Meter</b>\u00a0 Collar\u2003 <i>(Analog)</i>") == "Meter Collar (Analog)"
     long = "<p>**x**\u2003&amp;</p>" * 1_000
     assert clean_text(long) == " ".join(["x &"] * 1_000)
+
+
+def test_whole_word_matches_as_the_pattern_finds_them():
+    text = "PG&E PG, xPG PG_ PGA PG-E Pacific Gas Pacific Gas and Electric PG"
+    words = ["Pacific Gas and Electric", "Pacific Gas", "PG"]
+    assert list(whole_word_matches(text, words)) == [(5, 7), (21, 23), (26, 37), (38, 62), (63, 65)]
+    pattern = re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, words)) + r")(?![\w&])")
+    assert [m.span() for m in pattern.finditer(text)] == [(5, 7), (21, 23), (26, 37), (38, 62), (63, 65)]
+    # where two start at one place, the first listed that stands whole; an empty word is
+    # left to the pattern
+    assert list(whole_word_matches("ab a", ["a", "ab"])) == [(0, 2), (3, 4)]
+    assert list(whole_word_matches("a b", ["a", "a b"])) == [(0, 1)]
+    assert list(whole_word_matches("ab", ["ab", ""])) == [(0, 2)]
+    assert list(whole_word_matches("a  b", ["", "b"])) == [(2, 2), (3, 4)]

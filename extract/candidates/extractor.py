@@ -34,7 +34,7 @@ from msakb.extract.candidates.statements import Statement, statements
 from msakb.extract.shared.entities import entities_of
 from msakb.extract.shared.records import SourceDoc
 from msakb.extract.shared.text import Span, clean_text
-from msakb.knowledge.gazetteer import Gazetteer
+from msakb.knowledge.gazetteer import Gazetteer, whole_word_matches
 
 
 def candidate_id(source_id: str, start: int, end: int, rule: str, key: str = "") -> str:
@@ -49,13 +49,6 @@ def _status_headers() -> re.Pattern:
     return re.compile(config()["status_headers"])
 
 
-@lru_cache(maxsize=4096)
-def _alias_rx_of(aliases: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, aliases)) + r")(?![\w&])")
-
-
-def _alias_rx(gaz: Gazetteer, uid: str) -> re.Pattern:
-    return _alias_rx_of(tuple(sorted(gaz.aliases_of(uid), key=len, reverse=True)))
 
 
 @dataclass
@@ -111,10 +104,11 @@ class Context:
         holds there (as gazetteer.find_utilities reads names)."""
         if uid not in self._mentions:
             found = None
-            for m in _alias_rx(self.gaz, uid).finditer(self.doc.text):
-                named = self.gaz.find_utilities(Span(self.doc.text, max(0, m.start() - 60), min(len(self.doc.text), m.end() + 60)))
-                if any(u == uid and s.start == m.start() for u, s in named):
-                    found = Span(self.doc.text, m.start(), m.end())
+            spellings = sorted(self.gaz.aliases_of(uid), key=len, reverse=True)
+            for start, end in whole_word_matches(self.doc.text, spellings):
+                named = self.gaz.find_utilities(Span(self.doc.text, max(0, start - 60), min(len(self.doc.text), end + 60)))
+                if any(u == uid and s.start == start for u, s in named):
+                    found = Span(self.doc.text, start, end)
                     break
             self._mentions[uid] = found
         return self._mentions[uid]

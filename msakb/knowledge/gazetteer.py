@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Iterator, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -254,3 +254,39 @@ def load_gazetteer(folder: str) -> Gazetteer:
     aliases = {a.name.lower(): a.device for a in dev.aliases}
     families = [f.model_dump() for f in dev.families]
     return Gazetteer(states, state_aliases, utilities, utility_alias, families, aliases)
+
+
+def whole_word_matches(text: str, words: list[str]) -> Iterator[tuple[int, int]]:
+    r"""(start, end) of the occurrences of `words` that no word character or "&" touches, as
+    re.finditer(r"(?<![\w&])(?:w1|w2|...)(?![\w&])") gives them: left to right, never
+    overlapping, and where several start at one place the first of `words`. Found with
+    str.find, without compiling a pattern per list of words."""
+    if not all(words):  # an empty word matches everywhere: the pattern itself says where
+        pattern = re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, words)) + r")(?![\w&])")
+        yield from (m.span() for m in pattern.finditer(text))
+        return
+    upcoming: dict[str, int] = {}  # a word's first whole occurrence at or after some earlier pos; -1: none
+    pos = 0
+    while True:
+        best, best_word = -1, ""
+        for word in words:
+            at = upcoming.get(word, -2)
+            if at == -2 or 0 <= at < pos:
+                at = upcoming[word] = _next_whole(text, word, pos)
+            if at >= 0 and (best < 0 or at < best):
+                best, best_word = at, word
+        if best < 0:
+            return
+        yield best, best + len(best_word)
+        pos = best + len(best_word)
+
+
+def _next_whole(text: str, word: str, start: int) -> int:
+    r"""The first place at or after `start` where `word` stands with no [\w&] either side, or -1."""
+    at = text.find(word, start)
+    while at >= 0:
+        end = at + len(word)
+        if not (at and _RUN_CHAR.match(text, at - 1)) and not (end < len(text) and _RUN_CHAR.match(text, end)):
+            return at
+        at = text.find(word, at + 1)
+    return -1
