@@ -1,12 +1,16 @@
 """Exact results of text helpers that were made cheaper: clean_text (short inputs remembered,
 each step only where it can change something), Gazetteer.find_utilities (only the word
 runs that begin an alias are looked at) and whole_word_matches (str.find in place of a
-pattern compiled per utility)."""
+pattern compiled per utility), and the candidates' prefilter (a sentence told from its
+line's search)."""
 
-from msakb.extract.shared.text import Span, clean_text
 import re
 
-from msakb.knowledge.gazetteer import Gazetteer, whole_word_matches
+from msakb.extract.candidates.prefilter import Hits, _cut_safe
+from msakb.extract.shared.text import Span, clean_text, lines, sentences
+from msakb.knowledge.gazetteer import Gazetteer, load_gazetteer, whole_word_matches
+from msakb.knowledge.manifest import load_manifest, read_source
+from tests.kbtools import KB
 
 ALIASES = {"PG&E": "pge", "PG": "pg-group", "Southern California Edison": "sce", "Edison": "edison",
            "Con Ed": "coned", "&E": "amp-e"}
@@ -56,3 +60,23 @@ def test_whole_word_matches_as_the_pattern_finds_them():
     assert list(whole_word_matches("a b", ["a", "a b"])) == [(0, 1)]
     assert list(whole_word_matches("ab", ["ab", ""])) == [(0, 2)]
     assert list(whole_word_matches("a  b", ["", "b"])) == [(2, 2), (3, 4)]
+
+
+def test_prefilter_answers_as_a_search_of_each_stretch():
+    """Hits.within tells a sentence from the search of its line where it can: every answer is
+    the one a search of the stretch itself gives, for the seed corpus's lines, their
+    sentences, and stretches cut anywhere (inside a word too)."""
+    gaz = load_gazetteer(str(KB / "gazetteer"))
+    told = 0
+    for entry in load_manifest(KB / "sources" / "manifest.yaml").sources:
+        text = read_source(entry, KB / "sources")
+        hits = Hits(text, gaz)
+        assert hits.cut_safe
+        for ln in lines(Span(text, 0, len(text))):
+            cuts = [(ln.start + k, min(ln.end, ln.start + k + 7)) for k in range(0, len(ln), 5)]
+            for a, b in [(ln.start, ln.end)] + [(s.start, s.end) for s in sentences(ln)] + cuts:
+                told += hits._from_last(a, b) is not None
+                assert hits.within(a, b) == (hits.rx.search(text, a, b) is not None), (entry.id, text[a:b])
+    assert told > 1_000
+    assert not _cut_safe(re.compile(r"must(?!\w)")) and not _cut_safe(re.compile(r"shall$"))
+    assert _cut_safe(re.compile(r"(?i)\b(?:must|shall)\w*\b|\$"))

@@ -11,6 +11,8 @@ match of it holds; the approval cues as written), so a new pattern needs no seco
 from __future__ import annotations
 
 import re
+import re._constants as _sre_constants
+import re._parser as _sre_parser
 from bisect import bisect_left
 from functools import lru_cache
 
@@ -53,6 +55,39 @@ def _regex(device_names: tuple[str, ...]) -> re.Pattern:
     return re.compile("|".join(alts), re.IGNORECASE)
 
 
+_WORD = re.compile(r"\w")  # what \b takes for a word character (Unicode; an ASCII pattern's are among them)
+
+
+@lru_cache(maxsize=8)
+def _cut_safe(rx: re.Pattern) -> bool:
+    """Whether `rx` holds only characters, classes, repeats, alternatives, groups and word
+    boundaries: then a match looks at the characters it takes and the two either side of
+    them, no further (no lookaround, anchor, back reference or atomic group), and whether
+    it can match inside a stretch follows from a search of a longer stretch
+    (Hits._from_last). A pattern this cannot read is taken as not safe."""
+    try:
+        return _plain(_sre_parser.parse(rx.pattern, rx.flags))
+    except Exception:  # noqa: BLE001  another Python's parser: every stretch is searched
+        return False
+
+
+def _plain(items) -> bool:
+    c = _sre_constants
+    for op, av in items:
+        if op in (c.LITERAL, c.NOT_LITERAL, c.IN, c.ANY):
+            continue
+        if op is c.AT and av in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY):
+            continue
+        if op is c.BRANCH and all(_plain(branch) for branch in av[1]):
+            continue
+        if op is c.SUBPATTERN and _plain(av[-1]):
+            continue
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and _plain(av[2]):
+            continue
+        return False
+    return True
+
+
 def _device_names(gaz: Gazetteer) -> tuple[str, ...]:
     names = set(config().get("manufacturers", [])) | set(gaz.device_aliases)
     for fam in gaz.families:
@@ -63,10 +98,13 @@ def _device_names(gaz: Gazetteer) -> tuple[str, ...]:
 class Hits:
     """Whether a stretch of the text holds a word a proposal needs (`within(a, b)`), and
     whether a dedicated parser has already read it (`read(a, b)`: such a statement is not
-    proposed again). Only the stretches asked about are searched."""
+    proposed again). Only the stretches asked about are searched, and the sentences of a
+    line mostly not again: what the line's search found tells them (_from_last)."""
 
     def __init__(self, text: str, gaz: Gazetteer, read: list[tuple[int, int]] = ()):
         self.text, self.rx = text, _regex(_device_names(gaz))
+        self.cut_safe = _cut_safe(self.rx)
+        self._last: tuple[int, int, int | None, int | None] | None = None  # (start, end, first match's start, end)
         spans = sorted(read)
         self.read_starts = [a for a, _ in spans]
         self.read_ends = [b for _, b in spans]
@@ -77,7 +115,46 @@ class Hits:
             self.reach.append(far)
 
     def within(self, start: int, end: int) -> bool:
-        return self.rx.search(self.text, start, end) is not None
+        known = self._from_last(start, end)
+        last = self._last
+        if known is None and last is not None and last[2] is not None and last[2] < start and self._told(start, end):
+            # past the first match of the stretch last searched (a line): search on from here
+            # to its end, once, which tells this sentence and those after it
+            self._search(start, last[1])
+            known = self._from_last(start, end)
+        if known is not None:
+            return known
+        m = self.rx.search(self.text, start, end)
+        if last is None or not (last[0] <= start and end <= last[1]):  # a line's search outlives its sentences'
+            self._last = (start, end, m.start() if m else None, m.end() if m else None)
+        return m is not None
+
+    def _search(self, start: int, end: int) -> None:
+        m = self.rx.search(self.text, start, end)
+        self._last = (start, end, m.start() if m else None, m.end() if m else None)
+
+    def _told(self, start: int, end: int) -> bool:
+        """Whether the last search can tell about [start, end): it holds it, and a search
+        cut at `end` sees the same boundary there (see _from_last)."""
+        last = self._last
+        return (self.cut_safe and last is not None and last[0] <= start and end <= last[1]
+                and not (end < last[1] and _WORD.match(self.text, end)))
+
+    def _from_last(self, start: int, end: int) -> bool | None:
+        """What the search of [start, end) would say, when the last search of a stretch
+        holding it tells: no match starts before its first match, and that match lies inside.
+        Exact when the pattern looks at no more than the characters it matches and the word
+        boundaries around them (_cut_safe), and the character at `end` is no word character,
+        so that a search cut at `end` sees the same boundary there as one that goes on.
+        None when it cannot tell (the caller searches)."""
+        if not self._told(start, end):
+            return None
+        a, b, first, first_end = self._last
+        if first is None or end < first:  # a match in [start, end) would be one in [a, b) before `first`
+            return False
+        if start <= first and first_end <= end:  # `first`'s match, cut at `end`, still matches
+            return True
+        return None
 
     def read(self, start: int, end: int) -> bool:
         """Whether a span the parser read overlaps [start, end)."""
