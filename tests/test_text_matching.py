@@ -1,12 +1,16 @@
 """Exact results of text helpers that were made cheaper: clean_text (short inputs remembered,
 each step only where it can change something), Gazetteer.find_utilities (only the word
 runs that begin an alias are looked at) and whole_word_matches (str.find in place of a
-pattern compiled per utility), and the candidates' prefilter (a sentence told from its
-line's search)."""
+pattern compiled per utility), the candidates' prefilter (a sentence told from its
+line's search), and cells read once however often they recur (short_memo)."""
 
 import re
+from types import SimpleNamespace
 
 from msakb.extract.candidates.prefilter import Hits, _cut_safe
+from msakb.extract.shared.devices import required_devices
+from msakb.extract.shared.records import SourceDoc
+from msakb.extract.shared.specs import specs
 from msakb.extract.shared.text import Span, clean_text, lines, sentences
 from msakb.knowledge.gazetteer import Gazetteer, load_gazetteer, whole_word_matches
 from msakb.knowledge.manifest import load_manifest, read_source
@@ -80,3 +84,28 @@ def test_prefilter_answers_as_a_search_of_each_stretch():
     assert told > 1_000
     assert not _cut_safe(re.compile(r"must(?!\w)")) and not _cut_safe(re.compile(r"shall$"))
     assert _cut_safe(re.compile(r"(?i)\b(?:must|shall)\w*\b|\$"))
+
+
+def test_a_cell_read_twice_gives_rows_at_each_place():
+    """The same cell in two rows: read once (remembered), each row's records quote its own."""
+    cell = "Gateway (GW-2) and Meter Adapter Controller (MAC-19) or Backup Interface"
+    tech = "INSTALL ON FM 2S METER SOCKET, 200A CONTINUOUS, 240 VAC, 60 Hz"
+    text = f"a\t{cell}\t{tech}\nb\t{cell}\t{tech}\n"
+    doc = SourceDoc("s", text, SimpleNamespace())
+    for row in (0, text.index("b")):
+        at = row + 2
+        assert [(r.values, r.span.start - at, r.span.raw) for r in required_devices(doc, Span(text, at, at + len(cell)), "ap", "x")] == [
+            ({"id": "ap/requires/1", "approval_id": "ap", "option": 1, "name": "Gateway", "model": "GW-2"}, 0, "Gateway (GW-2)"),
+            ({"id": "ap/requires/2", "approval_id": "ap", "option": 1, "name": "Meter Adapter Controller", "model": "MAC-19"},
+             19, "Meter Adapter Controller (MAC-19)"),
+            ({"id": "ap/requires/3", "approval_id": "ap", "option": 2, "name": "Backup Interface", "model": None},
+             56, "Backup Interface")]
+        at += len(cell) + 1
+        rows = specs(doc, Span(text, at, at + len(tech)), "x", ["d1", "d2"], "ap")
+        assert [(r.values["device_id"], r.values["quantity"], r.values.get("value"), r.span.start - at, r.span.raw, r.rule)
+                for r in rows] == [
+            ("d1", "meter_form", None, 11, "FM 2S", "x:meter-form"), ("d2", "meter_form", None, 11, "FM 2S", "x:meter-form"),
+            ("d1", "current", 200, 31, "200A", "x:amps-suffix"), ("d2", "current", 200, 31, "200A", "x:amps-suffix"),
+            ("d1", "voltage", 240, 48, "240 VAC", "x:volts-word"), ("d2", "voltage", 240, 48, "240 VAC", "x:volts-word"),
+            ("d1", "frequency", 60.0, 57, "60 Hz", "x:hertz-word"), ("d2", "frequency", 60.0, 57, "60 Hz", "x:hertz-word")]
+    assert [r.values["id"] for r in rows] == [f"s/specs/{n}" for n in range(9, 17)]  # numbered on, not read back

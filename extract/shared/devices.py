@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from msakb.extract.shared.records import Record, SourceDoc, slug
-from msakb.extract.shared.text import Span, trim
+from msakb.extract.shared.text import Span, short_memo, trim, whole
 
 _PAREN_TAIL = re.compile(r"^(?P<name>.*?)\s*\((?P<paren>[^()]*)\)\s*$")
 
@@ -54,8 +54,17 @@ _ITEM_MODEL = re.compile(r"^(?P<name>.*?)\s*\((?P<model>[^()]*)\)\s*$")
 
 def required_devices(doc: SourceDoc, cell: Span, approval_id: str, rule: str) -> list[Record]:
     """'A (M1) and B (M2) or C and D' -> option 1: A, B; option 2: C, D."""
+    return [doc.record("required_devices", {
+        "id": f"{approval_id}/requires/{k}", "approval_id": approval_id, "option": opt, "name": name, "model": model,
+    }, cell.sub(a, b), rule) for k, (opt, a, b, name, model) in enumerate(_required(cell.raw), 1)]
+
+
+@short_memo
+def _required(raw: str) -> tuple[tuple[int, int, int, str, str | None], ...]:
+    """(option, start, end, name, model) of each device a cell requires (offsets in `raw`):
+    a cell is read once however many approvals of its row require the devices."""
     out = []
-    cell = trim(cell)
+    cell = trim(whole(raw))
     raw = cell.raw
     for opt, (a, b) in enumerate(split_outside_parens(raw, _OR), 1):
         for c, d in split_outside_parens(raw[a:b], _AND):
@@ -67,8 +76,5 @@ def required_devices(doc: SourceDoc, cell: Span, approval_id: str, rule: str) ->
             name, model = (m.group("name"), m.group("model")) if m else (text, None)
             if model and not re.search(r"\d", model):
                 name, model = text, None  # "(EVSE)" is an abbreviation, not a model number
-            out.append(doc.record("required_devices", {
-                "id": f"{approval_id}/requires/{len(out) + 1}",
-                "approval_id": approval_id, "option": opt, "name": name, "model": model,
-            }, piece, rule))
-    return out
+            out.append((opt, piece.start, piece.end, name, model))
+    return tuple(out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from msakb.extract.shared import quantities as q
 from msakb.extract.shared.entities import find_entities
 from msakb.extract.shared.records import Record, SourceDoc
-from msakb.extract.shared.text import Span, clean_text
+from msakb.extract.shared.text import Span, clean_text, short_memo, whole
 
 SPEC_LABELS = {
     "AMPS": ("current", "A"), "KILOAMPS": ("fault_current", "A"), "VOLTS": ("voltage", "V"),
@@ -34,12 +34,21 @@ def specs(doc: SourceDoc, span: Span, rule: str, device_ids: list[str | None], a
           labels: set[str] | None = None) -> list[Record]:
     """A spec row per entity in `span`, for each device in `device_ids`."""
     out = []
-    for e in find_entities(span, labels or set(SPEC_LABELS)):
-        quantity, unit = SPEC_LABELS[e.label]
-        vals = spec_values(e.label, e.text)
+    for a, b, label, entity_rule, text, vals in _spec_entities(span.raw, frozenset(labels or SPEC_LABELS)):
+        quantity, unit = SPEC_LABELS[label]
+        where = Span(span.text, span.start + a, span.start + b)
         for dev in device_ids:
             out.append(doc.record("specs", {
                 "id": doc.next_id("specs"), "device_id": dev, "approval_id": approval_id,
-                "quantity": quantity, "unit": unit, "text": clean_text(e.text), **vals,
-            }, e.span, f"{rule}:{e.rule}"))
+                "quantity": quantity, "unit": unit, "text": text, **dict(vals),
+            }, where, f"{rule}:{entity_rule}"))
     return out
+
+
+@short_memo
+def _spec_entities(raw: str, labels: frozenset) -> tuple:
+    """(start, end, label, pattern id, clean text, typed values) of each spec entity of a text:
+    a cell is read once however many devices and approvals it rates."""
+    return tuple((e.span.start, e.span.end, e.label, e.rule, clean_text(e.text),
+                  tuple(spec_values(e.label, e.text).items()))
+                 for e in find_entities(whole(raw), labels))

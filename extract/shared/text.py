@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 # Markup that means a line break or item boundary when a cell is read as plain text.
@@ -75,18 +75,37 @@ class Span:
         return Span(self.text, min(self.start, other.start), max(self.end, other.end))
 
 
+MEMO_LONGEST = 2_000
+"""Longest text a memo keeps (`short_memo`): a megabyte-long line is read, not kept."""
+_MEMOS: list = []
+
+
+def short_memo(fn):
+    """`fn(raw, *rest)`, a pure function of a text and hashable arguments, remembered for
+    texts of up to MEMO_LONGEST characters (the last 8,192 calls): the same cells and
+    sentences recur within a list (a cell is read once per model of its row) and across
+    lists. What it returns is shared between callers: a str, a number or a tuple."""
+    cached = lru_cache(maxsize=8192)(fn)
+    _MEMOS.append(cached)
+
+    @wraps(fn)
+    def call(raw: str, *rest):
+        return cached(raw, *rest) if len(raw) <= MEMO_LONGEST else fn(raw, *rest)
+
+    return call
+
+
+def reset() -> None:
+    """Forget what the memos (short_memo) hold: the benchmark measures extraction with
+    nothing memoised."""
+    for cached in _MEMOS:
+        cached.cache_clear()
+
+
+@short_memo
 def clean_text(raw: str) -> str:
-    """`raw` as plain text (Span.clean). The same short strings are cleaned again and again
-    (a cell per model of its row, a manufacturer per row): those are remembered."""
-    if len(raw) > _CLEAN_CACHED:
-        return _clean(raw)
-    return _clean_short(raw)
-
-
-_CLEAN_CACHED = 2_000  # longest string remembered: a megabyte-long line is cleaned, not kept
-
-
-def _clean(raw: str) -> str:
+    """`raw` as plain text (Span.clean): tags dropped, entities and `\\$` unescaped, markdown
+    emphasis dropped, whitespace folded."""
     # Each step only where it can change something (the tag and emphasis patterns start with
     # "<", "**" or "__"); str.split folds the same whitespace as \s+ (both Py_UNICODE_ISSPACE).
     s = TAG.sub(" ", raw) if "<" in raw else raw
@@ -95,14 +114,6 @@ def _clean(raw: str) -> str:
         s = _MD_EMPHASIS.sub(r"\2", s)
     s = html.unescape(s)
     return " ".join(s.split())
-
-
-_clean_short = lru_cache(maxsize=8192)(_clean)
-
-
-def reset() -> None:
-    """Forget the strings cleaned (the benchmark measures extraction with nothing memoised)."""
-    _clean_short.cache_clear()
 
 
 def whole(text: str) -> Span:

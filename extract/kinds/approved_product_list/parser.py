@@ -18,7 +18,7 @@ from msakb.extract.shared.shapes import classify
 from msakb.extract.shared.specs import specs
 from msakb.extract.shared.statuses import normalise_status
 from msakb.extract.shared.tables import tables
-from msakb.extract.shared.text import Span, clean_text, html_items, trim
+from msakb.extract.shared.text import Span, clean_text, html_items, short_memo, trim, whole
 from msakb.knowledge.gazetteer import Gazetteer
 
 RULE = "approved_list"
@@ -164,29 +164,38 @@ _PIECE_BREAK = re.compile(r"\s+-\s+(?=[A-Z])|(?<=[.])\s+(?=[A-Z])|\s+(?=MSA shou
 def device_instructions(doc, tech: Span, ids, utility_id, n) -> Iterator[Record]:
     """The instructions after the ratings in a technical-requirements cell, one restriction
     each ('MSA should be paired with ...', '- Signed PE Stamp on the SLD ...')."""
-    ratings = find_entities(tech, {"HERTZ"})
-    if not ratings:
-        return
-    rest = tech.sub(ratings[-1].span.end - tech.start)
-    raw = rest.raw
-    cuts = [0]
-    for m in _PIECE_BREAK.finditer(raw):
-        if raw.count('"', 0, m.start()) % 2 == 0:  # never split inside a quoted phrase
-            cuts += [m.start(), m.end()]
-    cuts.append(len(raw))
-    k = 0
-    for a, b in zip(cuts[0::2], cuts[1::2]):
-        piece = trim(rest.sub(a, b))
-        text = piece.clean()
-        if len(text) < 4:
-            continue
-        k += 1
+    for k, (a, b, text) in enumerate(_instructions(tech.raw), 1):
+        piece = tech.sub(a, b)
         for did in ids:
             yield doc.record("restrictions", {
                 "id": f"{doc.id}/restrictions/{n}-{slug(did)}-{k}", "utility_id": utility_id, "device_id": did,
                 "category": "device_installation", "section": "Technical Requirements", "text": text,
                 "justification": None,
             }, piece, f"{RULE}:device_instruction")
+
+
+@short_memo
+def _instructions(raw: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, clean text) of each instruction of a technical-requirements cell (offsets
+    in `raw`): rows with the same requirements are read once."""
+    tech = whole(raw)
+    ratings = find_entities(tech, {"HERTZ"})
+    if not ratings:
+        return ()
+    rest = tech.sub(ratings[-1].span.end)
+    after = rest.raw
+    cuts = [0]
+    for m in _PIECE_BREAK.finditer(after):
+        if after.count('"', 0, m.start()) % 2 == 0:  # never split inside a quoted phrase
+            cuts += [m.start(), m.end()]
+    cuts.append(len(after))
+    out = []
+    for a, b in zip(cuts[0::2], cuts[1::2]):
+        piece = trim(rest.sub(a, b))
+        text = piece.clean()
+        if len(text) >= 4:
+            out.append((piece.start, piece.end, text))
+    return tuple(out)
 
 
 def contact_rows(doc, table, cols) -> Iterator[Record]:
