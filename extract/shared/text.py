@@ -211,12 +211,14 @@ def html_items(span: Span) -> list[Span]:
     """The items a cell holds: its top-level <li> elements; else its <p> paragraphs; else
     its <b> runs when there are several; else the whole cell. Bullets (•) inside an item's
     text also separate items. Spans are trimmed of whitespace and bullet marks."""
+    tags = [(m.group(1), m.group(2).lower(), m.group(3), m.start(), m.end())
+            for m in TAG.finditer(span.text, span.start, span.end)] if "<" in span.raw else []
     for tag in ("li", "p"):
-        parts = _top_level_elements(span, tag)
+        parts = _top_level_elements(span, tag, tags)
         if parts:
             break
     else:
-        bolds = _top_level_elements(span, "b")
+        bolds = _top_level_elements(span, "b", tags)
         parts = bolds if len(bolds) > 1 else [span]
     out: list[Span] = []
     for part in parts:
@@ -227,21 +229,21 @@ def html_items(span: Span) -> list[Span]:
     return out
 
 
-def _top_level_elements(span: Span, name: str) -> list[Span]:
-    """Contents of the outermost <name>...</name> elements (nested ones stay inside)."""
+def _top_level_elements(span: Span, name: str, tags: list[tuple]) -> list[Span]:
+    """Contents of the outermost <name>...</name> elements (nested ones stay inside), among
+    the span's `tags` (closing slash, lower-case name, self-closing slash, start, end)."""
     out, depth, opened = [], 0, None
-    for m in TAG.finditer(span.text, span.start, span.end):
-        closing, tag, selfclose = m.group(1), m.group(2).lower(), m.group(3)
+    for closing, tag, selfclose, start, end in tags:
         if tag != name or selfclose:
             continue
         if not closing:
             if depth == 0:
-                opened = m.end()
+                opened = end
             depth += 1
         elif depth > 0:
             depth -= 1
             if depth == 0 and opened is not None:
-                out.append(Span(span.text, opened, m.start()))
+                out.append(Span(span.text, opened, start))
     return out
 
 
@@ -264,9 +266,13 @@ _TRAILING_JUNK = re.compile(r"(?:\s|<[^>]+>|&nbsp;)+$")
 def _trim(span: Span) -> Span:
     """Drop whitespace, bullets and tags at either end, keeping offsets on the raw text."""
     raw = span.raw
-    m = _LEADING_JUNK.match(raw)
+    if not raw:
+        return span.sub(0, 0)
+    # Each pattern tried only where it can match: junk starts with whitespace, "<", "•" or
+    # "&" and ends with whitespace, ">" or ";" (str.isspace is \s, as in clean_text).
+    m = _LEADING_JUNK.match(raw) if raw[0].isspace() or raw[0] in "<•&" else None
     left = m.end() if m else 0
-    m2 = _TRAILING_JUNK.search(raw, left)
+    m2 = _TRAILING_JUNK.search(raw, left) if raw[-1].isspace() or raw[-1] in ">;" else None
     right = m2.start() if m2 else len(raw)
     return span.sub(left, max(left, right))
 
