@@ -187,15 +187,15 @@ def _table(rows: list[Span], caption_start: int, status_headers: re.Pattern, hea
            hits: Hits) -> Iterator[Statement]:
     header = None
     for row in rows:
+        if header is not None and hits.read(row.start, row.end):
+            continue  # the source's parser read this row
         cells = _cells(row)
         if sum(1 for c in cells if c.raw.strip()) < 2:
             continue
         if header is None:
             header = cells
+            status_col = next((k for k, h in enumerate(header) if status_headers.search(h.clean())), None)
             continue
-        if hits.read(row.start, row.end):
-            continue  # the source's parser read this row
-        status_col = next((k for k, h in enumerate(header) if status_headers.search(h.clean())), None)
         yield Statement(trim(row), "row", cells=cells, header=header, status_col=status_col, headings=headings,
                         caption=Span(row.text, caption_start, rows[0].start))
         for c in cells:
