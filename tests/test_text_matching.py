@@ -109,3 +109,15 @@ def test_a_cell_read_twice_gives_rows_at_each_place():
             ("d1", "voltage", 240, 48, "240 VAC", "x:volts-word"), ("d2", "voltage", 240, 48, "240 VAC", "x:volts-word"),
             ("d1", "frequency", 60.0, 57, "60 Hz", "x:hertz-word"), ("d2", "frequency", 60.0, 57, "60 Hz", "x:hertz-word")]
     assert [r.values["id"] for r in rows] == [f"s/specs/{n}" for n in range(9, 17)]  # numbered on, not read back
+
+
+def test_device_alias_anywhere_finds_where_an_alias_pattern_does():
+    fam = {"id": "tesla-backup-switch", "manufacturer": "Tesla", "product": "Backup Switch", "member_pattern": "^1624171",
+           "aliases": ["Backup Switch", "TBS"]}
+    gaz = Gazetteer({}, {}, {}, {}, [fam], {"enphase iq collar": "enphase-iq-collar"})
+    assert Gazetteer({}, {}, {}, {}, [], {}).device_alias_anywhere is None
+    for text in ["a tesla backup switch.", "the Enphase IQ Collar-2", "TBS-1 or xTBS", "IQ collar", "tbs", "pre-TBS"]:
+        expected = any(rx.search(text) for rx, _ in gaz.device_alias_patterns)
+        assert (gaz.device_alias_anywhere.search(text) is not None) == expected, text
+    assert [bool(gaz.device_alias_anywhere.search(t)) for t in ["a tesla backup switch.", "the Enphase IQ Collar-2", "tbs"]] \
+        == [True, False, True]

@@ -139,7 +139,9 @@ def _named(unit: Span, gaz: Gazetteer, models: list[Span]) -> list[dict]:
     out: list[dict] = []
     taken: list[tuple[int, int]] = []
     model_at = {m.start: m for m in models}
-    for rx, did in gaz.device_alias_patterns:
+    anywhere = gaz.device_alias_anywhere
+    aliases = gaz.device_alias_patterns if anywhere is not None and anywhere.search(unit.text, unit.start, unit.end) else ()
+    for rx, did in aliases:
         for m in rx.finditer(unit.text, unit.start, unit.end):
             if any(m.start() < b and a < m.end() for a, b in taken):
                 continue

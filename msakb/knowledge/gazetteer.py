@@ -92,6 +92,20 @@ class Gazetteer:
                 for a, d in sorted(names.items(), key=lambda t: -len(t[0]))]
 
     @cached_property
+    def device_alias_anywhere(self) -> re.Pattern | None:
+        """One pattern that matches where any of device_alias_patterns does (their union:
+        the same alias, case and whole-word rule), or None when there are none: a passage
+        it finds nothing in names no device by alias, and each alias's own pattern need not
+        be run over it."""
+        names = dict(self.device_aliases)
+        for fam in self.families:
+            for a in fam.get("aliases", []):
+                names.setdefault(a.lower(), fam["id"])
+        if not names:
+            return None
+        return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(re.escape(a) for a in names) + r")(?![\w-])")
+
+    @cached_property
     def _alias_index(self) -> tuple[dict[str, list[tuple[int, str]]], list[tuple[int, str]]]:
         """Aliases by rank (longest first) and by their first word run: a whole-word alias
         can only start where the text's word run is exactly that run."""
