@@ -4,8 +4,12 @@ runs that begin an alias are looked at) and whole_word_matches (str.find in plac
 pattern compiled per utility), the candidates' prefilter (a sentence told from its
 line's search), and cells read once however often they recur (short_memo)."""
 
+import dataclasses
+import pickle
 import re
 from types import SimpleNamespace
+
+import pytest
 
 from msakb.extract.candidates.prefilter import Hits, _cut_safe
 from msakb.extract.shared.devices import required_devices
@@ -121,3 +125,14 @@ def test_device_alias_anywhere_finds_where_an_alias_pattern_does():
         assert (gaz.device_alias_anywhere.search(text) is not None) == expected, text
     assert [bool(gaz.device_alias_anywhere.search(t)) for t in ["a tesla backup switch.", "the Enphase IQ Collar-2", "tbs"]] \
         == [True, False, True]
+
+
+def test_spans_made_by_span_methods_are_plain_frozen_spans():
+    text = "  <b>Meter</b> collar\nnext"
+    span = Span(text, 0, len(text))
+    made = [span.sub(2), span.sub(2, 14), span.strip(), span.cover(Span(text, 3, 30)), lines(span)[1]]
+    assert made == [Span(text, 2, 26), Span(text, 2, 14), Span(text, 2, 26), Span(text, 0, 30), Span(text, 22, 26)]
+    assert [vars(s) for s in made] == [vars(Span(s.text, s.start, s.end)) for s in made]
+    assert pickle.loads(pickle.dumps(made[1])) == made[1] and hash(made[1]) == hash(Span(text, 2, 14))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made[0].start = 0
