@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+from msakb.extract.shared.memo import short_memo
 from msakb.extract.shared.records import Record, SourceDoc, slug
-from msakb.extract.shared.text import Span, short_memo, trim, whole
+from msakb.extract.shared.text import Span, trim, whole
 
 _PAREN_TAIL = re.compile(r"^(?P<name>.*?)\s*\((?P<paren>[^()]*)\)\s*$")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from msakb.extract.shared import quantities as q
 from msakb.extract.shared.entities import find_entities
+from msakb.extract.shared.memo import short_memo
 from msakb.extract.shared.records import Record, SourceDoc
-from msakb.extract.shared.text import Span, clean_text, short_memo, whole
+from msakb.extract.shared.text import Span, clean_text, whole
 
 SPEC_LABELS = {
     "AMPS": ("current", "A"), "KILOAMPS": ("fault_current", "A"), "VOLTS": ("voltage", "V"),

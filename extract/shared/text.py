@@ -11,7 +11,8 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache, wraps
+
+from msakb.extract.shared.memo import short_memo
 
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 # Markup that means a line break or item boundary when a cell is read as plain text.
@@ -78,38 +79,11 @@ class Span:
 def _span(text: str, start: int, end: int, _new=object.__new__) -> Span:
     """Span(text, start, end), made as the dataclass's __init__ makes it (its three fields,
     in order, in the instance's __dict__) without the frozen class's object.__setattr__
-    per field: a third of the time, and spans are made by the hundred thousand."""
+    per field, most of what making a span cost (and spans are made by the hundred thousand)."""
     span = _new(Span)
     d = span.__dict__
     d["text"], d["start"], d["end"] = text, start, end
     return span
-
-
-MEMO_LONGEST = 2_000
-"""Longest text a memo keeps (`short_memo`): a megabyte-long line is read, not kept."""
-_MEMOS: list = []
-
-
-def short_memo(fn):
-    """`fn(raw, *rest)`, a pure function of a text and hashable arguments, remembered for
-    texts of up to MEMO_LONGEST characters (the last 8,192 calls): the same cells and
-    sentences recur within a list (a cell is read once per model of its row) and across
-    lists. What it returns is shared between callers: a str, a number or a tuple."""
-    cached = lru_cache(maxsize=8192)(fn)
-    _MEMOS.append(cached)
-
-    @wraps(fn)
-    def call(raw: str, *rest):
-        return cached(raw, *rest) if len(raw) <= MEMO_LONGEST else fn(raw, *rest)
-
-    return call
-
-
-def reset() -> None:
-    """Forget what the memos (short_memo) hold: the benchmark measures extraction with
-    nothing memoised."""
-    for cached in _MEMOS:
-        cached.cache_clear()
 
 
 @short_memo

@@ -12,13 +12,14 @@ from msakb.errors import SourceError
 from msakb.extract.shared import quantities as q
 from msakb.extract.shared.devices import device_id, device_name, required_devices, split_product_model
 from msakb.extract.shared.entities import find_entities
+from msakb.extract.shared.memo import short_memo
 from msakb.extract.shared.mentions import manifest_utility
 from msakb.extract.shared.records import Record, SourceDoc, slug
 from msakb.extract.shared.shapes import classify
 from msakb.extract.shared.specs import specs
 from msakb.extract.shared.statuses import normalise_status
 from msakb.extract.shared.tables import tables
-from msakb.extract.shared.text import Span, clean_text, html_items, short_memo, trim, whole
+from msakb.extract.shared.text import Span, clean_text, html_items, trim, whole
 from msakb.knowledge.gazetteer import Gazetteer
 
 RULE = "approved_list"
