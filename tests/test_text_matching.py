@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from msakb.extract.candidates.prefilter import Hits, _cut_safe
+from msakb.extract.shared import entities, memo
 from msakb.extract.shared.devices import required_devices
 from msakb.extract.shared.records import SourceDoc
 from msakb.extract.shared.specs import specs
@@ -136,3 +137,13 @@ def test_spans_made_by_span_methods_are_plain_frozen_spans():
     assert pickle.loads(pickle.dumps(made[1])) == made[1] and hash(made[1]) == hash(Span(text, 2, 14))
     with pytest.raises(dataclasses.FrozenInstanceError):
         made[0].start = 0
+
+
+def test_a_fresh_entity_pipeline_forgets_what_the_memos_read():
+    """entities.reset (new patterns, or the benchmark's fresh rounds) empties the memos too:
+    a cell's specs are never read back from entities of an older pipeline."""
+    text = "240 VAC, 60 Hz"
+    specs(SourceDoc("s", text, SimpleNamespace()), Span(text, 0, len(text)), "x", ["d"])
+    assert any(cached.cache_info().currsize for cached in memo._MEMOS)
+    entities.reset()
+    assert not any(cached.cache_info().currsize for cached in memo._MEMOS)

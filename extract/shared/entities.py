@@ -17,6 +17,7 @@ from pathlib import Path
 from spacy.lang.en import English
 from spacy.vocab import create_vocab
 
+from msakb.extract.shared import memo
 from msakb.extract.shared.text import Span
 from msakb.extract.shared.patterns import PATTERNS, pattern_file
 
@@ -107,11 +108,14 @@ def pieces(span: Span, limit: int = PIECE) -> list[Span]:
 
 
 def reset() -> None:
-    """Forget the pipeline and the memoised entities: the next call builds them anew, with a
-    new vocabulary (bench/extraction.py measures extraction from a fresh pipeline each time)."""
+    """Forget the pipeline and the memoised entities, and what the memos read from them (a
+    cell's specs and instructions, extract/shared/memo.py): the next call builds them anew,
+    with a new vocabulary (bench/extraction.py measures extraction from a fresh pipeline
+    each time)."""
     for cached in (nlp_for, digit_free_ruler, entities_of):
         cached.cache_clear()
     _FLAG_IDS.clear()
+    memo.reset()
 
 
 # A predicate (REGEX, IN) in a pattern is a Python call for every token at which a pattern
