@@ -49,8 +49,6 @@ def _status_headers() -> re.Pattern:
     return re.compile(config()["status_headers"])
 
 
-
-
 @dataclass
 class Reading:
     """What one statement holds: entities, obligation cues, field terms (offsets into the

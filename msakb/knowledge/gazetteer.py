@@ -80,16 +80,21 @@ class Gazetteer:
         return self._aliases_by_utility.get(utility_id, [])
 
     @cached_property
-    def device_alias_patterns(self) -> list[tuple[re.Pattern, str]]:
-        """(pattern, device or family id) of every device alias and family alias, longest
-        first, each matching the alias as a whole word in any case. Compiled once per
-        gazetteer: extract/candidates/devices_named.py runs them over every passage."""
+    def _device_alias_names(self) -> dict[str, str]:
+        """Every device alias and family alias, lower case -> device or family id."""
         names = dict(self.device_aliases)
         for fam in self.families:
             for a in fam.get("aliases", []):
                 names.setdefault(a.lower(), fam["id"])
+        return names
+
+    @cached_property
+    def device_alias_patterns(self) -> list[tuple[re.Pattern, str]]:
+        """(pattern, device or family id) of every device alias and family alias, longest
+        first, each matching the alias as a whole word in any case. Compiled once per
+        gazetteer: extract/candidates/devices_named.py runs them over every passage."""
         return [(re.compile(rf"(?i)(?<![\w-]){re.escape(a)}(?![\w-])"), d)
-                for a, d in sorted(names.items(), key=lambda t: -len(t[0]))]
+                for a, d in sorted(self._device_alias_names.items(), key=lambda t: -len(t[0]))]
 
     @cached_property
     def device_alias_anywhere(self) -> re.Pattern | None:
@@ -97,10 +102,7 @@ class Gazetteer:
         the same alias, case and whole-word rule), or None when there are none: a passage
         it finds nothing in names no device by alias, and each alias's own pattern need not
         be run over it."""
-        names = dict(self.device_aliases)
-        for fam in self.families:
-            for a in fam.get("aliases", []):
-                names.setdefault(a.lower(), fam["id"])
+        names = self._device_alias_names
         if not names:
             return None
         return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(re.escape(a) for a in names) + r")(?![\w-])")
