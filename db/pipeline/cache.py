@@ -15,7 +15,8 @@ folder of the user building, writable by no one else; every file in it is opened
 the checked folder, never through a link, and written to a new file created exclusively,
 renamed into place. A cache that cannot be used (another user's, a file in its place, a
 read-only or full disk) is skipped with one warning: the build goes on without it. A damaged
-entry is parsed again.
+entry is parsed again. The YAML data files a build reads (gazetteer, pattern files) are kept
+here as parsed too, one entry per file (msakb/knowledge/parsed_store.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Callable
 
 from msakb.db.pipeline import records_json
 from msakb.db.pipeline.fingerprints import folder_fingerprint
+from msakb.knowledge import parsed_store
 from msakb.knowledge.files import DATA_LIMIT, FileRefused, read_regular, write_new
 from msakb.errors import MsakbError
 from msakb.knowledge.manifest import Manifest, SourceEntry, load_manifest
@@ -59,8 +61,7 @@ class RecordCache:
         self.hits = self.misses = 0
         self.warn = warn
         self.disabled: str | None = None
-        global _current
-        _current = self
+        use(self)
 
     def key(self, entry: SourceEntry) -> str:
         return hashlib.sha256(self.salt + entry.model_dump_json().encode()).hexdigest()
@@ -223,7 +224,7 @@ class RecordCache:
         stored = self.read_json(MANIFEST)
         known = stored.get("blocks") if isinstance(stored, dict) and stored.get("format") == FORMAT.decode() else None
         digests = [hashlib.sha256(b.encode()).hexdigest() for b in blocks] if blocks is not None else None
-        manifest = None
+        manifest, from_known = None, False
         if digests is not None and isinstance(known, dict):
             try:
                 entries = [known[d] if d in known else parse_yaml("sources:\n" + b, str(path)).data["sources"][0]
@@ -232,14 +233,17 @@ class RecordCache:
                 ids = [e.id for e in manifest.sources] + [e.file for e in manifest.sources]
                 if len(set(ids)) != len(ids):
                     manifest = None  # a source listed twice: load_manifest names it
+                from_known = manifest is not None
             except (ValueError, KeyError, TypeError, IndexError, MsakbError):
                 manifest = None
         if manifest is None:
             manifest = load_manifest(path)
         changed = not isinstance(known, dict) or set(known) != set(digests or ())
         if changed and digests is not None and len(digests) == len(manifest.sources) and not self.disabled:
+            # an entry read from the stored ones is stored as it was (it is what made the manifest)
             self.write_json(MANIFEST, {"format": FORMAT.decode(), "blocks": {
-                d: e.model_dump(mode="json") for d, e in zip(digests, manifest.sources)}})
+                d: known[d] if from_known and d in known else e.model_dump(mode="json")
+                for d, e in zip(digests, manifest.sources)}})
         return manifest
 
     def remove(self, name: str) -> None:
@@ -308,9 +312,11 @@ def running() -> "RecordCache | None":
 
 
 def use(cache: "RecordCache | None") -> None:
-    """Make `cache` that of the build running in this process (a worker's copy of it)."""
+    """Make `cache` that of the build running in this process (a worker's copy of it); the
+    YAML data files it reads are remembered in it too (msakb/knowledge/parsed_store.py)."""
     global _current
     _current = cache
+    parsed_store.use(cache)
 
 
 def per_source(name: str, doc, compute):

@@ -12,7 +12,9 @@ file, the line and the field.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from msakb.errors import MsakbError
+from msakb.knowledge import parsed_store
 from msakb.knowledge.files import DATA_LIMIT, FileRefused, read_regular
 
 M = TypeVar("M", bound=BaseModel)
@@ -269,17 +272,40 @@ def load_yaml(path: Path, name: str | None = None, folder: Path | None = None, a
     return parse_yaml(read_text(Path(path), name, folder), name, aliases)
 
 
+@lru_cache(maxsize=1)
+def _parser_fingerprint() -> bytes:
+    """What shapes the data a text parses to: this loader's code and the YAML library's."""
+    return hashlib.sha256(Path(__file__).read_bytes() + f"\0{yaml.__version__}\0{_Loader.__name__}".encode()).digest()
+
+
 def load_model(path: Path, model: type[M], name: str | None = None, folder: Path | None = None,
                aliases: bool = False, empty: Any = None, error: type[MsakbError] = DataFileError) -> M:
     """The YAML file at `path` as `model` (an empty file is `empty`); every error is `error`,
-    naming the file, the line and (for a value the model refuses) the field."""
+    naming the file, the line and (for a value the model refuses) the field. The text's data
+    may come from a previous build's parse of the very same text (msakb/knowledge/parsed_store.py),
+    validated alike; anything wrong with it, and any complaint of the model, parses the file."""
+    name = name or str(path)
     try:
-        doc = load_yaml(path, name, folder, aliases)
+        text = read_text(Path(path), name, folder)
     except DataFileError as e:
         raise error(str(e)) from None
+    key = hashlib.sha256(_parser_fingerprint() + f"\0{aliases}\0".encode() + text.encode("utf-8", "surrogatepass")).hexdigest()
+    data = parsed_store.recall(path, aliases, key)
+    if not parsed_store.missing(data):
+        try:
+            return model.model_validate(empty if data is None and empty is not None else data)
+        except ValidationError:
+            pass  # parsed again below: the error names the line
+    try:
+        doc = parse_yaml(text, name, aliases)
+    except DataFileError as e:
+        raise error(str(e)) from None
+    parsed = doc.data
     if doc.data is None and empty is not None:
         doc.data = empty
-    return doc.validate(model, error)
+    result = doc.validate(model, error)
+    parsed_store.remember(path, aliases, key, parsed)
+    return result
 
 
 class _PlainDumper(yaml.SafeDumper):

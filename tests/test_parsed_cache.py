@@ -1,0 +1,149 @@
+"""YAML data files remembered as parsed (msakb/knowledge/parsed_store.py) in the record cache:
+a file read again gives exactly what parsing it gives; an entry of another text, damaged,
+foreign or refused by the model is ignored and the file parsed; what JSON cannot give back
+is never remembered."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from msakb.db.pipeline.cache import RecordCache
+from msakb.db.pipeline.fingerprints import code_fingerprint
+from msakb.knowledge import parsed_store, yamlfile
+from msakb.knowledge.gazetteer import DevicesFile, GazetteerError, StatesFile, UtilitiesFile
+from msakb.knowledge.yamlfile import load_model
+from tests.kbtools import KB
+
+
+@pytest.fixture
+def kb(tmp_path) -> Path:
+    return Path(shutil.copytree(KB / "gazetteer", tmp_path / "kb" / "gazetteer")).parent
+
+
+@pytest.fixture
+def cache(kb, monkeypatch) -> RecordCache:
+    monkeypatch.setattr(parsed_store, "_store", None)  # restored after the test
+    return RecordCache(kb.parent / "msakb.db.cache", code_fingerprint(), kb)
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[str]:
+    """The names of the files parsed (not recalled) from now on."""
+    names: list[str] = []
+    real = yamlfile.parse_yaml
+
+    def counting(text, name, aliases=False):
+        names.append(name)
+        return real(text, name, aliases)
+
+    monkeypatch.setattr(yamlfile, "parse_yaml", counting)
+    return names
+
+
+def utilities(kb: Path) -> Path:
+    return kb / "gazetteer" / "utilities.yaml"
+
+
+def entry(cache: RecordCache, path: Path) -> Path:
+    return cache.folder / parsed_store.entry_name(path, False)
+
+
+def read(kb: Path, path: Path | None = None, model=UtilitiesFile):
+    path = path or utilities(kb)
+    return load_model(path, model, folder=kb, error=GazetteerError)
+
+
+def test_a_file_read_again_is_recalled_and_equal(kb, cache, parses):
+    first = read(kb)
+    assert parses == [str(utilities(kb))]
+    stored = entry(cache, utilities(kb))
+    assert stat.S_IMODE(os.stat(stored).st_mode) == 0o600
+    again = read(kb)
+    assert parses == [str(utilities(kb))]  # not parsed a second time
+    assert again == first
+    assert again.model_dump(exclude_unset=True) == first.model_dump(exclude_unset=True)
+
+
+def test_a_changed_file_is_parsed_again(kb, cache, parses):
+    read(kb)
+    text = utilities(kb).read_text(encoding="utf-8")
+    first = read(kb).utilities[0]
+    utilities(kb).write_text(text.replace(f"name: {first.name}", "name: Renamed Electric", 1), encoding="utf-8")
+    changed = read(kb)
+    assert len(parses) == 2
+    assert changed.utilities[0].name == "Renamed Electric"
+    assert changed == load_model(utilities(kb), UtilitiesFile)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda s: s[: len(s) // 2],  # cut short
+    lambda s: "not json",
+    lambda s: s.replace('"data": {', '"data": {"extra": 1, ', 1),  # data unlike its digest
+    lambda s: s.replace(json.loads(s)["key"], "0" * 64),  # another text's entry
+    lambda s: s.replace(parsed_store.FORMAT, "msakb-parsed-yaml-0"),  # another format
+])
+def test_a_damaged_entry_is_ignored(kb, cache, parses, damage):
+    expected = read(kb)
+    stored = entry(cache, utilities(kb))
+    stored.write_text(damage(stored.read_text(encoding="utf-8")), encoding="utf-8")
+    assert read(kb) == expected
+    assert len(parses) == 2
+    assert read(kb) == expected  # remembered anew
+    assert len(parses) == 2
+
+
+def test_a_foreign_entry_is_ignored(kb, cache, parses):
+    states = kb / "gazetteer" / "states.yaml"
+    expected = read(kb)
+    read(kb, states, StatesFile)
+    # the states file's entry (right for its own text) put in the utilities file's place
+    shutil.copyfile(entry(cache, states), entry(cache, utilities(kb)))
+    assert read(kb) == expected
+    assert parses == [str(utilities(kb)), str(states), str(utilities(kb))]
+
+
+def test_an_entry_the_model_refuses_gives_the_files_own_data(kb, cache, parses):
+    expected = read(kb)
+    stored = entry(cache, utilities(kb))
+    forged = json.loads(stored.read_text(encoding="utf-8"))
+    forged["data"] = {"utilities": [{"id": "x", "unknown_field": 1}]}
+    forged["digest"] = parsed_store.digest(json.dumps(forged["data"]))
+    stored.write_text(json.dumps(forged), encoding="utf-8")
+    assert read(kb) == expected
+    assert len(parses) == 2
+
+
+def test_a_file_the_model_refuses_is_not_remembered_and_fails_each_time(kb, cache, parses):
+    utilities(kb).write_text("utilities:\n- id: x\n  unknown_field: 1\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(GazetteerError, match=r"utilities.yaml, line 2: utility 'x', field name: Field required"):
+            read(kb)
+    assert not entry(cache, utilities(kb)).exists()
+
+
+def test_data_json_cannot_give_back_is_not_remembered(kb, cache, parses, tmp_path):
+    odd = kb / "gazetteer" / "odd.yaml"
+    for text in ("states:\n  CA: 2024-01-01\n",  # a date
+                 "states:\n  1: California\n"):  # a number as a key
+        odd.write_text(text, encoding="utf-8")
+        with pytest.raises(GazetteerError):
+            read(kb, odd, StatesFile)
+        assert not entry(cache, odd).exists()
+    odd.write_text("", encoding="utf-8")  # empty: `empty` stands in for it, recalled or not
+    for _ in range(2):
+        assert load_model(odd, DevicesFile, folder=kb, empty={}) == DevicesFile.model_validate({})
+    assert entry(cache, odd).exists() and parses.count(str(odd)) == 3
+
+
+def test_an_unusable_cache_parses_every_time(kb, cache, parses):
+    cache.folder.mkdir(mode=0o777)
+    os.chmod(cache.folder, 0o777)  # writable by others: not used
+    assert read(kb) == read(kb)
+    assert len(parses) == 2
+    assert not entry(cache, utilities(kb)).exists()
