@@ -107,8 +107,9 @@ FILL = (
                CASE min({_RANK.format(col='a.status')}) {_BACK} ELSE min(a.status) END,
                group_concat(DISTINCT a.status), count(*), max(a.as_of)
         FROM (  -- in status order: the statuses listed alike whatever order the rows were written in
+            -- (the current editions' rows found by their source, not every row's source looked up)
             SELECT x.device_id, x.utility_id, x.status, x.as_of FROM approvals x
-            JOIN current_editions c ON c.source_id = x.source_id
+            WHERE x.source_id IN (SELECT source_id FROM current_editions)
             ORDER BY x.device_id, x.utility_id, x.status) a
         JOIN utilities u ON u.id = a.utility_id
         GROUP BY a.device_id, a.utility_id""",

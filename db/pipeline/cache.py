@@ -33,15 +33,13 @@ from typing import Callable
 
 from msakb.db.pipeline import records_json
 from msakb.db.pipeline.fingerprints import folder_fingerprint
+from msakb.db.pipeline.manifest_cache import read_manifest
 from msakb.knowledge import parsed_store
-from msakb.knowledge.files import DATA_LIMIT, FileRefused, read_regular, write_new
-from msakb.errors import MsakbError
-from msakb.knowledge.manifest import Manifest, SourceEntry, load_manifest
-from msakb.knowledge.yamlfile import parse_yaml
+from msakb.knowledge.files import write_new
+from msakb.knowledge.manifest import Manifest, SourceEntry
 
 FORMAT = b"msakb-records-json-1"
 SUFFIX = ".json"
-MANIFEST = "manifest.json"  # the manifest as last read, by the hash of its bytes
 _ENTRY = re.compile(r"^[0-9a-f]{64}-\w+\.json$")  # <key>-<name>.json
 _current: "RecordCache | None" = None  # the cache of the build running in this process
 _FLAGS = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -212,39 +210,8 @@ class RecordCache:
 
     def manifest(self, path: Path) -> Manifest:
         """load_manifest(path), from the entries as the cache last read them where their text is
-        unchanged: a manifest laid out as `sources:` then one `- ` block per source (see
-        manifest_blocks) is read block by block, and only a block not seen before is parsed (a
-        national manifest's YAML is slow to read whole, and an edit changes one entry's sha256).
-        Anything else, or anything wrong, is read by load_manifest, which says what is wrong."""
-        try:
-            text = read_regular(path, DATA_LIMIT, path.parent.parent).decode("utf-8")
-        except (OSError, FileRefused, UnicodeDecodeError):
-            return load_manifest(path)
-        blocks = manifest_blocks(text)
-        stored = self.read_json(MANIFEST)
-        known = stored.get("blocks") if isinstance(stored, dict) and stored.get("format") == FORMAT.decode() else None
-        digests = [hashlib.sha256(b.encode()).hexdigest() for b in blocks] if blocks is not None else None
-        manifest, from_known = None, False
-        if digests is not None and isinstance(known, dict):
-            try:
-                entries = [known[d] if d in known else parse_yaml("sources:\n" + b, str(path)).data["sources"][0]
-                           for d, b in zip(digests, blocks)]
-                manifest = Manifest.model_validate({"sources": entries})
-                ids = [e.id for e in manifest.sources] + [e.file for e in manifest.sources]
-                if len(set(ids)) != len(ids):
-                    manifest = None  # a source listed twice: load_manifest names it
-                from_known = manifest is not None
-            except (ValueError, KeyError, TypeError, IndexError, MsakbError):
-                manifest = None
-        if manifest is None:
-            manifest = load_manifest(path)
-        changed = not isinstance(known, dict) or set(known) != set(digests or ())
-        if changed and digests is not None and len(digests) == len(manifest.sources) and not self.disabled:
-            # an entry read from the stored ones is stored as it was (it is what made the manifest)
-            self.write_json(MANIFEST, {"format": FORMAT.decode(), "blocks": {
-                d: known[d] if from_known and d in known else e.model_dump(mode="json")
-                for d, e in zip(digests, manifest.sources)}})
-        return manifest
+        unchanged (db/pipeline/manifest_cache.py)."""
+        return read_manifest(self, path)
 
     def remove(self, name: str) -> None:
         fd = self._open_folder(create=False)
@@ -282,28 +249,6 @@ class RecordCache:
         finally:
             os.close(fd)
         return gone
-
-
-def manifest_blocks(text: str) -> list[str] | None:
-    """The text of each entry of a manifest laid out as comments, `sources:`, and then one
-    `- ` block per source (every block at the same indentation, each of its other lines blank,
-    a comment or indented further): as msakb writes it and as the shipped one is written.
-    None for any other layout (which load_manifest reads whole)."""
-    head = re.match(r"(?:[ \t]*(?:#[^\n]*)?\n)*sources:[ \t]*\n", text)
-    if head is None:
-        return None
-    body = text[head.end():]
-    first = re.match(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)- ", body)
-    if first is None:
-        return None
-    indent = first.group(1)
-    starts = [m.start() for m in re.finditer(rf"(?m)^{indent}- ", body)]
-    blocks = [body[a:b] for a, b in zip(starts, [*starts[1:], len(body)])]
-    for block in blocks:
-        for line in block.split("\n")[1:]:
-            if line.strip() and not line.lstrip().startswith("#") and not line.startswith(indent + " "):
-                return None
-    return blocks
 
 
 def running() -> "RecordCache | None":
