@@ -79,16 +79,35 @@ def patch_aliases(p: Patch) -> None:
     the same, or the build is a full one), and writes it again only when it differs: most
     changes of a source name no row anew."""
     w = p.writer
-    rows = alias_rows({t: w.select(t) for t in NAMED}, p.kb)
-    if _as_set(w.select("aliases")) != _as_set(rows):
+    rows = alias_rows({t: w.select(t, columns=cols) for t, cols in NAMED.items()}, p.kb)
+    stored, written = _stored(w.db), _as_set(rows)
+    if stored is None or written is None or stored != written:
         w.delete("aliases", "1")
         w.insert("aliases", rows)
 
 
-def _as_set(rows: list[dict]) -> set[tuple]:
-    """The rows, every column of each (a column only one side has makes them differ)."""
-    return {tuple(sorted(r.items())) for r in rows}
+COLUMNS = ("kind", "id", "alias", "alias_key")  # of an aliases row (alias_rows)
+_KEYS = frozenset(COLUMNS)
 
 
-NAMED = ("utilities", "devices", "manufacturers", "states")
-STEP = Step("aliases", reads=NAMED, derives=("aliases",), derive=derive_aliases, patch=patch_aliases)
+def _as_set(rows: list[dict]) -> set[tuple] | None:
+    """The rows, every column of each (None when a row has other columns than COLUMNS)."""
+    out = set()
+    for r in rows:
+        if r.keys() != _KEYS:
+            return None
+        out.add(tuple(r[c] for c in COLUMNS))
+    return out
+
+
+def _stored(db) -> set[tuple] | None:
+    """The aliases table's rows as _as_set gives them (None when it has other columns)."""
+    if sorted(r[1] for r in db.execute("PRAGMA table_info(aliases)")) != sorted(COLUMNS):
+        return None
+    return set(db.execute(f"SELECT {', '.join(COLUMNS)} FROM aliases"))
+
+
+# the columns alias_rows reads of each table it names the rows of
+NAMED = {"utilities": ("id", "name"), "devices": ("id", "manufacturer", "product", "model"),
+         "manufacturers": ("id", "name"), "states": ("code", "name")}
+STEP = Step("aliases", reads=tuple(NAMED), derives=("aliases",), derive=derive_aliases, patch=patch_aliases)

@@ -84,8 +84,10 @@ class Writer:
         self.inserted[table] |= {r[key_column(table)] for r in rows}
         self.added[table] += len(rows)
 
-    def select(self, table: str, cond: str = "1", params=()) -> list[dict]:
-        cur = self.db.execute(f"SELECT * FROM [{table}] WHERE {cond} ORDER BY rowid", params)
+    def select(self, table: str, cond: str = "1", params=(), columns: tuple[str, ...] = ()) -> list[dict]:
+        """The rows (`columns` of them, default all) in the table's order."""
+        names = ", ".join(f"[{c}]" for c in columns) or "*"
+        cur = self.db.execute(f"SELECT {names} FROM [{table}] WHERE {cond} ORDER BY rowid", params)
         names = [c[0] for c in cur.description]
         return [dict(zip(names, r)) for r in cur]
 
