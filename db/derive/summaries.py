@@ -212,13 +212,69 @@ def facet_indexes(conn: sqlite3.Connection) -> None:
                 conn.execute(f"CREATE INDEX [{table}_by_{column}] ON [{table}] ([{column}])")
 
 
+READS = ("sources", "approvals", "utilities", "devices", "restrictions", "directives", "states", "aliases",
+         "panel_models")
+# An incremental build writes the changed sources' rows again whatever changed in them: of
+# `sources`, the columns the tables above are worked out from (current_sources, utility_summary)
+# are compared; a row written to any other table read (an insert, delete or update of any
+# column: the search indexes hold rowids) is seen by a trigger.
+SOURCE_COLUMNS = ("id", "series", "as_of", "utility_id")
+WATCHED = tuple(t for t in READS if t != "sources")
+_WRITTEN, _SOURCES = "patch_summaries_written", "patch_summaries_sources"
+_EVENTS = ("INSERT", "UPDATE", "DELETE")
+
+
+def watch(conn: sqlite3.Connection) -> None:
+    """Before an incremental build writes: a trigger on each table read, and what `sources`
+    holds of what is read (temporary: gone with the connection)."""
+    conn.execute(f"CREATE TEMP TABLE {_WRITTEN} (name TEXT PRIMARY KEY)")
+    for table in WATCHED:
+        for event in _EVENTS:
+            conn.execute(f"CREATE TEMP TRIGGER [{_WRITTEN}_{event.lower()}_{table}] AFTER {event} ON [{table}] "
+                         f"BEGIN INSERT OR IGNORE INTO {_WRITTEN} VALUES ('{table}'); END")
+    conn.execute(f"CREATE TEMP TABLE {_SOURCES} AS SELECT {', '.join(SOURCE_COLUMNS)} FROM sources")
+
+
+def inputs_unchanged(conn: sqlite3.Connection) -> bool:
+    """Whether nothing the summaries are worked out from changed since `watch` (False when it
+    did not run, or a trigger is gone with its table)."""
+    try:
+        triggers = conn.execute("SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE ?",
+                                (f"{_WRITTEN}%",)).fetchone()[0]
+        if triggers != len(WATCHED) * len(_EVENTS) or conn.execute(f"SELECT 1 FROM {_WRITTEN}").fetchone():
+            return False
+        cols = ", ".join(SOURCE_COLUMNS)
+        return not conn.execute(f"SELECT 1 FROM (SELECT {cols} FROM main.sources EXCEPT SELECT {cols} FROM {_SOURCES}) "
+                                f"UNION ALL SELECT 1 FROM (SELECT {cols} FROM {_SOURCES} EXCEPT "
+                                f"SELECT {cols} FROM main.sources) LIMIT 1").fetchone()
+    except sqlite3.OperationalError:  # no watch
+        return False
+
+
+def _unwatch(conn: sqlite3.Connection) -> None:
+    for table in WATCHED:
+        for event in _EVENTS:
+            conn.execute(f"DROP TRIGGER IF EXISTS temp.[{_WRITTEN}_{event.lower()}_{table}]")
+    conn.execute(f"DROP TABLE IF EXISTS temp.{_WRITTEN}")
+    conn.execute(f"DROP TABLE IF EXISTS temp.{_SOURCES}")
+
+
 def patch_summaries(p: Patch) -> None:
-    """An incremental build makes them again whole, from the patched rows."""
-    summarise(p.writer.db)
+    """An incremental build makes them again whole, from the patched rows, unless nothing
+    they are worked out from changed (the previous database's are then what summarise
+    gives); the indexes the pages use are made either way, should a step have made a
+    table again."""
+    db = p.writer.db
+    if inputs_unchanged(db):
+        for statement in INDEXES:
+            db.execute(statement)
+        facet_indexes(db)
+    else:
+        summarise(db)
+    _unwatch(db)
 
 
 STEP = Step(
-    "summaries",
-    reads=("sources", "approvals", "utilities", "devices", "restrictions", "directives", "states", "aliases", "panel_models"),
-    writes_after=(*TABLES, *SEARCH, *TRIGRAM), post_write=summarise, patch=patch_summaries,
+    "summaries", reads=READS, writes_after=(*TABLES, *SEARCH, *TRIGRAM), post_write=summarise,
+    patch=patch_summaries, watch=watch,
 )

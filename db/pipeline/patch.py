@@ -234,6 +234,9 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     try:
         db.execute("PRAGMA journal_mode = MEMORY")  # a temporary file: discarded on failure, synced below
         db.execute("PRAGMA synchronous = OFF")
+        for step in steps.STEPS:  # before any write: what each step's patch needs to see changes
+            if step.watch is not None:
+                step.watch(db)
         moved = sum(move_rows(db, sid, edit) for sid, edit in edits.items())
         old_out, new_out = _resolve_touched(db, touched, gaz, voices, cache, docs, entries, order, old_order,
                                             new_recs, old_recs, ann, old_ann)

@@ -19,6 +19,8 @@ declares what it reads and writes, and brings the functions that do it:
 - `patch(p)`: how an incremental build brings its output up to date on the copy of the
   previous database (p: db/pipeline/patch_writes.py Patch), so the file equals what a full
   build writes. A step without one makes every build a full one, and the build says so.
+- `watch(conn)`: what an incremental build runs on that copy before anything is written to
+  it (triggers, a snapshot), so that `patch` can tell whether what it reads changed.
 
 A full build runs every step's `derive` in the list's order on the resolved rows, then every
 `post_write` in the list's order on the written file; an incremental build runs every
@@ -68,6 +70,9 @@ class Step:
     post_write: Optional[Callable[[sqlite3.Connection], None]] = None
     patch: Optional[Callable[["Patch"], None]] = None
     """its incremental form; None: an incremental build cannot patch it (a full build runs)"""
+    watch: Optional[Callable[[sqlite3.Connection], None]] = None
+    """run by an incremental build on the copy before anything is written to it: how `patch`
+    can tell whether what it reads changed"""
 
     def __post_init__(self):
         if bool(self.derive) != bool(self.derives) or bool(self.post_write) != bool(self.writes_after):
