@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.measure import touch_one_source
+from msakb.db.pipeline.builder import build
 from msakb.db.pipeline.cache import RecordCache
 from msakb.db.pipeline.fingerprints import code_fingerprint
 from msakb.knowledge import parsed_store, yamlfile
-from msakb.knowledge.gazetteer import DevicesFile, GazetteerError, StatesFile, UtilitiesFile
+from msakb.knowledge.gazetteer import DevicesFile, GazetteerError, StatesFile, UtilitiesFile, load_gazetteer
 from msakb.knowledge.yamlfile import load_model
 from tests.kbtools import KB
 
@@ -27,9 +29,10 @@ def kb(tmp_path) -> Path:
 
 
 @pytest.fixture
-def cache(kb, monkeypatch) -> RecordCache:
-    monkeypatch.setattr(parsed_store, "_store", None)  # restored after the test
-    return RecordCache(kb.parent / "msakb.db.cache", code_fingerprint(), kb)
+def cache(kb):
+    cache = RecordCache(kb.parent / "msakb.db.cache", code_fingerprint(), kb)
+    with parsed_store.kept_in(cache):
+        yield cache
 
 
 @pytest.fixture
@@ -147,3 +150,27 @@ def test_an_unusable_cache_parses_every_time(kb, cache, parses):
     assert read(kb) == read(kb)
     assert len(parses) == 2
     assert not entry(cache, utilities(kb)).exists()
+
+
+def test_an_incremental_build_remembers_and_recalls_the_gazetteer_and_only_it_uses_the_cache(kb_copy, tmp_path, parses):
+    db = tmp_path / "msakb.db"
+    gazetteer = [str(kb_copy / "gazetteer" / f"{name}.yaml") for name in ("states", "utilities", "devices")]
+    build(db, kb_copy)  # full: nothing remembered
+    folder = db.with_name("msakb.db.cache")
+    assert not list(folder.glob("parsed-*.json"))
+    touch_one_source(kb_copy)
+    load_gazetteer.cache_clear()
+    assert build(db, kb_copy).workers == 0  # patched: each gazetteer file parsed and remembered
+    remembered = sorted(p.name for p in folder.glob("parsed-*.json"))
+    assert {parsed_store.entry_name(p, False) for p in gazetteer} <= set(remembered)
+    parses.clear()
+    touch_one_source(kb_copy)
+    load_gazetteer.cache_clear()
+    assert build(db, kb_copy).workers == 0
+    assert not set(parses) & set(gazetteer)  # recalled
+    load_gazetteer.cache_clear()
+    for p in folder.glob("parsed-*.json"):
+        p.unlink()
+    load_gazetteer(str(kb_copy / "gazetteer"))  # after the build: its cache is not used
+    assert not list(folder.glob("parsed-*.json"))
+    assert set(gazetteer) <= set(parses)

@@ -16,6 +16,7 @@ from bench.generate import generate
 from bench.measure import touch_one_source
 from msakb.cli import cli
 from msakb.db.derive import summaries
+from msakb.db.pipeline.builder import build
 from msakb.knowledge.yamlfile import dump_yaml
 from tests.test_bench import _dump
 
@@ -72,25 +73,20 @@ N = 8
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    return generate(tmp_path_factory.mktemp("summaries") / "kb", N, seed=11)
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    """A generated corpus of N documents and its database: (kb, db)."""
+    kb = generate(tmp_path_factory.mktemp("summaries") / "kb", N, seed=11).kb
+    build(kb.parent / "kb.db", kb)
+    return kb, kb.parent / "kb.db"
 
 
-@pytest.fixture(scope="module")
-def built(corpus, tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("summariesdb") / "kb.db"
-    result = CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(corpus.kb), "-q"])
-    assert result.exit_code == 0, result.output
-    return db
-
-
-def _patched_and_cold(corpus, built, tmp_path, change, monkeypatch) -> tuple[Path, Path, int]:
+def _patched_and_cold(built, tmp_path, change, monkeypatch) -> tuple[Path, Path, int]:
     """The built database patched after `change` of a copy of the corpus, a full build of that
     copy, and how many times the patch worked the summaries out again."""
     kb, warm = tmp_path / "kb", tmp_path / "warm.db"
-    shutil.copytree(corpus.kb, kb)
-    shutil.copy(built, warm)
-    shutil.copytree(built.with_name("kb.db.cache"), tmp_path / "warm.db.cache")
+    shutil.copytree(built[0], kb)
+    shutil.copy(built[1], warm)
+    shutil.copytree(built[1].with_name("kb.db.cache"), tmp_path / "warm.db.cache")
     change(kb)
     calls = []
     real = summaries.summarise
@@ -118,7 +114,7 @@ def _entry_change(field: str, value):
     (_entry_change("title", "Renamed list"), 0),  # a column the summaries do not read
     (_entry_change("as_of", "2099-12-31"), 1),  # its rows carry the date: written again
 ])
-def test_patched_summaries_equal_a_full_builds(corpus, built, tmp_path, monkeypatch, change, worked_out):
-    warm, cold, calls = _patched_and_cold(corpus, built, tmp_path, change, monkeypatch)
+def test_patched_summaries_equal_a_full_builds(built, tmp_path, monkeypatch, change, worked_out):
+    warm, cold, calls = _patched_and_cold(built, tmp_path, change, monkeypatch)
     assert calls == worked_out
     assert _dump(warm) == _dump(cold)

@@ -15,8 +15,8 @@ folder of the user building, writable by no one else; every file in it is opened
 the checked folder, never through a link, and written to a new file created exclusively,
 renamed into place. A cache that cannot be used (another user's, a file in its place, a
 read-only or full disk) is skipped with one warning: the build goes on without it. A damaged
-entry is parsed again. The YAML data files a build reads (gazetteer, pattern files) are kept
-here as parsed too, one entry per file (msakb/knowledge/parsed_store.py).
+entry is parsed again. The YAML data files an incremental build reads (gazetteer, pattern
+files) are kept here as parsed too, one entry per file (msakb/knowledge/parsed_store.py).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from typing import Callable
 from msakb.db.pipeline import records_json
 from msakb.db.pipeline.fingerprints import folder_fingerprint
 from msakb.db.pipeline.manifest_cache import read_manifest
-from msakb.knowledge import parsed_store
 from msakb.knowledge.files import write_new
 from msakb.knowledge.manifest import Manifest, SourceEntry
 
@@ -59,7 +58,8 @@ class RecordCache:
         self.hits = self.misses = 0
         self.warn = warn
         self.disabled: str | None = None
-        use(self)
+        global _current
+        _current = self
 
     def key(self, entry: SourceEntry) -> str:
         return hashlib.sha256(self.salt + entry.model_dump_json().encode()).hexdigest()
@@ -257,11 +257,9 @@ def running() -> "RecordCache | None":
 
 
 def use(cache: "RecordCache | None") -> None:
-    """Make `cache` that of the build running in this process (a worker's copy of it); the
-    YAML data files it reads are remembered in it too (msakb/knowledge/parsed_store.py)."""
+    """Make `cache` that of the build running in this process (a worker's copy of it)."""
     global _current
     _current = cache
-    parsed_store.use(cache)
 
 
 def per_source(name: str, doc, compute):

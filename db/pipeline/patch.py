@@ -49,6 +49,7 @@ from msakb.db.store.build_info import read_build_info
 from msakb.db.store.write import remove_stale_temps, sync_file, temp_path
 from msakb.errors import MsakbError
 from msakb.extract.shared.records import SourceDoc
+from msakb.knowledge import parsed_store
 from msakb.knowledge.annotations import load_annotations
 from msakb.knowledge.gazetteer import load_gazetteer
 from msakb.knowledge.manifest import read_source
@@ -119,7 +120,8 @@ def try_patch(db_path: Path, kb: Path, progress, cache: RecordCache):
             # read while its copy is patched; closed by another thread once replaced (_patch)
             previous = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
             try:
-                return _patch(db_path, kb, progress, cache, index, rest, previous, copy)
+                with parsed_store.kept_in(cache):  # the data files it reads, as parsed (gazetteer, patterns)
+                    return _patch(db_path, kb, progress, cache, index, rest, previous, copy)
             finally:
                 previous.close()
                 if was_enabled:

@@ -1,7 +1,8 @@
 """What a YAML data file's text parsed to, remembered between builds as plain JSON so that a
 build whose gazetteer and pattern files did not change does not parse their YAML again
-(msakb/knowledge/yamlfile.load_model). The store is the running build's record cache
-(db/pipeline/cache.py: its folder checks, and its one warning when it cannot be used).
+(msakb/knowledge/yamlfile.load_model). The store is the record cache of the incremental build
+running (db/pipeline/cache.py: its folder checks, and its one warning when it cannot be
+used), only while it runs: no other command reads or writes a build's cache.
 
 One entry per file read (named by its path), holding the key of the text it was parsed from
 (the text itself, the parser's code and version) and a digest of the data: an entry of
@@ -17,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Any, Protocol
+from contextlib import contextmanager
+from typing import Any, Iterator, Protocol
 
 FORMAT = "msakb-parsed-yaml-1"
 _MISSING = object()
@@ -32,10 +34,16 @@ class JsonStore(Protocol):
 _store: JsonStore | None = None
 
 
-def use(store: JsonStore | None) -> None:
-    """Remember parsed files in `store` (None: nowhere) from now on in this process."""
+@contextmanager
+def kept_in(store: JsonStore | None) -> Iterator[None]:
+    """Within the block, parsed files are remembered in `store` (None: nowhere): an
+    incremental build's record cache while it runs (db/pipeline/patch.py), never beyond."""
     global _store
-    _store = store
+    before, _store = _store, store
+    try:
+        yield
+    finally:
+        _store = before
 
 
 def entry_name(path, aliases: bool) -> str:
