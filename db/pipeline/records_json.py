@@ -39,6 +39,8 @@ class Damaged(Exception):
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 # Values that are their own JSON, by exact type (a subclass takes the general way below).
 _PLAIN = (str, int, bool, type(None))
+_PLAIN_TYPES = frozenset(_PLAIN)
+_PLAIN_OR_FLOAT = _PLAIN_TYPES | {float}
 
 
 def dumps(value: Any, text: str) -> str:
@@ -46,18 +48,36 @@ def dumps(value: Any, text: str) -> str:
     return _ENCODER.encode(_encode(value, text))
 
 
+def _plain_values(d: dict) -> bool:
+    """Whether a mapping is its own JSON: keys strings with no `$`, values of _PLAIN or
+    finite floats (a record's values; tested in C where it can be, as there are many)."""
+    try:
+        if "$" in "".join(d):  # a key not a string fails the join: then not plain either
+            return False
+    except TypeError:
+        return False
+    types = set(map(type, d.values()))
+    if types <= _PLAIN_TYPES:
+        return True
+    return types <= _PLAIN_OR_FLOAT and all(math.isfinite(x) for x in d.values() if type(x) is float)
+
+
 def _encode(v: Any, text: str) -> Any:
     t = type(v)
     if t in _PLAIN:  # the bulk of an entry, as the general way below writes it, in fewer steps
         return v
-    if t is dict and all(type(k) is str and k[:1] != "$" and (type(x) in _PLAIN or type(x) is float and math.isfinite(x))
-                         for k, x in v.items()):
+    if t is dict and _plain_values(v):
         return v  # a record's values
     if t is Record and type(v.span) is Span and (v.span.text is text or v.span.text == text):
-        return {"$obj": "Record", "fields": {
-            "table": _encode(v.table, text), "values": _encode(v.values, text),
-            "span": {"$span": [v.span.start, v.span.end]}, "rule": _encode(v.rule, text),
-            "source_id": _encode(v.source_id, text), "mention": _encode(v.mention, text)}}
+        if (type(v.table) is str and type(v.rule) is str and type(v.source_id) is str and type(v.mention) is bool
+                and type(v.values) is dict and _plain_values(v.values)):
+            fields = {"table": v.table, "values": v.values, "span": {"$span": [v.span.start, v.span.end]},
+                      "rule": v.rule, "source_id": v.source_id, "mention": v.mention}  # as below, in one step
+        else:
+            fields = {"table": _encode(v.table, text), "values": _encode(v.values, text),
+                      "span": {"$span": [v.span.start, v.span.end]}, "rule": _encode(v.rule, text),
+                      "source_id": _encode(v.source_id, text), "mention": _encode(v.mention, text)}
+        return {"$obj": "Record", "fields": fields}
     if v is None or isinstance(v, (bool, int, str)):
         return v
     if isinstance(v, float):
