@@ -129,3 +129,29 @@ def test_an_id_link_made_once_per_instance_is_the_link_datasette_makes():
     links = [str(provenance._id_link(ds, "msakb", None, "utility_id", v)) for v in ("x", "y", "z", "x")]
     assert links == [f'<a href="/msakb/utilities/{v}">{v}</a>' for v in ("x", "y", "z", "x")]
     assert len(provenance._ID_LINKS[ds]) <= 2 and ds.urls.made == 5
+
+
+def test_a_long_id_from_a_custom_query_is_linked_but_not_kept():
+    """A visitor's SQL can name ids of any length (`select printf('%0*d', 12000, 1) AS
+    device_id`): such a link is made afresh each time, never kept by the instance (else
+    twenty thousand of them stay in the server's memory)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("msakb_provenance", serve.WEB / "plugins" / "provenance.py")
+    provenance = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(provenance)
+
+    class Urls:
+        def row(self, database, table, row_path):
+            return f"/{database}/{table}/{row_path}"
+
+    class Instance:
+        urls = Urls()
+
+    ds = Instance()
+    long_id = "d" * 12_000
+    link = provenance._id_link(ds, "msakb", None, "device_id", long_id)
+    assert str(link) == f'<a href="/msakb/devices/{long_id}">{long_id}</a>'
+    short = provenance._id_link(ds, "msakb", None, "device_id", "enphase-iq")
+    assert str(short) == '<a href="/msakb/devices/enphase-iq">enphase-iq</a>'
+    assert list(provenance._ID_LINKS[ds]) == [("msakb", "devices", "enphase-iq")]

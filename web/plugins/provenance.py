@@ -149,21 +149,32 @@ def _id_link(datasette, database, table, column, value):
     other = other or ID_LINKS.get(column)
     if other is None:
         return None
+    if len(value) > ID_LINK_LONGEST:  # any visitor's SQL can make ids of any length: not kept
+        return _make_id_link(datasette, database, other, value)
     links = _ID_LINKS.setdefault(datasette, {})
     key = (database, other, value)
     link = links.get(key)
     if link is None:
         if len(links) >= ID_LINKS_KEPT:
             links.clear()
-        url = datasette.urls.row(database, other, tilde_encode(value))
-        link = links[key] = Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
+        link = links[key] = _make_id_link(datasette, database, other, value)
     return link
+
+
+def _make_id_link(datasette, database, other, value) -> Markup:
+    url = datasette.urls.row(database, other, tilde_encode(value))
+    return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
 
 
 # A page links the same few hundred ids again and again (a utility's, a device's), and a row's
 # URL takes Datasette some microseconds to make: the links made, per instance, a bounded number.
 _ID_LINKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 ID_LINKS_KEPT = 20_000
+# Longest id whose link is kept: the ids of the knowledge base are far shorter, and a custom
+# query's made-up ones (select printf('%0*d', 12000, ...) AS device_id) would otherwise hold
+# ID_LINKS_KEPT times their length (and three times over: key, URL, text) for as long as the
+# server runs.
+ID_LINK_LONGEST = 200
 
 
 class CellLinks:
