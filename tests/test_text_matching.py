@@ -147,3 +147,32 @@ def test_a_fresh_entity_pipeline_forgets_what_the_memos_read():
     assert any(cached.cache_info().currsize for cached in memo._MEMOS)
     entities.reset()
     assert not any(cached.cache_info().currsize for cached in memo._MEMOS)
+
+
+@pytest.mark.parametrize("pattern, flags", [
+    (r"\bpg\b|\Bst\B", re.IGNORECASE), (r"é\w*|ſ|\u212a", re.IGNORECASE), (r"[^\W\d]{2,3}\b|_+", re.ASCII),
+    (r".\b.|\b", 0), (r"(?:ab|a)c?\b|x*", re.IGNORECASE | re.ASCII),
+])
+def test_prefilter_answers_as_a_search_on_unicode_text(pattern, flags):
+    """The line-to-sentence inference (Hits._from_last) at word boundaries made of non-ASCII
+    word characters (é, ß, İ, ſ, the Kelvin sign, an Arabic-Indic digit), a combining accent
+    (no word character), underscores, empty matches, IGNORECASE and ASCII patterns: every
+    answer is the one a search of the stretch itself gives."""
+    import random
+
+    rnd = random.Random(7)
+    alphabet = ["é", "_", "ß", "İ", "ı", "ſ", "\u212a", "\u0301", "\u00a0", "٣", "-", "&", " ", ".", "st", "pg", "ab",
+                "c", "x", "PG", "St", "K", "s", "9", "\n"]
+    text = "".join(rnd.choice(alphabet) for _ in range(3_000))
+    gaz = Gazetteer({}, {}, {}, {}, [], {})
+    hits = Hits(text, gaz)
+    hits.rx = re.compile(pattern, flags)
+    hits.cut_safe = _cut_safe(hits.rx)
+    assert hits.cut_safe
+    for ln in lines(Span(text, 0, len(text))):
+        stretches = [(ln.start, ln.end)] + [(s.start, s.end) for s in sentences(ln)]
+        for _ in range(4):
+            a = rnd.randint(ln.start, ln.end)
+            stretches.append((a, rnd.randint(a, ln.end)))
+        for a, b in stretches:
+            assert hits.within(a, b) == (hits.rx.search(text, a, b) is not None), (pattern, text[a:b])
