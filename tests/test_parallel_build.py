@@ -197,3 +197,17 @@ def test_a_record_that_is_not_plain_data_is_refused_naming_it():
     record = doc.record("devices", {"id": "iq", "seen": {1, 2}}, doc.span(0, 4), "t:iq")
     with pytest.raises(BuildError, match=r"^s, t:iq: a devices record: not plain data"):
         stored.encode_record(record, 0)
+
+
+def test_texts_held_answer_get_and_in_as_they_answer_by_key(tmp_path):
+    staging = StagingFile(tmp_path / "stage", 1)
+    staging.add(0, "a", "text of a", [], {})
+    staging.add(1, "b", "text of b", [], {})
+    staging.close()
+    staged = Staged([staging.path])
+    try:
+        held = staged.texts().hold({"a"})
+        assert held.get("b") == "text of b" and "b" in held
+        assert held.get("c") is None and "c" not in held and held.get("c", "none") == "none"
+    finally:
+        staged.close()

@@ -41,8 +41,9 @@ from msakb.extract.shared.text import Span
 # Records resolved at a time (whole keys): large enough that resolve's own cost per call is
 # nothing, small enough that a slice's rows are a few megabytes.
 SLICE = 5000
-# Characters of source text a worker resolving keeps from one slice to the next (a few tens
-# of megabytes: a 10,000-document corpus's texts), beyond those of the slice it works on.
+# Characters of source text a worker resolving keeps from one slice to the next, beyond those
+# of the slice it works on: a 10,000-document corpus's texts (34 million characters, one byte
+# each when Latin-1; two or four in a text with any character beyond it).
 TEXTS_KEPT = 1 << 25
 # A utility's row may give its state a row (resolve): these tables are resolved together, in
 # the partition TOGETHER.
@@ -228,6 +229,16 @@ class HeldTexts(dict):
     def __missing__(self, source_id: str) -> str:
         text = self[source_id] = self.staged.read(source_id)
         return text
+
+    def get(self, source_id, default=None):
+        """As `[...]` (a text not held yet is read), or `default` for no such source."""
+        try:
+            return self[source_id]
+        except KeyError:
+            return default
+
+    def __contains__(self, source_id) -> bool:
+        return self.get(source_id) is not None
 
 
 class StoredDoc(SourceDoc):

@@ -11,8 +11,6 @@ match of it holds; the approval cues as written), so a new pattern needs no seco
 from __future__ import annotations
 
 import re
-import re._constants as _sre_constants
-import re._parser as _sre_parser
 from bisect import bisect_left
 from functools import lru_cache
 
@@ -66,23 +64,27 @@ def _cut_safe(rx: re.Pattern) -> bool:
     it can match inside a stretch follows from a search of a longer stretch
     (Hits._from_last). A pattern this cannot read is taken as not safe."""
     try:
-        return _plain(_sre_parser.parse(rx.pattern, rx.flags))
+        # the standard library's own parser (private: a Python without it, or another shape of
+        # its output, falls back to searching every stretch)
+        import re._constants as constants
+        import re._parser as parser
+
+        return _plain(parser.parse(rx.pattern, rx.flags), constants)
     except Exception:  # noqa: BLE001  another Python's parser: every stretch is searched
         return False
 
 
-def _plain(items) -> bool:
-    c = _sre_constants
+def _plain(items, c) -> bool:
     for op, av in items:
         if op in (c.LITERAL, c.NOT_LITERAL, c.IN, c.ANY):
             continue
         if op is c.AT and av in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY):
             continue
-        if op is c.BRANCH and all(_plain(branch) for branch in av[1]):
+        if op is c.BRANCH and all(_plain(branch, c) for branch in av[1]):
             continue
-        if op is c.SUBPATTERN and _plain(av[-1]):
+        if op is c.SUBPATTERN and _plain(av[-1], c):
             continue
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and _plain(av[2]):
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT) and _plain(av[2], c):
             continue
         return False
     return True
