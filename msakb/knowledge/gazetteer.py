@@ -23,14 +23,10 @@ _RUN_CHAR = re.compile(r"[\w&]")
 def _whole_runs(raw: str, run: str) -> list[int]:
     """Where `run` (a word run) stands in `raw` as a whole run of _RUN: the starts _RUN.finditer
     gives for a run equal to it."""
-    out, at = [], raw.find(run)
+    out, at = [], _next_whole(raw, run, 0)
     while at >= 0:
-        end = at + len(run)
-        if not (at and _RUN_CHAR.match(raw, at - 1)) and not (end < len(raw) and _RUN_CHAR.match(raw, end)):
-            out.append(at)
-            at = raw.find(run, end)  # the next run starts after this one's end
-        else:
-            at = raw.find(run, at + 1)
+        out.append(at)
+        at = _next_whole(raw, run, at + len(run))  # the next run starts after this one's end
     return out
 
 
