@@ -1,12 +1,14 @@
 """CT PURA's IWG MSA subgroup meeting summary (kind `meeting_summary`) in the built knowledge
 base: Order 26's directives, the decision and meeting dates as stated (and the conflicts
 between them), the data-needs table, lifespans, mentions and reviewed statements; plus the
-parser on edited copies of the source (another order, consistent dates, a broken table)."""
+parser on edited copies of the source (another order, consistent dates, a broken table, an
+order whose docket cannot be read)."""
 
 from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 
 from msakb.cli import cli
@@ -176,3 +178,27 @@ def test_order_without_a_named_regulator_fails_clearly(kb_copy, tmp_path):
     assert res.output.strip() == (
         f"Error: {SRC}, line 17: Order 26 is quoted but no \"<Regulator>'s <date> Decision\" names its regulator; "
         "set `options: {regulator: ...}` in the manifest")
+
+
+NO_DOCKET = (f"Error: {SRC}, line 17: Order 26 names no docket the parser can read{{hint}}; write its Decision's "
+             "docket as 'Docket NN-NN-NN' in the order's first line or in a line above it that names the Decision, "
+             "then update the file's sha256 in the manifest")
+
+
+@pytest.mark.parametrize("broken, hint", [
+    # markup copied from a web page splits the docket's number from the word
+    ("in Docket 24-08-02</b> contains", " (line 13 has 'Docket 24-08-02</b>', which is not one)"),
+    ("contains", ""),  # no docket at all
+])
+def test_order_without_a_readable_docket_fails_clearly(kb_copy, tmp_path, broken, hint):
+    keep_sources(kb_copy, [SRC])
+    db = tmp_path / "msakb.db"
+    assert CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb_copy), "-q"]).exit_code == 0
+    before = db.read_bytes()
+    text = source_bytes(kb_copy, SRC).decode("utf-8")
+    assert text.count("in Docket 24-08-02 contains") == 1
+    rewrite_source(kb_copy, SRC, text.replace("in Docket 24-08-02 contains", broken).encode("utf-8"))
+    res = CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb_copy), "-q"])
+    assert (res.exit_code, res.output.strip()) == (1, NO_DOCKET.format(hint=hint))
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".msakb.db.tmp")] == []

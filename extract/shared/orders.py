@@ -8,9 +8,10 @@
 The lead line gives the order number (its own number, backed by an ORDER entity there or in
 the lines just before it), the due date (the DATE after a cue such as "No later than") and
 the compliance docket (the DOCKET after "compliance filing in"). The decision's docket is
-the lead's other DOCKET, else that of the nearest line above naming a Decision. A paragraph
-right after the items that orders something more is item 0. A later sentence that quotes an
-item and names the order is a citation of it.
+the lead's other DOCKET, else that of the nearest line above naming a Decision; an order
+with neither is a SourceError (every directive row names its docket, and none is guessed).
+A paragraph right after the items that orders something more is item 0. A later sentence
+that quotes an item and names the order is a citation of it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from msakb.extract.shared.patterns import pattern_file
 _ITEM_NO = re.compile(r"^[-•*]?\s*\((\d+)\)$")
 _LEAD_NO = re.compile(r"^\s*(\d+)\.\s+")
 _QUOTED = re.compile(r"[“\"]([^”\"]{20,})[”\"]")
+_DOCKET_LIKE = re.compile(r"\bdocket\s+(?:no\.?\s*)?\S*\d\S*", re.IGNORECASE)  # what a writer meant as one
 
 
 @lru_cache(maxsize=None)
@@ -47,7 +49,7 @@ class Order:
     lead: Span
     items: list[tuple[int, Item]]
     due_date: str | None
-    docket: str | None
+    docket: str
     compliance_docket: str | None
 
 
@@ -111,6 +113,8 @@ def find_orders(doc: SourceDoc) -> list[Order]:
                 docket = _docket(e)
         if docket is None:
             docket = _decision_docket(above[:-1])
+        if docket is None:
+            raise _no_docket(doc, number, lead, above[:-1])
         out.append(Order(number, lead, run, due, docket, compliance))
     return out
 
@@ -119,13 +123,32 @@ def _line_start(span: Span) -> int:
     return span.text.rfind("\n", 0, span.start) + 1
 
 
+def _decision_lines(above: list[Span]) -> list[Span]:
+    """The lines above a lead that name a Decision, nearest first."""
+    return [ln for ln in reversed(above) if re.search(r"\bDecision\b", ln.raw)]
+
+
 def _decision_docket(above: list[Span]) -> str | None:
     """The docket of the nearest line above that names a Decision and a docket."""
-    for ln in reversed(above):
-        if re.search(r"\bDecision\b", ln.raw):
-            for e in find_entities(ln, {"DOCKET"}):
-                return _docket(e)
+    for ln in _decision_lines(above):
+        for e in find_entities(ln, {"DOCKET"}):
+            return _docket(e)
     return None
+
+
+def _no_docket(doc: SourceDoc, number: str, lead: Span, above: list[Span]) -> SourceError:
+    """The error for an order whose docket cannot be read, quoting the first text of the
+    lines searched that looks meant as a docket but is none (markup inside it, say)."""
+    hint = ""
+    for ln in [lead, *_decision_lines(above)]:
+        read = {e.span.start for e in find_entities(ln, {"DOCKET"})}
+        m = next((m for m in _DOCKET_LIKE.finditer(ln.raw) if ln.start + m.start() not in read), None)
+        if m:
+            hint = f" (line {ln.line} has {m.group(0)[:60]!r}, which is not one)"
+            break
+    return SourceError(doc.id, f"Order {number} names no docket the parser can read{hint}; write its Decision's "
+                       "docket as 'Docket NN-NN-NN' in the order's first line or in a line above it that names "
+                       "the Decision, then update the file's sha256 in the manifest", line=lead.line)
 
 
 def item_text(body: Span) -> Span:
