@@ -180,6 +180,23 @@ def test_order_without_a_named_regulator_fails_clearly(kb_copy, tmp_path):
         "set `options: {regulator: ...}` in the manifest")
 
 
+
+def broken_build(kb, tmp_path, passage: str, broken: str) -> tuple[int, str]:
+    """The exit status and output of a build of the summary with `passage` replaced by
+    `broken`, over a good build's database, which must be left as it was."""
+    keep_sources(kb, [SRC])
+    db = tmp_path / "msakb.db"
+    assert CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb), "-q"]).exit_code == 0
+    before = db.read_bytes()
+    text = source_bytes(kb, SRC).decode("utf-8")
+    assert text.count(passage) == 1
+    rewrite_source(kb, SRC, text.replace(passage, broken).encode("utf-8"))
+    res = CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb), "-q"])
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".msakb.db.tmp")] == []
+    return res.exit_code, res.output.strip()
+
+
 NO_DOCKET = (f"Error: {SRC}, line 17: Order 26 names no docket the parser can read{{hint}}; write its Decision's "
              "docket as 'Docket NN-NN-NN' in the order's first line or in a line above it that names the Decision, "
              "then update the file's sha256 in the manifest")
@@ -191,14 +208,13 @@ NO_DOCKET = (f"Error: {SRC}, line 17: Order 26 names no docket the parser can re
     ("contains", ""),  # no docket at all
 ])
 def test_order_without_a_readable_docket_fails_clearly(kb_copy, tmp_path, broken, hint):
-    keep_sources(kb_copy, [SRC])
-    db = tmp_path / "msakb.db"
-    assert CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb_copy), "-q"]).exit_code == 0
-    before = db.read_bytes()
-    text = source_bytes(kb_copy, SRC).decode("utf-8")
-    assert text.count("in Docket 24-08-02 contains") == 1
-    rewrite_source(kb_copy, SRC, text.replace("in Docket 24-08-02 contains", broken).encode("utf-8"))
-    res = CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb_copy), "-q"])
-    assert (res.exit_code, res.output.strip()) == (1, NO_DOCKET.format(hint=hint))
-    assert db.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".msakb.db.tmp")] == []
+    got = broken_build(kb_copy, tmp_path, "in Docket 24-08-02 contains", broken)
+    assert got == (1, NO_DOCKET.format(hint=hint))
+
+
+@pytest.mark.parametrize("broken", ["- (3) ;*", "- (3) <b></b>;*"])
+def test_order_item_without_words_fails_clearly(kb_copy, tmp_path, broken):
+    item = "- (3) clean and redlined Program documents, including updated RRES wiring diagrams, as needed;*"
+    assert broken_build(kb_copy, tmp_path, item, broken) == (1, (
+        f"Error: {SRC}, line 21: item (3) of Order 26 has no text after its number; write the item's words as the "
+        "order states them, then update the file's sha256 in the manifest"))

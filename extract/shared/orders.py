@@ -171,8 +171,13 @@ def directives(doc: SourceDoc, regulator: str | None, state: str | None, rule: s
         made = []
         for n, it in order.items:
             quote = item_text(it.body)
+            text = quote.clean()
+            if not text:  # "- (3) ;" or "- (3) <b></b>": no words, and a directive is its words
+                raise SourceError(doc.id, f"item ({n}) of Order {order.number} has no text after its number; write "
+                                  "the item's words as the order states them, then update the file's sha256 in the "
+                                  "manifest", line=it.body.line)
             rec = doc.record("directives", {"id": f"{doc.id}/directives/order-{order.number}-item-{n}",
-                                            "item": n, "text": quote.clean(), **base}, quote, f"{rule}:item")
+                                            "item": n, "text": text, **base}, quote, f"{rule}:item")
             made.append(rec)
         extra = _further_requirement(doc, order)
         if extra is not None:
