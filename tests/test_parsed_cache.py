@@ -1,7 +1,7 @@
 """YAML data files remembered as parsed (msakb/knowledge/parsed_store.py) in the record cache:
 a file read again gives exactly what parsing it gives; an entry of another text, damaged,
 foreign or refused by the model is ignored and the file parsed; what JSON cannot give back
-is never remembered."""
+is never remembered; the files the incremental build did not read are pruned after it."""
 
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ import stat
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from bench.measure import touch_one_source
+from msakb.cli import cli
 from msakb.db.pipeline.builder import build
 from msakb.db.pipeline.cache import RecordCache
 from msakb.db.pipeline.fingerprints import code_fingerprint
 from msakb.knowledge import parsed_store, yamlfile
 from msakb.knowledge.gazetteer import DevicesFile, GazetteerError, StatesFile, UtilitiesFile, load_gazetteer
 from msakb.knowledge.yamlfile import load_model
-from tests.kbtools import KB
+from tests.kbtools import KB, keep_sources
 
 
 @pytest.fixture
@@ -174,3 +176,32 @@ def test_an_incremental_build_remembers_and_recalls_the_gazetteer_and_only_it_us
     load_gazetteer(str(kb_copy / "gazetteer"))  # after the build: its cache is not used
     assert not list(folder.glob("parsed-*.json"))
     assert set(gazetteer) <= set(parses)
+
+
+def test_the_incremental_build_prunes_the_files_as_parsed_it_did_not_read(kb_copy, tmp_path):
+    """A knowledge folder moved: its files as parsed at the old place are read by no build."""
+    # two sources: one changed of two is patched
+    keep_sources(kb_copy, ["sce-approved-products-2026-04-12", "ct-pura-iwg-msa-subgroup-2025-02-06"])
+    db = tmp_path / "msakb.db"
+    folder = db.with_name("msakb.db.cache")
+
+    def build_cli(kb: Path, kind: str) -> set[str]:
+        load_gazetteer.cache_clear()  # as in a process of its own
+        res = CliRunner().invoke(cli, ["build", "--kb", str(kb), "--db", str(db)])
+        assert res.exit_code == 0 and f"\n{kind} build: " in "\n" + res.output, res.output
+        return {p.name for p in folder.glob("parsed-*.json")}
+
+    def entries(kb: Path) -> set[str]:
+        return {parsed_store.entry_name(p, False) for p in kb.rglob("*.yaml")}
+
+    build_cli(kb_copy, "full")
+    touch_one_source(kb_copy)
+    at_first = entries(kb_copy) & build_cli(kb_copy, "incremental")
+    assert parsed_store.entry_name(kb_copy / "gazetteer" / "utilities.yaml", False) in at_first
+    db.unlink()
+    assert at_first <= build_cli(kb_copy, "full")  # a full build reads none: it cannot tell which are stale
+    moved = kb_copy.rename(tmp_path / "moved")
+    touch_one_source(moved)
+    now = build_cli(moved, "incremental")
+    assert parsed_store.entry_name(moved / "gazetteer" / "utilities.yaml", False) in now
+    assert not at_first & now

@@ -16,7 +16,9 @@ the checked folder, never through a link, and written to a new file created excl
 renamed into place. A cache that cannot be used (another user's, a file in its place, a
 read-only or full disk) is skipped with one warning: the build goes on without it. A damaged
 entry is parsed again. The YAML data files an incremental build reads (gazetteer, pattern
-files) are kept here as parsed too, one entry per file (msakb/knowledge/parsed_store.py).
+files) are kept here as parsed too, one entry per file (msakb/knowledge/parsed_store.py);
+the incremental build, the one build that reads them, prunes those it did not read (a file
+gone, or the knowledge folder moved).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from msakb.knowledge.manifest import Manifest, SourceEntry
 FORMAT = b"msakb-records-json-1"
 SUFFIX = ".json"
 _ENTRY = re.compile(r"^[0-9a-f]{64}-\w+\.json$")  # <key>-<name>.json
+_PARSED = re.compile(r"^parsed-[0-9a-f]{64}\.json$")  # a data file as parsed (msakb/knowledge/parsed_store.py)
 _current: "RecordCache | None" = None  # the cache of the build running in this process
 _FLAGS = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
@@ -55,6 +58,7 @@ class RecordCache:
         self.folder = Path(folder)
         self.salt = FORMAT + code_fingerprint.encode() + folder_fingerprint(kb / "gazetteer").encode()
         self.used: set[str] = set()
+        self.used_json: set[str] = set()  # the JSON files read or written by name (read_json, write_json)
         self.hits = self.misses = 0
         self.warn = warn
         self.disabled: str | None = None
@@ -198,7 +202,8 @@ class RecordCache:
         self._write(key + SUFFIX, data.encode("utf-8"))
 
     def read_json(self, name: str):
-        """A small JSON file of the folder (the last build's index), or None."""
+        """A small JSON file of the folder (the last build's index, a data file as parsed), or None."""
+        self.used_json.add(name)
         data = self._read(name)
         try:
             return None if data is None else json.loads(data.decode("utf-8"))
@@ -206,6 +211,7 @@ class RecordCache:
             return None
 
     def write_json(self, name: str, value) -> bool:
+        self.used_json.add(name)
         return self._write(name, json.dumps(value).encode("utf-8"))
 
     def manifest(self, path: Path) -> Manifest:
@@ -224,17 +230,19 @@ class RecordCache:
         finally:
             os.close(fd)
 
-    def prune(self, keys: frozenset[str] | set[str] = frozenset()) -> int:
+    def prune(self, keys: frozenset[str] | set[str] = frozenset(), parsed: bool = False) -> int:
         """Delete the entries this build did not use (but any entry of a source key in `keys`),
-        those of an older format, and temporary files of builds killed over an hour ago;
-        returns how many."""
+        with `parsed` the data files as parsed it did not read (only a build that reads them
+        knows which are stale), those of an older format, and temporary files of builds killed
+        over an hour ago; returns how many."""
         fd = self._open_folder(create=False)
         if fd is None:
             return 0
         gone, hour_ago = 0, time.time() - 3600
         try:
             for n in os.listdir(fd):
-                stale = bool(_ENTRY.match(n)) and n[: -len(SUFFIX)] not in self.used and n.split("-")[0] not in keys
+                stale = ((bool(_ENTRY.match(n)) and n[: -len(SUFFIX)] not in self.used and n.split("-")[0] not in keys)
+                         or (parsed and bool(_PARSED.match(n)) and n not in self.used_json))
                 if n.endswith(".tmp"):
                     try:
                         stale = os.stat(n, dir_fd=fd, follow_symlinks=False).st_mtime < hour_ago

@@ -259,7 +259,8 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
     # the replaced file is freed as its last reader closes it (some 20 ms at 1,000 documents): beside the rest
     closing = close_in_background(previous)
     try:
-        cache.prune(keys=set(keys.values()))  # every entry of the sources as they are, whatever step made it
+        # every entry of the sources as they are, whatever step made it; the data files as parsed this build read
+        cache.prune(keys=set(keys.values()), parsed=True)
         write_index(db_path, kb, [docs[s] for s in order], per_source, cache, started_ns, keys, rest, counts,
                     settled_since(statuses, started_ns))
     finally:

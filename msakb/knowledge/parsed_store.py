@@ -4,7 +4,8 @@ build whose gazetteer and pattern files did not change does not parse their YAML
 running (db/pipeline/cache.py: its folder checks, and its one warning when it cannot be
 used), only while it runs: no other command reads or writes a build's cache.
 
-One entry per file read (named by its path), holding the key of the text it was parsed from
+One entry per file read (named by its path; those the build did not read are pruned after it,
+as the cache prunes its other entries), holding the key of the text it was parsed from
 (the text itself, the parser's code and version) and a digest of the data: an entry of
 another text, of other code, damaged or foreign, is ignored and the file is parsed again.
 Only data that JSON gives back exactly (strings, numbers, booleans, null, lists, mappings
