@@ -1,19 +1,21 @@
 """The summaries' incremental form (db/derive/summaries.py): it keeps the previous database's
-summary tables and search indexes only when nothing they are worked out from changed, and
-the patched file equals a full build's either way."""
+summary tables and search indexes when nothing they are worked out from changed, makes again
+the rows of the keys that changed when only approvals, restrictions or directives did, and the
+patched file equals a full build's in every case."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from bench.generate import generate
-from bench.measure import touch_one_source
+from bench.measure import edit_one_status, touch_one_source
 from msakb.cli import cli
 from msakb.db.derive import summaries
 from msakb.db.pipeline.builder import build
@@ -49,11 +51,12 @@ def test_a_source_written_again_with_other_text_is_unchanged(conn):
     "UPDATE sources SET as_of = '1999-01-01' WHERE rowid = (SELECT min(rowid) FROM sources)",
     "UPDATE sources SET series = series || '-other' WHERE rowid = (SELECT min(rowid) FROM sources)",
     "DELETE FROM sources WHERE rowid = (SELECT max(rowid) FROM sources)",
-    "UPDATE approvals SET quote = quote WHERE rowid = (SELECT min(rowid) FROM approvals)",  # any column, same value
+    "UPDATE approvals SET status = status WHERE rowid = (SELECT min(rowid) FROM approvals)",  # a column read, same value
+    "UPDATE devices SET model = model WHERE rowid = (SELECT min(rowid) FROM devices)",
     "DELETE FROM aliases WHERE rowid = (SELECT min(rowid) FROM aliases)",
     "INSERT INTO aliases (kind, id, alias, alias_key) SELECT kind, id, alias || ' x', alias_key || ' x' FROM aliases LIMIT 1",
-    "UPDATE states SET name = name",
-    "DROP TRIGGER temp.[patch_summaries_written_delete_devices]",
+    "UPDATE states SET code = code",
+    "DROP TRIGGER temp.[patch_summaries_written_delete_utilities]",
 ])
 def test_a_write_to_what_they_read_is_a_change(conn, write):
     conn.execute("PRAGMA foreign_keys = OFF")
@@ -61,10 +64,78 @@ def test_a_write_to_what_they_read_is_a_change(conn, write):
     assert not summaries.inputs_unchanged(conn)
 
 
+@pytest.mark.parametrize("table", ["approvals", "devices", "restrictions", "panel_models"])
+def test_a_passage_moved_is_no_change(conn, table):
+    """An edit above a row moves its passage (db/pipeline/shift.py): nothing read changes."""
+    conn.execute(f"UPDATE [{table}] SET char_start = char_start + 1, char_end = char_end + 1, quote = quote")
+    assert summaries.inputs_unchanged(conn)
+
+
 def test_without_a_watch_nothing_is_known_unchanged(built_db):
     conn = sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)
     assert not summaries.inputs_unchanged(conn)
     conn.close()
+
+
+# Writes to the keyed tables, as a patch makes them: a status changed, a listing moved to
+# another device and utility, one dropped and one added (a new pair), a restriction moved to
+# another utility, a directive to another state.
+KEYED_WRITES = [
+    ("UPDATE approvals SET status = CASE status WHEN 'approved' THEN 'pilot' ELSE 'approved' END "
+     "WHERE rowid IN (SELECT rowid FROM approvals ORDER BY rowid LIMIT 3)"),
+    ("UPDATE approvals SET device_id = (SELECT max(id) FROM devices), utility_id = (SELECT max(id) FROM utilities) "
+     "WHERE rowid = (SELECT max(rowid) FROM approvals)"),
+    "DELETE FROM approvals WHERE rowid = (SELECT min(rowid) + 1 FROM approvals)",
+    "CREATE TEMP TABLE added AS SELECT * FROM approvals WHERE rowid = (SELECT min(rowid) FROM approvals)",
+    "UPDATE temp.added SET id = id || '-added', device_id = (SELECT max(id) FROM devices)",
+    "INSERT INTO approvals SELECT * FROM temp.added",
+    "UPDATE approvals SET device_id = (SELECT min(id) FROM devices) WHERE rowid = (SELECT max(rowid) FROM approvals)",
+    "UPDATE restrictions SET utility_id = (SELECT min(id) FROM utilities) WHERE rowid = (SELECT max(rowid) FROM restrictions)",
+    "UPDATE directives SET state = 'ZZ' WHERE rowid = (SELECT min(rowid) FROM directives)",
+    # a device written again (a new rowid), and one renamed
+    "CREATE TEMP TABLE device AS SELECT * FROM devices WHERE rowid = (SELECT min(rowid) FROM devices)",
+    "DELETE FROM devices WHERE rowid = (SELECT min(rowid) FROM devices)",
+    "INSERT INTO devices SELECT * FROM temp.device",
+    "UPDATE devices SET name = name || ' renamed' WHERE rowid = (SELECT max(rowid) FROM devices)",
+]
+
+
+def _outputs(conn) -> dict:
+    """Every summary table's rows, and each search and trigram index as its instances (term,
+    row, column, offset)."""
+    out = {t: sorted(conn.execute(f"SELECT * FROM [{t}]")) for t in summaries.TABLES}
+    for index in (*summaries.SEARCH, *summaries.TRIGRAM):
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.[vocab_{index}] USING fts5vocab(main, [{index}], 'instance')")
+        out[index] = sorted(conn.execute(f"SELECT * FROM temp.[vocab_{index}]"))
+    return out
+
+
+@pytest.mark.parametrize("writes", [KEYED_WRITES[:1], KEYED_WRITES[1:2], KEYED_WRITES[2:6], KEYED_WRITES[7:8],
+                                    KEYED_WRITES[8:9], KEYED_WRITES[9:12], KEYED_WRITES[12:], KEYED_WRITES])
+def test_the_rows_of_the_keys_written_made_again_equal_all_made_again(conn, writes):
+    """The step's incremental form after writes to the KEYED tables only: what it keeps and
+    what it makes again equals everything made again."""
+    conn.execute("PRAGMA foreign_keys = OFF")
+    for write in writes:
+        before = conn.total_changes
+        conn.execute(write)
+        assert conn.total_changes > before or write.startswith("CREATE"), write
+    assert summaries.changes(conn).tables == "keys"
+    summaries.patch_summaries(SimpleNamespace(writer=SimpleNamespace(db=conn)))
+    patched = _outputs(conn)
+    summaries.summarise(conn)
+    assert patched == _outputs(conn)
+
+
+@pytest.mark.parametrize("write", [
+    "UPDATE sources SET as_of = '1999-01-01' WHERE rowid = (SELECT min(rowid) FROM sources)",
+    "UPDATE utilities SET state = 'ZZ' WHERE rowid = (SELECT min(rowid) FROM utilities)",
+    "DROP TRIGGER temp.[patch_summaries_keys_approvals_update]",
+])
+def test_a_write_beyond_the_keyed_tables_makes_them_all_again(conn, write):
+    conn.execute(KEYED_WRITES[0])
+    conn.execute(write)
+    assert summaries.changes(conn).tables == "all"
 
 
 # --- patched builds ---------------------------------------------------------------------
@@ -80,23 +151,25 @@ def built(tmp_path_factory) -> tuple[Path, Path]:
     return kb, kb.parent / "kb.db"
 
 
-def _patched_and_cold(built, tmp_path, change, monkeypatch) -> tuple[Path, Path, int]:
+def _patched_and_cold(built, tmp_path, change, monkeypatch) -> tuple[Path, Path, list[str]]:
     """The built database patched after `change` of a copy of the corpus, a full build of that
-    copy, and how many times the patch worked the summaries out again."""
+    copy, and how the patch worked the summaries out again (each call: "all" or "keys")."""
     kb, warm = tmp_path / "kb", tmp_path / "warm.db"
     shutil.copytree(built[0], kb)
     shutil.copy(built[1], warm)
     shutil.copytree(built[1].with_name("kb.db.cache"), tmp_path / "warm.db.cache")
     change(kb)
     calls = []
-    real = summaries.summarise
-    monkeypatch.setattr(summaries, "summarise", lambda conn: (calls.append(1), real(conn))[1])
+    for name, how in (("make_tables", "all"), ("refresh", "keys")):
+        real = getattr(summaries, name)
+        monkeypatch.setattr(summaries, name, lambda conn, real=real, how=how: (calls.append(how), real(conn))[1])
     result = CliRunner().invoke(cli, ["build", "--db", str(warm), "--kb", str(kb)])
     assert result.exit_code == 0, result.output
     assert "incremental build: patched the previous database (1 changed" in result.output
+    made = list(calls)  # (the full build's summarise below makes the tables too)
     cold = tmp_path / "cold.db"
     assert CliRunner().invoke(cli, ["build", "--db", str(cold), "--kb", str(kb), "-q"]).exit_code == 0
-    return warm, cold, len(calls)  # (the full build calls the step's own post_write)
+    return warm, cold, made
 
 
 def _entry_change(field: str, value):
@@ -110,9 +183,10 @@ def _entry_change(field: str, value):
 
 
 @pytest.mark.parametrize("change, worked_out", [
-    (touch_one_source, 0),  # a blank line: no row changes
-    (_entry_change("title", "Renamed list"), 0),  # a column the summaries do not read
-    (_entry_change("as_of", "2099-12-31"), 1),  # its rows carry the date: written again
+    (touch_one_source, []),  # a blank line: no row changes
+    (_entry_change("title", "Renamed list"), []),  # a column the summaries do not read
+    (_entry_change("as_of", "2099-12-31"), ["all"]),  # its rows carry the date: written again
+    (edit_one_status, ["keys"]),  # one approval's status: its device and utility's rows
 ])
 def test_patched_summaries_equal_a_full_builds(built, tmp_path, monkeypatch, change, worked_out):
     warm, cold, calls = _patched_and_cold(built, tmp_path, change, monkeypatch)
@@ -142,6 +216,28 @@ def test_the_summaries_read_no_column_of_sources_but_source_columns(built_db, tm
             conn.execute(f"UPDATE sources SET [{c}] = CASE typeof([{c}]) WHEN 'integer' THEN [{c}] + 7 "
                          f"WHEN 'real' THEN [{c}] + 7 WHEN 'null' THEN NULL ELSE [{c}] || '-other' END")
         assert _summary_rows(conn) == before
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("table", sorted(summaries.COLUMNS_READ))
+def test_the_summaries_read_no_column_of_a_table_but_those_listed(built_db, tmp_path, table):
+    """The watch's triggers see an update of a table only in COLUMNS_READ's columns: every
+    other column changed must leave every output of the step (summary tables, search and
+    trigram indexes) as it was. A query of summaries.py that comes to read another column
+    fails here, not silently in an incremental build."""
+    shutil.copy(built_db, tmp_path / "a.db")
+    conn = sqlite3.connect(tmp_path / "a.db")
+    try:
+        summaries.summarise(conn)
+        before = _outputs(conn)
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])") if r[1] not in summaries.COLUMNS_READ[table]]
+        assert conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]  # (aliases: every column is read)
+        for c in cols:
+            conn.execute(f"UPDATE [{table}] SET [{c}] = CASE typeof([{c}]) WHEN 'integer' THEN [{c}] + 7 "
+                         f"WHEN 'real' THEN [{c}] + 7 WHEN 'null' THEN NULL ELSE [{c}] || '-other' END")
+        summaries.summarise(conn)
+        assert _outputs(conn) == before
     finally:
         conn.close()
 

@@ -1,9 +1,12 @@
 """What the site's pages would otherwise count over the whole corpus on every request, counted
 once per build, and the indexes their queries look rows up by (web/pages/).
 
-A post-write build step (after the current_* views exist and devices are named). An
-incremental build runs it again on the patched file: every table here is worked out from the rows,
-never from a source, so running it again gives what a full build gives.
+A post-write build step (after the current_* views exist and devices are named); its SQL is
+in db/derive/summary_sql.py. Every table here is worked out from the rows, never from a
+source. An incremental build watches what it reads (`watch`): it keeps what did not change,
+makes again only the rows of the devices, utilities and states whose approvals, restrictions,
+directives or device rows changed (`refresh`), and makes everything again after any other
+change, so that the patched file is what a full build writes.
 
 - `current_editions`: the ids of the current edition of each series (the current_sources
   view, worked out once; the view's NOT EXISTS over every source is what a page would
@@ -21,127 +24,14 @@ never from a source, so running it again gives what a full build gives.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
+from msakb.db.derive.summary_sql import (
+    CLEAR, DEVICES, FILL, INDEXES, NARROWED, PAIRS, STATES, SUMMARY_INDEXES, TABLES, UTILITIES,
+)
 from msakb.db.pipeline.patch_writes import Patch
 from msakb.db.pipeline.step import Step
-from msakb.db.query.statuses import STATUS_ORDER
 from msakb.db.store.columns import PAGE_FACETS
-
-
-INDEXES = (
-    "CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (kind, alias_key, id)",
-    "CREATE INDEX IF NOT EXISTS directives_by_state ON directives (state, due_date)",
-    "CREATE INDEX IF NOT EXISTS restrictions_by_state ON restrictions (state, utility_id)",
-    "CREATE INDEX IF NOT EXISTS sources_by_jurisdiction ON sources (jurisdiction, as_of)",
-    "CREATE INDEX IF NOT EXISTS sources_by_utility ON sources (utility_id, as_of)",
-    "CREATE INDEX IF NOT EXISTS utilities_by_state ON utilities (state, name)",
-    "CREATE INDEX IF NOT EXISTS devices_by_family ON devices (family_id)",
-    "CREATE INDEX IF NOT EXISTS devices_by_manufacturer ON devices (manufacturer)",
-    "CREATE INDEX IF NOT EXISTS conflicts_by_other_source ON conflicts (other_source_id)",
-    "CREATE INDEX IF NOT EXISTS approval_changes_by_utility ON approval_changes (utility_id, new_as_of)",
-    "CREATE INDEX IF NOT EXISTS approval_changes_by_new_as_of ON approval_changes (new_as_of)",
-    "CREATE INDEX IF NOT EXISTS fees_by_utility ON fees (utility_id)",
-    "CREATE INDEX IF NOT EXISTS timelines_by_utility ON timelines (utility_id)",
-    "CREATE INDEX IF NOT EXISTS process_steps_by_utility ON process_steps (utility_id, number)",
-    "CREATE INDEX IF NOT EXISTS panel_models_by_utility ON panel_models (utility_id)",
-    "CREATE INDEX IF NOT EXISTS statements_by_utility ON statements (utility_id)",
-    "CREATE INDEX IF NOT EXISTS statements_by_state ON statements (state)",
-    "CREATE INDEX IF NOT EXISTS statements_by_device ON statements (device_id)",
-    "CREATE INDEX IF NOT EXISTS lifespans_by_device ON lifespans (device_id)",
-    "CREATE INDEX IF NOT EXISTS candidates_by_status ON candidates (status, source_id)",
-    # the canned queries' (web/metadata.yaml): every dated directive, conflicts of a kind, the
-    # newest editions and changes (the Atom feed)
-    "CREATE INDEX IF NOT EXISTS directives_by_due_date ON directives (due_date)",
-    "CREATE INDEX IF NOT EXISTS conflicts_by_kind ON conflicts (kind)",
-    "CREATE INDEX IF NOT EXISTS approval_changes_by_new_edition ON approval_changes (new_as_of, id)",
-    "CREATE INDEX IF NOT EXISTS sources_by_as_of ON sources (as_of, id)",
-)
-
-_RANK = "CASE {col} " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_ORDER)) + \
-    f" ELSE {len(STATUS_ORDER)} END"
-_BACK = " ".join(f"WHEN {i} THEN '{s}'" for i, s in enumerate(STATUS_ORDER))  # a rank back to its status
-
-TABLES = {
-    "current_editions": """
-        CREATE TABLE current_editions (source_id TEXT PRIMARY KEY REFERENCES sources (id)) WITHOUT ROWID""",
-    "device_utility_status": """
-        CREATE TABLE device_utility_status (
-            device_id TEXT NOT NULL REFERENCES devices (id), utility_id TEXT NOT NULL REFERENCES utilities (id),
-            state TEXT, status TEXT NOT NULL, statuses TEXT NOT NULL, listings INTEGER NOT NULL, as_of TEXT,
-            PRIMARY KEY (device_id, utility_id)) WITHOUT ROWID""",
-    "utility_summary": """
-        CREATE TABLE utility_summary (
-            utility_id TEXT PRIMARY KEY REFERENCES utilities (id), state TEXT, devices INTEGER NOT NULL,
-            approved INTEGER NOT NULL, pilot INTEGER NOT NULL, other INTEGER NOT NULL,
-            restrictions INTEGER NOT NULL, editions INTEGER NOT NULL, latest_as_of TEXT) WITHOUT ROWID""",
-    "device_summary": """
-        CREATE TABLE device_summary (
-            device_id TEXT PRIMARY KEY REFERENCES devices (id), utilities INTEGER NOT NULL,
-            approved INTEGER NOT NULL, pilot INTEGER NOT NULL, other INTEGER NOT NULL,
-            states INTEGER NOT NULL) WITHOUT ROWID""",
-    "state_device_summary": """
-        CREATE TABLE state_device_summary (
-            state TEXT NOT NULL, device_id TEXT NOT NULL REFERENCES devices (id), utilities INTEGER NOT NULL,
-            PRIMARY KEY (state, device_id)) WITHOUT ROWID""",
-    "state_summary": """
-        CREATE TABLE state_summary (
-            code TEXT PRIMARY KEY, utilities INTEGER NOT NULL,  -- a state's code (no key to states: "code" links nowhere)
-            utilities_stating INTEGER NOT NULL, devices_approved INTEGER NOT NULL,
-            approvals INTEGER NOT NULL, directives INTEGER NOT NULL) WITHOUT ROWID""",
-}
-
-SUMMARY_INDEXES = (
-    "CREATE INDEX device_utility_status_by_utility ON device_utility_status (utility_id, status)",
-    "CREATE INDEX device_utility_status_by_state ON device_utility_status (state, device_id)",
-    "CREATE INDEX utility_summary_by_state ON utility_summary (state, devices DESC)",
-    "CREATE INDEX utility_summary_by_devices ON utility_summary (devices DESC, utility_id)",
-    "CREATE INDEX device_utility_status_by_status ON device_utility_status (status)",  # its page's facet
-    "CREATE INDEX device_summary_by_utilities ON device_summary (utilities DESC, device_id)",
-    "CREATE INDEX state_device_summary_by_utilities ON state_device_summary (state, utilities DESC, device_id)",
-)
-
-FILL = (
-    """INSERT INTO current_editions SELECT id FROM current_sources""",
-    f"""INSERT INTO device_utility_status
-        SELECT a.device_id, a.utility_id, u.state,
-               CASE min({_RANK.format(col='a.status')}) {_BACK} ELSE min(a.status) END,
-               group_concat(DISTINCT a.status), count(*), max(a.as_of)
-        FROM (  -- in status order: the statuses listed alike whatever order the rows were written in
-            -- (the current editions' rows found by their source, not every row's source looked up)
-            SELECT x.device_id, x.utility_id, x.status, x.as_of FROM approvals x
-            WHERE x.source_id IN (SELECT source_id FROM current_editions)
-            ORDER BY x.device_id, x.utility_id, x.status) a
-        JOIN utilities u ON u.id = a.utility_id
-        GROUP BY a.device_id, a.utility_id""",
-    """INSERT INTO utility_summary
-        SELECT u.id, u.state, coalesce(s.devices, 0), coalesce(s.approved, 0), coalesce(s.pilot, 0),
-               coalesce(s.devices - s.approved - s.pilot, 0),
-               (SELECT count(*) FROM restrictions r WHERE r.utility_id = u.id),
-               (SELECT count(*) FROM sources x WHERE x.utility_id = u.id),
-               (SELECT max(x.as_of) FROM sources x WHERE x.utility_id = u.id)
-        FROM utilities u LEFT JOIN (
-            SELECT utility_id, count(*) AS devices, count(CASE status WHEN 'approved' THEN 1 END) AS approved,
-                   count(CASE status WHEN 'pilot' THEN 1 END) AS pilot
-            FROM device_utility_status GROUP BY utility_id) s ON s.utility_id = u.id""",
-    """INSERT INTO device_summary
-        SELECT d.id, count(s.utility_id), count(CASE s.status WHEN 'approved' THEN 1 END),
-               count(CASE s.status WHEN 'pilot' THEN 1 END),
-               count(CASE WHEN s.status NOT IN ('approved', 'pilot') THEN 1 END), count(DISTINCT s.state)
-        FROM devices d LEFT JOIN device_utility_status s ON s.device_id = d.id
-        GROUP BY d.id""",
-    """INSERT INTO state_device_summary
-        SELECT state, device_id, count(*) FROM device_utility_status WHERE state IS NOT NULL
-        GROUP BY state, device_id""",
-    """INSERT INTO state_summary
-        SELECT st.code,
-               (SELECT count(*) FROM utilities u WHERE u.state = st.code),
-               (SELECT count(*) FROM utility_summary us WHERE us.state = st.code AND us.devices > 0),
-               -- by the state's index (+: not by the status's, which would read every state's approved rows)
-               (SELECT count(DISTINCT s.device_id) FROM device_utility_status s WHERE s.state = st.code AND +s.status = 'approved'),
-               (SELECT coalesce(sum(s.listings), 0) FROM device_utility_status s WHERE s.state = st.code),
-               (SELECT count(*) FROM directives d WHERE d.state = st.code)
-        FROM states st""",
-)
 
 
 # Full-text indexes that know every spelling of a row (contentless: a search needs only the
@@ -182,9 +72,20 @@ def trigram_indexes(conn: sqlite3.Connection) -> None:
 def summarise(conn: sqlite3.Connection) -> None:
     """The indexes the pages use; the summary tables and the search indexes that
     know every spelling (all made again from the rows)."""
+    page_indexes(conn)
+    make_tables(conn)
+    search_indexes(conn)
+    trigram_indexes(conn)
+
+
+def page_indexes(conn: sqlite3.Connection) -> None:
     for statement in INDEXES:
         conn.execute(statement)
     facet_indexes(conn)
+
+
+def make_tables(conn: sqlite3.Connection) -> None:
+    """The summary tables, made again whole."""
     for table in TABLES:
         conn.execute(f"DROP TABLE IF EXISTS [{table}]")
     # state_summary counts the other summary tables state by state: by their indexes, made once
@@ -193,8 +94,6 @@ def summarise(conn: sqlite3.Connection) -> None:
     others = [s for s in FILL if s not in states]
     for statement in (*TABLES.values(), *others, *SUMMARY_INDEXES, *states):
         conn.execute(statement)
-    search_indexes(conn)
-    trigram_indexes(conn)
 
 
 def facet_indexes(conn: sqlite3.Connection) -> None:
@@ -216,12 +115,41 @@ READS = ("sources", "approvals", "utilities", "devices", "restrictions", "direct
          "panel_models")
 # An incremental build writes the changed sources' rows again whatever changed in them: of
 # `sources`, the columns the tables above are worked out from (current_sources, utility_summary)
-# are compared; a row written to any other table read (an insert, delete or update of any
-# column: the search indexes hold rowids) is seen by a trigger.
+# are compared. A row of any other table read, inserted or deleted (the search indexes hold
+# rowids) or with one of the columns read updated (COLUMNS_READ: not the passage's offsets, which
+# move with an edit above it), is seen by a trigger. Of the tables in KEYED, the trigger records
+# the keys of the row (before and after) and refresh makes again only the summary rows of those
+# keys; a write to any other table makes them all again.
 SOURCE_COLUMNS = ("id", "series", "as_of", "utility_id")
-WATCHED = tuple(t for t in READS if t != "sources")
+COLUMNS_READ = {
+    "approvals": ("device_id", "utility_id", "status", "as_of", "source_id"),
+    "utilities": ("id", "name", "state"),
+    "devices": ("id", "name", "manufacturer", "product", "model", "technology"),
+    "restrictions": ("utility_id",),
+    "directives": ("state",),
+    "states": ("code",),
+    "aliases": ("kind", "id", "alias", "alias_key"),
+    "panel_models": ("model",),
+}
+KEYED = {"approvals": ("device_id", "utility_id"), "restrictions": ("utility_id",), "directives": ("state",),
+         "devices": ("id",)}
+# what each of the step's outputs is worked out from, beside the KEYED tables' rows and `sources`
+TABLES_READ = ("utilities", "states")
+SEARCH_READ = ("devices", "utilities", "aliases")  # (devices: by their recorded keys)
+TRIGRAM_READ = ("panel_models",)
+WATCHED = tuple(t for t in READS if t != "sources" and t not in KEYED)
 _WRITTEN, _SOURCES = "patch_summaries_written", "patch_summaries_sources"
-_EVENTS = ("INSERT", "UPDATE", "DELETE")
+_EVENTS = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}
+
+
+def _on(event: str, table: str) -> str:
+    """When a trigger of `table` fires: an update only of a column read."""
+    columns = f" OF {', '.join(COLUMNS_READ[table])}" if event == "UPDATE" else ""
+    return f"AFTER {event}{columns} ON [{table}]"
+
+
+def _keys_table(table: str) -> str:
+    return f"patch_summaries_keys_{table}"
 
 
 def watch(conn: sqlite3.Connection) -> None:
@@ -230,47 +158,111 @@ def watch(conn: sqlite3.Connection) -> None:
     conn.execute(f"CREATE TEMP TABLE {_WRITTEN} (name TEXT PRIMARY KEY)")
     for table in WATCHED:
         for event in _EVENTS:
-            conn.execute(f"CREATE TEMP TRIGGER [{_WRITTEN}_{event.lower()}_{table}] AFTER {event} ON [{table}] "
+            conn.execute(f"CREATE TEMP TRIGGER [{_WRITTEN}_{event.lower()}_{table}] {_on(event, table)} "
                          f"BEGIN INSERT OR IGNORE INTO {_WRITTEN} VALUES ('{table}'); END")
+    for table, cols in KEYED.items():
+        keys = _keys_table(table)
+        conn.execute(f"CREATE TEMP TABLE {keys} ({', '.join(cols)}, UNIQUE ({', '.join(cols)}))")
+        for event, rows in _EVENTS.items():
+            body = " ".join(f"INSERT OR IGNORE INTO {keys} VALUES ({', '.join(f'{row}.[{c}]' for c in cols)});"
+                            for row in rows)
+            conn.execute(f"CREATE TEMP TRIGGER [{keys}_{event.lower()}] {_on(event, table)} BEGIN {body} END")
     conn.execute(f"CREATE TEMP TABLE {_SOURCES} AS SELECT {', '.join(SOURCE_COLUMNS)} FROM sources")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since `watch`, for each of the step's outputs."""
+
+    tables: str
+    """of what the summary tables read: "nothing", "keys" (only rows of the KEYED tables, their
+    keys recorded) or "all" """
+    search: bool
+    """of what the search indexes read"""
+    trigram: bool
+
+
+EVERYTHING = Changes("all", True, True)
+
+
+def changes(conn: sqlite3.Connection) -> Changes:
+    """What changed since `watch` (everything when it did not run, or a trigger is gone with
+    its table)."""
+    try:
+        triggers = conn.execute("SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE ?",
+                                ("patch_summaries%",)).fetchone()[0]
+        if triggers != (len(WATCHED) + len(KEYED)) * len(_EVENTS):
+            return EVERYTHING
+        written = {t for (t,) in conn.execute(f"SELECT name FROM {_WRITTEN}")}
+        keyed = {t for t in KEYED if conn.execute(f"SELECT 1 FROM {_keys_table(t)} LIMIT 1").fetchone()}
+        cols = ", ".join(SOURCE_COLUMNS)
+        sources = bool(conn.execute(
+            f"SELECT 1 FROM (SELECT {cols} FROM main.sources EXCEPT SELECT {cols} FROM {_SOURCES}) "
+            f"UNION ALL SELECT 1 FROM (SELECT {cols} FROM {_SOURCES} EXCEPT "
+            f"SELECT {cols} FROM main.sources) LIMIT 1").fetchone())
+    except sqlite3.OperationalError:  # no watch
+        return EVERYTHING
+    tables = "all" if sources or written & set(TABLES_READ) else "keys" if keyed else "nothing"
+    return Changes(tables, bool((written | keyed) & set(SEARCH_READ)), bool(written & set(TRIGRAM_READ)))
 
 
 def inputs_unchanged(conn: sqlite3.Connection) -> bool:
     """Whether nothing the summaries are worked out from changed since `watch` (False when it
     did not run, or a trigger is gone with its table)."""
-    try:
-        triggers = conn.execute("SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE ?",
-                                (f"{_WRITTEN}%",)).fetchone()[0]
-        if triggers != len(WATCHED) * len(_EVENTS) or conn.execute(f"SELECT 1 FROM {_WRITTEN}").fetchone():
-            return False
-        cols = ", ".join(SOURCE_COLUMNS)
-        return not conn.execute(f"SELECT 1 FROM (SELECT {cols} FROM main.sources EXCEPT SELECT {cols} FROM {_SOURCES}) "
-                                f"UNION ALL SELECT 1 FROM (SELECT {cols} FROM {_SOURCES} EXCEPT "
-                                f"SELECT {cols} FROM main.sources) LIMIT 1").fetchone()
-    except sqlite3.OperationalError:  # no watch
-        return False
+    return changes(conn) == Changes("nothing", False, False)
+
+
+def refresh(conn: sqlite3.Connection) -> None:
+    """Make again the summary rows of the keys the watch recorded: the device and utility pairs
+    of the approvals written, the utilities of those and of the restrictions written, their
+    devices, and the states of those utilities and of the directives written. Right only
+    while nothing else they read changed (changes(conn).tables is "keys"): what is read of a key is
+    then the key's own rows, and a state's utilities and devices stay where they were."""
+    conn.execute(f"CREATE TEMP TABLE {PAIRS} AS SELECT DISTINCT device_id, utility_id "
+                 f"FROM temp.{_keys_table('approvals')}")
+    conn.execute(f"CREATE TEMP TABLE {UTILITIES} (id TEXT PRIMARY KEY)")
+    conn.execute(f"INSERT OR IGNORE INTO temp.{UTILITIES} SELECT utility_id FROM temp.{PAIRS} WHERE utility_id IS NOT NULL "
+                 f"UNION SELECT utility_id FROM {_keys_table('restrictions')} WHERE utility_id IS NOT NULL")
+    conn.execute(f"CREATE TEMP TABLE {DEVICES} AS SELECT device_id AS id FROM temp.{PAIRS} "
+                 f"WHERE device_id IS NOT NULL UNION SELECT id FROM temp.{_keys_table('devices')} WHERE id IS NOT NULL")
+    conn.execute(f"CREATE TEMP TABLE {STATES} AS SELECT state AS code FROM utilities "
+                 f"WHERE id IN (SELECT id FROM temp.{UTILITIES}) AND state IS NOT NULL "
+                 f"UNION SELECT state FROM {_keys_table('directives')} WHERE state IS NOT NULL")
+    for table, sql in NARROWED.items():  # in _FILL's order: each counts from those before it
+        conn.execute(f"DELETE FROM [{table}] WHERE {CLEAR[table]}")
+        conn.execute(sql)
+    for name in (PAIRS, UTILITIES, DEVICES, STATES):
+        conn.execute(f"DROP TABLE temp.{name}")
 
 
 def _unwatch(conn: sqlite3.Connection) -> None:
     for table in WATCHED:
         for event in _EVENTS:
             conn.execute(f"DROP TRIGGER IF EXISTS temp.[{_WRITTEN}_{event.lower()}_{table}]")
+    for table in KEYED:
+        for event in _EVENTS:
+            conn.execute(f"DROP TRIGGER IF EXISTS temp.[{_keys_table(table)}_{event.lower()}]")
+        conn.execute(f"DROP TABLE IF EXISTS temp.{_keys_table(table)}")
     conn.execute(f"DROP TABLE IF EXISTS temp.{_WRITTEN}")
     conn.execute(f"DROP TABLE IF EXISTS temp.{_SOURCES}")
 
 
 def patch_summaries(p: Patch) -> None:
-    """An incremental build makes them again whole, from the patched rows, unless nothing
-    they are worked out from changed (the previous database's are then what summarise
-    gives); the indexes the pages use are made either way, should a step have made a
-    table again."""
+    """An incremental build keeps each of the previous database's outputs whose inputs did
+    not change (it is then what summarise gives); of the summary tables, it makes again the
+    rows of the keys that changed when only rows of KEYED tables did, else all. The indexes
+    the pages use are made either way, should a step have made a table again."""
     db = p.writer.db
-    if inputs_unchanged(db):
-        for statement in INDEXES:
-            db.execute(statement)
-        facet_indexes(db)
-    else:
-        summarise(db)
+    changed = changes(db)
+    page_indexes(db)
+    if changed.tables == "all":
+        make_tables(db)
+    elif changed.tables == "keys":
+        refresh(db)
+    if changed.search:
+        search_indexes(db)
+    if changed.trigram:
+        trigram_indexes(db)
     _unwatch(db)
 
 
