@@ -31,6 +31,7 @@ from msakb.db.derive.summary_sql import (
 )
 from msakb.db.pipeline.patch_writes import Patch
 from msakb.db.pipeline.step import Step
+from msakb.db.pipeline.watch import keys_table, keys_written, tables_written, unwatch, watch_keys, watch_writes
 from msakb.db.store.columns import PAGE_FACETS
 
 
@@ -138,35 +139,16 @@ TABLES_READ = ("utilities", "states")
 SEARCH_READ = ("devices", "utilities", "aliases")  # (devices: by their recorded keys)
 TRIGRAM_READ = ("panel_models",)
 WATCHED = tuple(t for t in READS if t != "sources" and t not in KEYED)
-_WRITTEN, _SOURCES = "patch_summaries_written", "patch_summaries_sources"
-_EVENTS = {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}
-
-
-def _on(event: str, table: str) -> str:
-    """When a trigger of `table` fires: an update only of a column read."""
-    columns = f" OF {', '.join(COLUMNS_READ[table])}" if event == "UPDATE" else ""
-    return f"AFTER {event}{columns} ON [{table}]"
-
-
-def _keys_table(table: str) -> str:
-    return f"patch_summaries_keys_{table}"
+NAME = "patch_summaries"  # of the watch (its temporary triggers and tables start with it)
+_SOURCES = f"{NAME}_sources"
 
 
 def watch(conn: sqlite3.Connection) -> None:
-    """Before an incremental build writes: a trigger on each table read, and what `sources`
+    """Before an incremental build writes: triggers on the tables read, and what `sources`
     holds of what is read (temporary: gone with the connection)."""
-    conn.execute(f"CREATE TEMP TABLE {_WRITTEN} (name TEXT PRIMARY KEY)")
-    for table in WATCHED:
-        for event in _EVENTS:
-            conn.execute(f"CREATE TEMP TRIGGER [{_WRITTEN}_{event.lower()}_{table}] {_on(event, table)} "
-                         f"BEGIN INSERT OR IGNORE INTO {_WRITTEN} VALUES ('{table}'); END")
-    for table, cols in KEYED.items():
-        keys = _keys_table(table)
-        conn.execute(f"CREATE TEMP TABLE {keys} ({', '.join(cols)}, UNIQUE ({', '.join(cols)}))")
-        for event, rows in _EVENTS.items():
-            body = " ".join(f"INSERT OR IGNORE INTO {keys} VALUES ({', '.join(f'{row}.[{c}]' for c in cols)});"
-                            for row in rows)
-            conn.execute(f"CREATE TEMP TRIGGER [{keys}_{event.lower()}] {_on(event, table)} BEGIN {body} END")
+    watch_writes(conn, NAME, {t: COLUMNS_READ[t] for t in WATCHED})
+    for table, keys in KEYED.items():
+        watch_keys(conn, NAME, table, keys, COLUMNS_READ[table])
     conn.execute(f"CREATE TEMP TABLE {_SOURCES} AS SELECT {', '.join(SOURCE_COLUMNS)} FROM sources")
 
 
@@ -188,17 +170,16 @@ EVERYTHING = Changes("all", True, True)
 def changes(conn: sqlite3.Connection) -> Changes:
     """What changed since `watch` (everything when it did not run, or a trigger is gone with
     its table)."""
+    written = tables_written(conn, NAME, WATCHED)
+    recorded = {t: keys_written(conn, NAME, t) for t in KEYED}
+    if written is None or None in recorded.values():
+        return EVERYTHING
+    keyed = {t for t, some in recorded.items() if some}
+    cols = ", ".join(SOURCE_COLUMNS)
     try:
-        triggers = conn.execute("SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE ?",
-                                ("patch_summaries%",)).fetchone()[0]
-        if triggers != (len(WATCHED) + len(KEYED)) * len(_EVENTS):
-            return EVERYTHING
-        written = {t for (t,) in conn.execute(f"SELECT name FROM {_WRITTEN}")}
-        keyed = {t for t in KEYED if conn.execute(f"SELECT 1 FROM {_keys_table(t)} LIMIT 1").fetchone()}
-        cols = ", ".join(SOURCE_COLUMNS)
         sources = bool(conn.execute(
-            f"SELECT 1 FROM (SELECT {cols} FROM main.sources EXCEPT SELECT {cols} FROM {_SOURCES}) "
-            f"UNION ALL SELECT 1 FROM (SELECT {cols} FROM {_SOURCES} EXCEPT "
+            f"SELECT 1 FROM (SELECT {cols} FROM main.sources EXCEPT SELECT {cols} FROM temp.{_SOURCES}) "
+            f"UNION ALL SELECT 1 FROM (SELECT {cols} FROM temp.{_SOURCES} EXCEPT "
             f"SELECT {cols} FROM main.sources) LIMIT 1").fetchone())
     except sqlite3.OperationalError:  # no watch
         return EVERYTHING
@@ -219,32 +200,20 @@ def refresh(conn: sqlite3.Connection) -> None:
     while nothing else they read changed (changes(conn).tables is "keys"): what is read of a key is
     then the key's own rows, and a state's utilities and devices stay where they were."""
     conn.execute(f"CREATE TEMP TABLE {PAIRS} AS SELECT DISTINCT device_id, utility_id "
-                 f"FROM temp.{_keys_table('approvals')}")
+                 f"FROM temp.{keys_table(NAME, 'approvals')}")
     conn.execute(f"CREATE TEMP TABLE {UTILITIES} (id TEXT PRIMARY KEY)")
     conn.execute(f"INSERT OR IGNORE INTO temp.{UTILITIES} SELECT utility_id FROM temp.{PAIRS} WHERE utility_id IS NOT NULL "
-                 f"UNION SELECT utility_id FROM {_keys_table('restrictions')} WHERE utility_id IS NOT NULL")
+                 f"UNION SELECT utility_id FROM temp.{keys_table(NAME, 'restrictions')} WHERE utility_id IS NOT NULL")
     conn.execute(f"CREATE TEMP TABLE {DEVICES} AS SELECT device_id AS id FROM temp.{PAIRS} "
-                 f"WHERE device_id IS NOT NULL UNION SELECT id FROM temp.{_keys_table('devices')} WHERE id IS NOT NULL")
+                 f"WHERE device_id IS NOT NULL UNION SELECT id FROM temp.{keys_table(NAME, 'devices')} WHERE id IS NOT NULL")
     conn.execute(f"CREATE TEMP TABLE {STATES} AS SELECT state AS code FROM utilities "
                  f"WHERE id IN (SELECT id FROM temp.{UTILITIES}) AND state IS NOT NULL "
-                 f"UNION SELECT state FROM {_keys_table('directives')} WHERE state IS NOT NULL")
+                 f"UNION SELECT state FROM temp.{keys_table(NAME, 'directives')} WHERE state IS NOT NULL")
     for table, sql in NARROWED.items():  # in _FILL's order: each counts from those before it
         conn.execute(f"DELETE FROM [{table}] WHERE {CLEAR[table]}")
         conn.execute(sql)
     for name in (PAIRS, UTILITIES, DEVICES, STATES):
         conn.execute(f"DROP TABLE temp.{name}")
-
-
-def _unwatch(conn: sqlite3.Connection) -> None:
-    for table in WATCHED:
-        for event in _EVENTS:
-            conn.execute(f"DROP TRIGGER IF EXISTS temp.[{_WRITTEN}_{event.lower()}_{table}]")
-    for table in KEYED:
-        for event in _EVENTS:
-            conn.execute(f"DROP TRIGGER IF EXISTS temp.[{_keys_table(table)}_{event.lower()}]")
-        conn.execute(f"DROP TABLE IF EXISTS temp.{_keys_table(table)}")
-    conn.execute(f"DROP TABLE IF EXISTS temp.{_WRITTEN}")
-    conn.execute(f"DROP TABLE IF EXISTS temp.{_SOURCES}")
 
 
 def patch_summaries(p: Patch) -> None:
@@ -263,7 +232,7 @@ def patch_summaries(p: Patch) -> None:
         search_indexes(db)
     if changed.trigram:
         trigram_indexes(db)
-    _unwatch(db)
+    unwatch(db, NAME)
 
 
 STEP = Step(
