@@ -1,5 +1,6 @@
 """The watches of the steps' incremental forms (db/pipeline/watch.py): which tables were
-written since, and the keys of the rows written."""
+written since, and the keys of the rows written; and the aliases step, which keeps its table
+when no row it names was written."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import shutil
 import sqlite3
 
 import pytest
+from click.testing import CliRunner
 
+from bench.measure import touch_one_source
+from msakb.cli import cli
+from msakb.db.derive import aliases
 from msakb.db.pipeline import watch
 
 COLUMNS = {"devices": ("id", "model"), "utilities": ("id", "name")}
@@ -63,3 +68,21 @@ def test_without_a_watch_nothing_is_known(built_db):
     assert watch.tables_written(conn, "test", COLUMNS) is None
     assert watch.keys_written(conn, "test", "approvals") is None
     conn.close()
+
+
+def test_the_aliases_are_kept_when_no_row_they_name_was_written(built_db, tmp_path, monkeypatch):
+    """A blank line in a source writes no row: the patch does not work the aliases out again
+    (and the file equals a full build's: tests/test_patch_summaries.py)."""
+    from tests.kbtools import KB
+
+    kb, db = tmp_path / "kb", tmp_path / "kb.db"
+    shutil.copytree(KB, kb)
+    assert CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb), "-q"]).exit_code == 0
+    touch_one_source(kb)
+    calls = []
+    real = aliases.alias_rows
+    monkeypatch.setattr(aliases, "alias_rows", lambda *a: (calls.append(1), real(*a))[1])
+    result = CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb)])
+    assert result.exit_code == 0, result.output
+    assert "incremental build: patched the previous database (1 changed" in result.output
+    assert calls == []

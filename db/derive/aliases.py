@@ -18,6 +18,7 @@ from pathlib import Path
 from msakb.db.derive.labels import device_name
 from msakb.db.pipeline.patch_writes import Patch
 from msakb.db.pipeline.step import Step
+from msakb.db.pipeline.watch import tables_written, unwatch, watch_writes
 from msakb.knowledge.gazetteer import load_gazetteer
 
 
@@ -74,14 +75,27 @@ def derive_aliases(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, lis
     return {"aliases": alias_rows(rows, kb)}
 
 
+WATCH = "patch_aliases"  # the name of its watch (db/pipeline/watch.py)
+
+
+def watch_named(conn) -> None:
+    """Before an incremental build writes: which of the tables named are written (a row
+    inserted or deleted, or a column it reads updated)."""
+    watch_writes(conn, WATCH, NAMED)
+
+
 def patch_aliases(p: Patch) -> None:
-    """An incremental build works the table out again whole (from the rows; the gazetteer is
-    the same, or the build is a full one), and writes it again only when it differs: most
-    changes of a source name no row anew."""
+    """An incremental build keeps the table when no row it names was written (the gazetteer is
+    the same, or the build is a full one); else it works the table out again whole, from the
+    rows, and writes it again only when it differs: most changes of a source name no row anew."""
     w = p.writer
+    written = tables_written(w.db, WATCH, NAMED)
+    unwatch(w.db, WATCH)
+    if written == set():
+        return
     rows = alias_rows({t: w.select(t, columns=cols) for t, cols in NAMED.items()}, p.kb)
-    stored, written = _stored(w.db), _as_set(rows)
-    if stored is None or written is None or stored != written:
+    stored, rewritten = _stored(w.db), _as_set(rows)
+    if stored is None or rewritten is None or stored != rewritten:
         w.delete("aliases", "1")
         w.insert("aliases", rows)
 
@@ -110,4 +124,5 @@ def _stored(db) -> set[tuple] | None:
 # the columns alias_rows reads of each table it names the rows of
 NAMED = {"utilities": ("id", "name"), "devices": ("id", "manufacturer", "product", "model"),
          "manufacturers": ("id", "name"), "states": ("code", "name")}
-STEP = Step("aliases", reads=tuple(NAMED), derives=("aliases",), derive=derive_aliases, patch=patch_aliases)
+STEP = Step("aliases", reads=tuple(NAMED), derives=("aliases",), derive=derive_aliases, patch=patch_aliases,
+            watch=watch_named)
