@@ -21,7 +21,7 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from msakb.db.pipeline.patch_writes import Patch
+from msakb.db.pipeline.patch_writes import Patch, key_column
 from msakb.db.pipeline.step import Step
 from msakb.db.store.columns import PAGE_FACETS, SEARCHABLE, fts_table
 from msakb.db.store.models import SEARCH_ROWID
@@ -36,10 +36,11 @@ def search_index_sql(table: str) -> str:
     return f"CREATE INDEX IF NOT EXISTS [{search_index(table)}] ON [{table}] ({cols})"
 
 
-def fill_search_rowid(conn: sqlite3.Connection, table: str) -> None:
-    """search_rowid = rowid on every row where it is not (all rows of a new file; in a
-    patched one, the rows inserted, some of them carrying the value of the row they replace)."""
-    conn.execute(f"UPDATE [{table}] SET [{SEARCH_ROWID}] = rowid WHERE [{SEARCH_ROWID}] IS NOT rowid")
+def fill_search_rowid(conn: sqlite3.Connection, table: str, cond: str = "1") -> None:
+    """search_rowid = rowid on every row (of those meeting `cond`) where it is not: all rows of
+    a new file; in a patched one, the rows inserted, some of them carrying the value of the
+    row they replace."""
+    conn.execute(f"UPDATE [{table}] SET [{SEARCH_ROWID}] = rowid WHERE ({cond}) AND [{SEARCH_ROWID}] IS NOT rowid")
 
 
 def enable_search(conn: sqlite3.Connection) -> None:
@@ -54,10 +55,13 @@ def enable_search(conn: sqlite3.Connection) -> None:
 
 def patch_search(p: Patch) -> None:
     """Index the rows an incremental build wrote (the rows it deleted left the index as they
-    went: db/pipeline/patch_writes.py Writer), and give them their search_rowid."""
-    p.writer.index_inserted()
+    went: db/pipeline/patch_writes.py Writer), and give them their search_rowid (the writer
+    inserts every row a patch adds; the rows it did not insert kept their rowid)."""
+    w = p.writer
+    w.index_inserted()
     for table in SEARCHABLE:
-        fill_search_rowid(p.writer.db, table)
+        if w.inserted.get(table):
+            fill_search_rowid(w.db, table, w.where(key_column(table), w.inserted[table]))
 
 
 STEP = Step("fts", reads=tuple(SEARCHABLE), writes_after=tuple(fts_table(t) for t in SEARCHABLE),
