@@ -132,7 +132,7 @@ def status_mismatch(corpus: Corpus, db: Path) -> dict:
     return {} if got == dict(corpus.statuses) else {"planted": dict(corpus.statuses), "built": got}
 
 
-INCREMENTAL_ROUNDS = 3
+INCREMENTAL_ROUNDS = 5  # bench/report.py says how many
 
 
 def incremental_build(corpus: Corpus, db: Path, change, what: str, progress,

@@ -363,7 +363,7 @@ def write_report(data: dict, path: Path, png: Path) -> None:
               "spaCy's bare tokenizer with the field's rules and no components, over the same texts, in one process, "
               "best of the rounds of bench/extraction.py (10 rounds under 1 MB of text, 3 under 10 MB, else 1). "
               "Extraction = time inside the parsers over every source, best of the same rounds, each from a fresh entity "
-              "pipeline. Incremental = the fastest of three rebuilds, each after a change of its own to one "
+              "pipeline. Incremental = the fastest of five rebuilds (bench/measure.py INCREMENTAL_ROUNDS), each after a change of its own to one "
               "source (its sha256 updated): a blank line appended, or an approval's status changed in a list in the "
               "middle of the corpus; unchanged sources come from the record cache (`<db>.cache/`). Load = the seconds "
               "spent writing rows: the build's process inserting and copying in the partitions its workers resolved, "
