@@ -67,12 +67,12 @@ def _steps() -> list[str]:
 
 def write_index(db_path: Path, kb: Path, docs, per_source: dict, cache: RecordCache, started_ns: int,
                 keys: dict | None = None, rest: str | None = None, tables: dict | None = None,
-                statuses: dict | None = None) -> None:
+                statuses: dict | None = None, info: dict | None = None) -> None:
     """After a build (begun at `started_ns`): what the next one needs to patch this database
     (its sources' cache keys, order, series and row counts; the status of their files settled
     before the build, as `statuses` gives them or taken now; its rows per fact table, which a
-    patch counts from)."""
-    info = read_build_info(db_path)
+    patch counts from; its build_info, as `info` gives it or read from the file)."""
+    info = read_build_info(db_path) if info is None else info
     index = {
         "built_at": info["built_at"], "sources": info["sources"], "code": info["code_fingerprint"],
         "rest": rest or rest_fingerprint(kb), "steps": _steps(),
@@ -245,6 +245,8 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
         counts = apply(db, kb, docs, order, set(changed) | set(added), set(removed), old_out, new_out, index,
                        voices)
         db.commit()
+        # as written (opening the file again once it is renamed into place costs more)
+        info = dict(db.execute("SELECT key, value FROM build_info"))
     finally:
         db.close()
     sync_file(tmp)  # the pages the patch changed (the copy was synced as it was made)
@@ -262,7 +264,7 @@ def _patch(db_path: Path, kb: Path, progress, cache: RecordCache, index: dict, r
         # every entry of the sources as they are, whatever step made it; the data files as parsed this build read
         cache.prune(keys=set(keys.values()), parsed=True)
         write_index(db_path, kb, [docs[s] for s in order], per_source, cache, started_ns, keys, rest, counts,
-                    settled_since(statuses, started_ns))
+                    settled_since(statuses, started_ns), info)
     finally:
         closing.join()
     counts["sources"] = len(order)
