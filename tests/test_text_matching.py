@@ -17,7 +17,8 @@ from msakb.extract.shared.devices import required_devices
 from msakb.extract.shared.records import SourceDoc
 from msakb.extract.shared.specs import specs
 from msakb.extract.shared.text import Span, clean_text, lines, sentences
-from msakb.knowledge.gazetteer import Gazetteer, load_gazetteer, whole_word_matches
+from msakb.extract.shared.words import whole_word_matches
+from msakb.knowledge.gazetteer import Gazetteer, load_gazetteer
 from msakb.knowledge.manifest import load_manifest, read_source
 from tests.kbtools import KB
 

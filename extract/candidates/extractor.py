@@ -34,7 +34,8 @@ from msakb.extract.candidates.statements import Statement, statements
 from msakb.extract.shared.entities import entities_of
 from msakb.extract.shared.records import SourceDoc
 from msakb.extract.shared.text import Span, clean_text
-from msakb.knowledge.gazetteer import Gazetteer, whole_word_matches
+from msakb.extract.shared.words import whole_word_matches
+from msakb.knowledge.gazetteer import Gazetteer
 
 
 def candidate_id(source_id: str, start: int, end: int, rule: str, key: str = "") -> str:

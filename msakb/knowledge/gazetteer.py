@@ -8,27 +8,14 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Iterator, Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from msakb.errors import MsakbError
 from msakb.extract.shared.text import Span
+from msakb.extract.shared.words import WORD_RUN, whole_runs
 from msakb.knowledge.yamlfile import load_model
-
-_RUN = re.compile(r"[\w&]+")  # a word as alias matching sees it (PG&E is one)
-_RUN_CHAR = re.compile(r"[\w&]")
-
-
-def _whole_runs(raw: str, run: str) -> list[int]:
-    """Where `run` (a word run) stands in `raw` as a whole run of _RUN: the starts _RUN.finditer
-    gives for a run equal to it."""
-    out, at = [], _next_whole(raw, run, 0)
-    while at >= 0:
-        out.append(at)
-        at = _next_whole(raw, run, at + len(run))  # the next run starts after this one's end
-    return out
-
 
 @dataclass
 class Gazetteer:
@@ -110,7 +97,7 @@ class Gazetteer:
         by_run: dict[str, list[tuple[int, str]]] = {}
         other = []
         for rank, alias in enumerate(sorted(self.utility_alias, key=len, reverse=True)):
-            m = _RUN.match(alias)
+            m = WORD_RUN.match(alias)
             (by_run.setdefault(m.group(), []) if m else other).append((rank, alias))
         return by_run, other
 
@@ -122,11 +109,11 @@ class Gazetteer:
         found = []  # (rank, start, end, alias), whole-word occurrences
         # Only the word runs that begin an alias are looked at: found among all the runs in C
         # (findall, a set), each then placed where it stands as a whole run.
-        for run in by_run.keys() & set(_RUN.findall(raw)):
-            for start in _whole_runs(raw, run):
+        for run in by_run.keys() & set(WORD_RUN.findall(raw)):
+            for start in whole_runs(raw, run):
                 for rank, alias in by_run[run]:
                     end = start + len(alias)
-                    if raw.startswith(alias, start) and not (end < len(raw) and _RUN.match(raw[end])):
+                    if raw.startswith(alias, start) and not (end < len(raw) and WORD_RUN.match(raw[end])):
                         found.append((rank, start, end, alias))
         for rank, alias in other:
             for m in re.finditer(rf"(?<![\w&]){re.escape(alias)}(?![\w&])", raw):
@@ -266,39 +253,3 @@ def load_gazetteer(folder: str) -> Gazetteer:
     aliases = {a.name.lower(): a.device for a in dev.aliases}
     families = [f.model_dump() for f in dev.families]
     return Gazetteer(states, state_aliases, utilities, utility_alias, families, aliases)
-
-
-def whole_word_matches(text: str, words: list[str]) -> Iterator[tuple[int, int]]:
-    r"""(start, end) of the occurrences of `words` that no word character or "&" touches, as
-    re.finditer(r"(?<![\w&])(?:w1|w2|...)(?![\w&])") gives them: left to right, never
-    overlapping, and where several start at one place the first of `words`. Found with
-    str.find, without compiling a pattern per list of words."""
-    if not all(words):  # an empty word matches everywhere: the pattern itself says where
-        pattern = re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, words)) + r")(?![\w&])")
-        yield from (m.span() for m in pattern.finditer(text))
-        return
-    upcoming: dict[str, int] = {}  # a word's first whole occurrence at or after some earlier pos; -1: none
-    pos = 0
-    while True:
-        best, best_word = -1, ""
-        for word in words:
-            at = upcoming.get(word, -2)
-            if at == -2 or 0 <= at < pos:
-                at = upcoming[word] = _next_whole(text, word, pos)
-            if at >= 0 and (best < 0 or at < best):
-                best, best_word = at, word
-        if best < 0:
-            return
-        yield best, best + len(best_word)
-        pos = best + len(best_word)
-
-
-def _next_whole(text: str, word: str, start: int) -> int:
-    r"""The first place at or after `start` where `word` stands with no [\w&] either side, or -1."""
-    at = text.find(word, start)
-    while at >= 0:
-        end = at + len(word)
-        if not (at and _RUN_CHAR.match(text, at - 1)) and not (end < len(text) and _RUN_CHAR.match(text, end)):
-            return at
-        at = text.find(word, at + 1)
-    return -1
