@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bench.generate import generate
 from msakb.cli import cli
 from msakb.db.pipeline import stored, workers
+from msakb.db.pipeline import texts as pipeline_texts
 from msakb.db.pipeline.attribution import SourceVoice, source_voices
 from msakb.db.pipeline.resolve import resolve
 from msakb.db.pipeline.sources import parse_one
@@ -93,7 +94,7 @@ def test_resolving_a_partition_of_the_keys_a_few_at_a_time_gives_the_rows_of_res
 
     monkeypatch.setattr(stored, "SLICE", 7)
     # the texts as a build's workers read them, keeping few from one slice to the next
-    monkeypatch.setattr(stored, "TEXTS_KEPT", 1)
+    monkeypatch.setattr(pipeline_texts, "TEXTS_KEPT", 1)
     staged = Staged([staging.path])
     files = []
     for p in range(-1, partitions):

@@ -11,7 +11,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from msakb.db.pipeline.patch_writes import Patch
-from msakb.db.pipeline.stored import DocTexts
+from msakb.db.pipeline.texts import DocTexts
 from msakb.db.pipeline.step import Step
 from msakb.errors import AnnotationError
 from msakb.knowledge.yamlfile import load_model

@@ -38,8 +38,8 @@ from msakb.db.pipeline.checks import check_database
 from msakb.db.pipeline.fingerprints import build_info, code_fingerprint
 from msakb.db.pipeline.patch import try_patch, write_index
 from msakb.db.pipeline.step import hand_over
-from msakb.db.pipeline.stored import (DocTexts, Staged, StagingFile, StoredDoc, StoredRows, copy_rows,
-                                     partitions_for)
+from msakb.db.pipeline.stored import Staged, StagingFile, StoredRows, copy_rows, partitions_for
+from msakb.db.pipeline.texts import DocTexts, StoredDoc
 from msakb.db.pipeline.workers import Workers, default_workers, partition_path, raise_error
 from msakb.db.store import models
 from msakb.db.store.build_info import read_build_info

@@ -57,7 +57,7 @@ def verify_rows(table: str, rows: list[dict], texts: dict[str, str]) -> None:
 
 def verify_quote(table: str, row_id, source_id, quote, start, end, texts: dict[str, str]) -> None:
     """A ProvenanceError naming the row unless `quote == texts[source_id][start:end]`."""
-    try:  # by key, not .get: a text mapping may read a text only when asked for it (stored.py)
+    try:  # by key, not .get: a text mapping may read a text only when asked for it (texts.py)
         text = texts[source_id]
     except KeyError:
         text = None

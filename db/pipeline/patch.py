@@ -43,7 +43,7 @@ from msakb.db.pipeline.patch_writes import close_patch, open_patch
 from msakb.db.pipeline.resolve import resolve
 from msakb.db.pipeline.shift import TextEdit, move_rows
 from msakb.db.pipeline.sources import parse_one
-from msakb.db.pipeline.stored import DocTexts, StoredDoc
+from msakb.db.pipeline.texts import DocTexts, StoredDoc
 from msakb.db.pipeline.unchanged import file_status, settled_since, settled_statuses
 from msakb.db.store.build_info import read_build_info
 from msakb.db.store.write import remove_stale_temps, sync_file, temp_path

@@ -15,7 +15,7 @@ from msakb.db.pipeline.attribution import SourceVoice
 from msakb.db.pipeline.attribution import fill as fill_attribution
 from msakb.db.pipeline.checks import verify_quote, verify_rows
 from msakb.db.pipeline.fingerprints import build_info
-from msakb.db.pipeline.stored import DocTexts
+from msakb.db.pipeline.texts import DocTexts
 from msakb.db.store import models
 from msakb.db.store.columns import SEARCHABLE, fts_table
 from msakb.db.store.write import insert_rows, source_row
