@@ -127,3 +127,13 @@ def test_the_plan_is_read_for_a_lookup_of_each_matching_row(db):
     """What the check above fails on: Datasette's default, the search matched on the rowid."""
     where = search_where("restrictions", {})
     assert "SEARCH restrictions USING INTEGER PRIMARY KEY (rowid=?)" in plan(db, f"select count(*) from restrictions {where}")
+
+
+def test_a_utility_pages_citations_are_found_by_its_id(db):
+    """Of the citations of a row, its id picks a handful; its table name picks every citation
+    of that table (a facet's index, which SQLite chose when both were in the WHERE)."""
+    from msakb.web.pages.utility import CITED_BY
+
+    utility = realistic(db)["utility"]
+    plan = [r[3] for r in db.execute(f"EXPLAIN QUERY PLAN {CITED_BY}", {"id": utility})]
+    assert "SEARCH c USING INDEX ix_citations_row_id (row_id=?)" in plan, plan

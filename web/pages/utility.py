@@ -16,7 +16,7 @@ FROM utilities u {source_join('u')} LEFT JOIN states st ON st.code = u.state WHE
 CITED_BY = """
 SELECT c.id, s.title AS source_title, c.voice, c.speaker, c.attribution, c.source_id, c.quote, c.char_start, c.char_end
 FROM citations c JOIN sources s ON s.id = c.source_id
-WHERE c.row_id = :id AND c.table_name = 'utilities' ORDER BY c.attribution = 'report', c.id LIMIT {limit}""".format(limit=LIST_LIMIT)
+WHERE c.row_id = :id AND +c.table_name = 'utilities' ORDER BY c.attribution = 'report', c.id LIMIT {limit}""".format(limit=LIST_LIMIT)
 
 SUMMARY = "SELECT * FROM utility_summary WHERE utility_id = :id"
 
