@@ -1,4 +1,4 @@
-"""Whole words in plain text, found with str.find: where a word stands with no word character
+r"""Whole words in plain text, found with str.find: where a word stands with no word character
 or "&" touching it either side (PG&E is one word), as the regular expressions
 `(?<![\w&])word(?![\w&])` find it, without compiling a pattern per word or list of words. The
 gazetteer finds its aliases this way (msakb/knowledge/gazetteer.py), the candidate extractor
