@@ -13,6 +13,10 @@ File format:
         rule: generic:...      # optional: the rule that proposed it (default: file and number)
         mention: true          # optional: only names the row (created if no fact states it)
         values: {id: ..., utility_id: sce, category: eligibility, text: ...}
+
+A record's values are checked against its table's model when the file is read (every column
+the table requires, each value of its column's kind: msakb/knowledge/table_values.py), so a
+mistake is reported with its file and record, not by SQLite when the row is written.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from msakb.errors import AnnotationError
 from msakb.extract.shared.records import Record
 from msakb.extract.shared.text import Span
+from msakb.knowledge.table_values import row_problem
 from msakb.knowledge.yamlfile import load_model
 
 
@@ -71,6 +76,9 @@ def load_annotations(folder: Path, texts: dict[str, str]) -> list[Record]:
             if source not in texts:
                 raise AnnotationError(f"{where}: unknown source {source!r}; sources: {', '.join(sorted(texts))}")
             quote, table, values = item.quote, item.table, item.values
+            problem = row_problem(table, values)
+            if problem is not None:
+                raise AnnotationError(f"{where}: {problem}")
             found = _occurrences(texts[source], quote)
             if not found:
                 raise AnnotationError(f"{where}: quote {quote[:70]!r} is not in source {source!r}")

@@ -1,0 +1,86 @@
+"""A value a file of the knowledge folder leaves out, or gives of the wrong kind, is found
+when the file is read: one line naming the file and the record, what is wrong and what to do;
+exit status 1; the previous database untouched. (Not SQLite's complaint at the insert, which
+names neither.)"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from msakb.cli import cli
+from tests.kbtools import KB
+
+GUIDELINES = "sce-msa-program-guidelines-2025"
+STATEMENT_1 = f"{GUIDELINES}/statements/ownership-1"
+QUOTE = "Is there an MSA available for a 400-amp service?"
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def seed(built_db, tmp_path):
+    """A copy of the seed knowledge folder, and of the database built from it."""
+    kb, db = tmp_path / "kb", tmp_path / "msakb.db"
+    shutil.copytree(KB, kb)
+    shutil.copy(built_db, db)
+    return kb, db
+
+
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def build_fails(kb, db) -> str:
+    """The one line a failing `msakb build` prints; the database is left as it was."""
+    before = digest(db)
+    result = CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb), "-q"])
+    assert result.exit_code == 1, result.output
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.output
+    assert digest(db) == before
+    assert [p.name for p in db.parent.iterdir() if ".tmp-" in p.name] == []
+    return lines[0]
+
+
+# --- kb/annotations/ ---------------------------------------------------------------------------
+
+def test_an_annotation_without_a_column_its_table_requires(seed):
+    kb, db = seed
+    edit(kb / "annotations" / "filings-statements.yaml", "      topic: ownership\n", "")
+    assert build_fails(kb, db) == (
+        f"Error: filings-statements.yaml, record 1: statements row '{STATEMENT_1}' has no topic, which its "
+        "table requires: add it to values (topic: ...)")
+
+
+@pytest.mark.parametrize("table, values, expected", [
+    ("restrictions", "{category: eligibility, text: t}",
+     "a restrictions row has no id, which its table requires: add it to values (id: ...)"),
+    ("restriction", "{id: r-1, category: eligibility, text: t}",
+     "table 'restriction' takes no hand-written rows; one of: approvals, conflicts, data_needs, decisions, "
+     "definitions, devices, directives, faqs, fees, lifespans, manufacturers, panel_models, process_steps, "
+     "required_devices, restrictions, specs, standard_revisions, standard_tests, standards, statements, states, "
+     "system_statuses, test_limits, timelines, utilities"),
+    ("restrictions", "{id: r-1, category: eligibility, text: t, amps: 400}",
+     "restrictions has no column 'amps'; its columns: id, utility_id, state, device_id, category, section, text, "
+     "justification, voice, speaker, attribution"),
+    ("restrictions", "{id: r-1, category: [eligibility, size], text: t}",
+     "restrictions row 'r-1': category must be text, not a list (['eligibility', 'size'])"),
+    ("restrictions", "{id: r-1, category: eligibility, text: t, section: 2025-01-31}",
+     "restrictions row 'r-1': section must be text, not the date 2025-01-31: write it in quotes (\"2025-01-31\")"),
+    ("faqs", "{id: f-1, number: two, question: q, answer: a}",
+     "faqs row 'f-1': number must be a whole number, not the text 'two'"),
+])
+def test_an_annotation_value_its_table_cannot_take(seed, table, values, expected):
+    kb, db = seed
+    (kb / "annotations" / "bad.yaml").write_text(
+        f"source: {GUIDELINES}\nrecords:\n  - table: {table}\n    quote: \"{QUOTE}\"\n    values: {values}\n",
+        encoding="utf-8")
+    assert build_fails(kb, db) == f"Error: bad.yaml, record 1: {expected}"
