@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from msakb.cli import cli
+from msakb.extract.parsers import PARSERS
 from tests.kbtools import KB
 
 GUIDELINES = "sce-msa-program-guidelines-2025"
@@ -84,3 +85,28 @@ def test_an_annotation_value_its_table_cannot_take(seed, table, values, expected
         f"source: {GUIDELINES}\nrecords:\n  - table: {table}\n    quote: \"{QUOTE}\"\n    values: {values}\n",
         encoding="utf-8")
     assert build_fails(kb, db) == f"Error: bad.yaml, record 1: {expected}"
+
+
+# --- the safety net at the insert: a parser's row without a required value -------------------
+
+def test_a_parsed_row_without_a_required_value_names_its_row_source_and_rule(seed, monkeypatch):
+    """Whatever made a row (a parser here, for want of a value it should have read), the
+    insert's NOT NULL failure names the row, its source and its rule."""
+    kb, db = seed
+    parse = PARSERS["installer_article"]
+
+    def parse_without_category(doc, gaz):
+        for r in parse(doc, gaz):
+            if r.values.get("id") == "kilowire-connectder-ev-article/restrictions/installation-2":
+                r.values.pop("category")
+            yield r
+
+    monkeypatch.setitem(PARSERS, "installer_article", parse_without_category)
+    before = digest(db)
+    # one worker: the build's own process parses, with the parser above
+    result = CliRunner().invoke(cli, ["build", "--db", str(db), "--kb", str(kb), "-q", "--workers", "1"])
+    assert (result.exit_code, result.output) == (1, (
+        "Error: table restrictions: row 'kilowire-connectder-ev-article/restrictions/installation-2' (source "
+        "kilowire-connectder-ev-article, rule installer_article:requirement) has no category, a column the table "
+        "requires: what made the row must give it (NOT NULL constraint failed: restrictions.category)\n"))
+    assert digest(db) == before

@@ -5,6 +5,7 @@ atomic write (a new file beside the old one, renamed into place only when all we
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Collection
 from pathlib import Path
@@ -124,7 +125,27 @@ def insert_rows(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
     try:
         conn.executemany(sql, values)
     except sqlite3.IntegrityError as e:
-        raise BuildError(f"table {table}: {e}") from None
+        raise BuildError(f"table {table}: {_without_value(table, cols, values, e) or e}") from None
+
+
+_NOT_NULL = re.compile(r"NOT NULL constraint failed: [^.]+\.(\w+)$")
+
+
+def _without_value(table: str, cols: list[str], values: list[tuple], error: sqlite3.IntegrityError) -> str | None:
+    """For a NOT NULL failure, which row lacks the value and what made it (its source and
+    rule, the parser or annotation to correct); None for any other failure."""
+    m = _NOT_NULL.match(str(error))
+    if m is None or m.group(1) not in cols:
+        return None
+    column = cols.index(m.group(1))
+    row = next((dict(zip(cols, v)) for v in values if v[column] is None), None)
+    if row is None:
+        return None
+    key = row.get("code" if table == "states" else "id")
+    made = ", ".join(f"{name} {row[k]}" for k, name in (("source_id", "source"), ("rule", "rule"))
+                     if row.get(k) is not None)
+    return (f"row {key!r}{f' ({made})' if made else ''} has no {m.group(1)}, a column the table requires: "
+            f"what made the row must give it ({error})")
 
 
 def _with_defaults(values: tuple, slots: list[tuple[int, object]]) -> tuple:
