@@ -110,3 +110,13 @@ def test_a_parsed_row_without_a_required_value_names_its_row_source_and_rule(see
         "kilowire-connectder-ev-article, rule installer_article:requirement) has no category, a column the table "
         "requires: what made the row must give it (NOT NULL constraint failed: restrictions.category)\n"))
     assert digest(db) == before
+
+
+# --- kb/conflicts/ -----------------------------------------------------------------------------
+
+def test_a_reviewed_conflict_id_used_twice(seed):
+    kb, db = seed
+    shutil.copy(kb / "conflicts" / "reviewed.yaml", kb / "conflicts" / "more.yaml")
+    assert build_fails(kb, db) == (
+        "Error: kb/conflicts/reviewed.yaml, conflict 'sce-who-installs-the-msa': the id is also used in "
+        "kb/conflicts/more.yaml; give each conflict its own id")

@@ -61,13 +61,16 @@ def locate(texts: Mapping[str, str], source: str, quote: str, occurrence: int | 
 def derive_reviewed(rows: dict[str, list[dict]], docs, kb: Path) -> dict[str, list[dict]]:
     """kb/conflicts/*.yaml -> conflicts rows (kind across_sources)."""
     texts = DocTexts(docs)  # each read when a conflict names it (a stored source's text is in the database)
-    out = []
+    out, seen = [], {}
     folder = kb / "conflicts"
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         name = f"kb/conflicts/{path.name}"
         data = load_model(path, ReviewedFile, name=name, folder=kb, error=AnnotationError)
         for c in data.conflicts:
             where = f"{name}, conflict {c.id!r}"
+            if c.id in seen:  # its row's id: two would collide in the conflicts table
+                raise AnnotationError(f"{where}: the id is also used in {seen[c.id]}; give each conflict its own id")
+            seen[c.id] = name
             a = locate(texts, c.source, c.quote, c.occurrence, where)
             b = locate(texts, c.other_source, c.other_quote, c.other_occurrence, where + " (other side)")
             out.append({
