@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from msakb.cli import cli
 from msakb.extract.parsers import PARSERS
-from tests.kbtools import KB
+from msakb.knowledge.yamlfile import dump_yaml
+from tests.kbtools import KB, db_rows
 
 GUIDELINES = "sce-msa-program-guidelines-2025"
 STATEMENT_1 = f"{GUIDELINES}/statements/ownership-1"
@@ -120,3 +121,20 @@ def test_a_reviewed_conflict_id_used_twice(seed):
     assert build_fails(kb, db) == (
         "Error: kb/conflicts/reviewed.yaml, conflict 'sce-who-installs-the-msa': the id is also used in "
         "kb/conflicts/more.yaml; give each conflict its own id")
+
+
+# --- kb/review/decisions.yaml --------------------------------------------------------------------
+
+def test_a_decision_value_that_is_a_date(seed, built_db):
+    kb, db = seed
+    c = db_rows(built_db, "SELECT * FROM candidates WHERE status = 'pending' AND instr(quote, char(10)) = 0 "
+                "ORDER BY id LIMIT 1")[0]
+    (kb / "review").mkdir()
+    (kb / "review" / "decisions.yaml").write_text(dump_yaml({"decisions": [{
+        "id": c["id"], "source": c["source_id"], "rule": c["rule"], "quote": c["quote"],
+        "char_start": c["char_start"], "char_end": c["char_end"], "decision": "edited",
+        "table": c["table_name"], "values": {"section": "placeholder"}}]}).replace("placeholder", "2025-03-31"),
+        encoding="utf-8")
+    assert build_fails(kb, db) == (
+        f"Error: {kb / 'review' / 'decisions.yaml'}, line 10: decision '{c['id']}', field values: section is the "
+        "date 2025-03-31: write it in quotes (\"2025-03-31\")")

@@ -27,7 +27,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from msakb.errors import MsakbError
-from msakb.knowledge.yamlfile import dump_yaml, load_model
+from msakb.knowledge.yamlfile import dump_yaml, load_model, unquoted_date
 
 DECISIONS = Path("review") / "decisions.yaml"
 
@@ -51,6 +51,15 @@ class Decision(BaseModel):
     values: dict = Field(default_factory=dict, description="the row as accepted or edited")
     reason: Optional[str] = Field(None, description="why, for a rejection")
     at: Optional[dt.date] = Field(None, description="the day of the decision")
+
+    @field_validator("values")
+    @classmethod
+    def _plain(cls, v: dict) -> dict:
+        """The values are stored as JSON (the candidate's proposed row), which has no dates."""
+        problem = unquoted_date(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
 
 class DecisionsFile(BaseModel):

@@ -12,6 +12,7 @@ file, the line and the field.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -87,6 +88,21 @@ def message(err: dict) -> str:
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
     return msg
+
+
+def unquoted_date(value: Any, path: str = "") -> str | None:
+    """Where `value` holds a date, and what to do (YAML reads an unquoted 2025-03-31 as a date):
+    for data stored as JSON, which has none. None when it holds no date."""
+    if isinstance(value, dict):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    else:
+        if isinstance(value, dt.date):
+            day = value.isoformat()
+            return f"{path or 'the value'} is the date {day}: write it in quotes (\"{day}\")"
+        return None
+    return next((p for p in (unquoted_date(v, k) for k, v in items) if p), None)
 
 
 def _singular(word: str) -> str:
