@@ -138,3 +138,20 @@ def test_a_decision_value_that_is_a_date(seed, built_db):
     assert build_fails(kb, db) == (
         f"Error: {kb / 'review' / 'decisions.yaml'}, line 10: decision '{c['id']}', field values: section is the "
         "date 2025-03-31: write it in quotes (\"2025-03-31\")")
+
+
+# --- kb/rules/ ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("require: {field: der_kind, op: equals, value: solar}", "require: {field: der_kind, op: equals, value: 2025-03-31}",
+     "rule 'pseg-solar-on-customer-side': require: value 2025-03-31 is a date: write it in quotes (\"2025-03-31\")"),
+    ('require: {field: fault_current_ka, op: "<=", value: 22}', 'require: {field: fault_current_ka, op: "<=", value: 22kA}',
+     "rule 'pseg-fault-current-22ka': require: `<=` compares numbers; '22kA' is not one"),
+    ("says: the adapter connects a solar system (on the customer side of the meter)", 'says: ""',
+     "line 10: rule 'pseg-solar-on-customer-side', field says: String should have at least 1 character"),
+])
+def test_a_rule_value_of_the_wrong_kind(seed, old, new, expected):
+    kb, db = seed
+    edit(kb / "rules" / "pseg.yaml", old, new)
+    separator = ", " if expected.startswith("line") else ": "
+    assert build_fails(kb, db) == f"Error: kb/rules/pseg.yaml{separator}{expected}"

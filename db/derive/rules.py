@@ -47,7 +47,7 @@ class RuleSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     restriction: str = Field(description="id of the restrictions row this rule encodes")
-    says: str = Field(description="what the rule checks, in plain words")
+    says: str = Field(min_length=1, description="what the rule checks, in plain words")
     devices: Optional[list[str]] = Field(None, description="device or family ids; none = every device")
     fields: list[str]
     when: Optional[dict[str, Any]] = None

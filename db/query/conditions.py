@@ -17,6 +17,7 @@ the fields it lacks are reported, so that `msakb check` asks for them by name.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,7 @@ from msakb.knowledge.yamlfile import load_model
 
 SITE_FIELDS_FILE = Path(__file__).with_name("site_fields.yaml")
 OPS = {"<", "<=", ">", ">=", "equals", "not_equals", "in", "not_in", "between"}
+ORDER_OPS = {"<", "<=", ">", ">=", "between"}  # they compare numbers
 _LEAF_KEYS = {"field", "op", "value", "value_field", "values_from"}
 
 
@@ -93,6 +95,8 @@ def validate(cond: Any, where: str, device_columns: set[str], tables: dict[str, 
         problems.append(f"{where}: `between` takes value: [low, high]")
     if op in ("in", "not_in") and "value" in cond and not isinstance(cond["value"], list):
         problems.append(f"{where}: `{op}` takes a list value")
+    if "value" in cond:
+        problems += _value_problems(where, op, cond["value"])
     if "values_from" in cond:
         vf = cond["values_from"]
         if op not in ("in", "not_in"):
@@ -102,6 +106,20 @@ def validate(cond: Any, where: str, device_columns: set[str], tables: dict[str, 
         elif vf["column"] not in tables.get(vf["table"], set()):
             problems.append(f"{where}: values_from names {vf['table']}.{vf['column']}, which is not a table column")
     return problems
+
+
+def _value_problems(where: str, op: Any, value: Any) -> list[str]:
+    """A test's value (each item of a list one): a number, text or yes/no; a number for an
+    order test (any other never holds)."""
+    items = value if isinstance(value, list) and op in ("in", "not_in", "between") else [value]
+    for v in items:
+        if isinstance(v, dt.date):
+            return [f"{where}: value {v.isoformat()} is a date: write it in quotes (\"{v.isoformat()}\")"]
+        if not isinstance(v, (str, int, float)):
+            return [f"{where}: value {v!r} is not a number, text or yes/no"]
+        if op in ORDER_OPS and not isinstance(_norm(v), float):
+            return [f"{where}: `{op}` compares numbers; {v!r} is not one"]
+    return []
 
 
 def known_field(name: str, device_columns: set[str]) -> bool:
