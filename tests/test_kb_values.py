@@ -155,3 +155,21 @@ def test_a_rule_value_of_the_wrong_kind(seed, old, new, expected):
     edit(kb / "rules" / "pseg.yaml", old, new)
     separator = ", " if expected.startswith("line") else ": "
     assert build_fails(kb, db) == f"Error: kb/rules/pseg.yaml{separator}{expected}"
+
+
+# --- kb/gazetteer/ -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("file, old, new, expected", [
+    ("utilities.yaml", "aliases: [APS]", 'aliases: [APS, ""]',
+     "utilities.yaml, line 5: utility 'aps', field aliases[1]: is empty: write it out, or remove it"),
+    ("devices.yaml", "  - id: connectder-islandder", "  - id: connectder-ev",
+     "devices.yaml: family 'connectder-ev' is listed twice"),
+    ("devices.yaml", "EQB is Energy QuarterBack\n",
+     "EQB is Energy QuarterBack\n  - name: Tesla Backup Switch\n    device: neworld-eqb-mim-200-plus-pe\n    why: a slip\n",
+     "devices.yaml: alias 'Tesla Backup Switch' names both 'neworld-eqb-mim-200-plus-pe' and "
+     "'tesla-backup-switch-1624171-xx-y'"),
+])
+def test_a_gazetteer_entry_empty_or_listed_twice(seed, file, old, new, expected):
+    kb, db = seed
+    edit(kb / "gazetteer" / file, old, new)
+    assert build_fails(kb, db) == f"Error: {kb / 'gazetteer'}/{expected}"

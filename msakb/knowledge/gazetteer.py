@@ -10,7 +10,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from msakb.errors import MsakbError
 from msakb.extract.shared.text import Span
@@ -154,8 +154,14 @@ class GazetteerError(MsakbError):
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 
 
+def _not_blank(v: str) -> str:
+    if not v.strip():  # an empty name or spelling would match nothing, or everywhere
+        raise ValueError("is empty: write it out, or remove it")
+    return v
+
+
 StateCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-Name = Annotated[str, Field(min_length=1)]
+Name = Annotated[str, AfterValidator(_not_blank)]
 
 
 class StatesFile(BaseModel):
@@ -171,10 +177,10 @@ class UtilityEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=_ID, description="slug, the utilities table's id")
-    name: str = Field(min_length=1, description="its proper name")
+    name: Name = Field(description="its proper name")
     state: Optional[str] = Field(None, description="the two-letter code of its state (none when unknown)")
     kind: Literal["utility", "group"] = Field("utility", description="a utility, or a group of them")
-    aliases: list[str] = Field(default_factory=list, description="spellings sources use, matched whole-word, case-sensitively")
+    aliases: list[Name] = Field(default_factory=list, description="spellings sources use, matched whole-word, case-sensitively")
 
 
 class UtilitiesFile(BaseModel):
@@ -189,10 +195,10 @@ class DeviceFamily(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=_ID, description="the family's devices id")
-    manufacturer: str = Field(min_length=1)
-    product: str = Field(min_length=1, description="the family's product name")
-    member_pattern: str = Field(description="regular expression a member's model number matches")
-    aliases: list[str] = Field(default_factory=list, description="names sources use for the family")
+    manufacturer: Name
+    product: Name = Field(description="the family's product name")
+    member_pattern: Name = Field(description="regular expression a member's model number matches")
+    aliases: list[Name] = Field(default_factory=list, description="names sources use for the family")
 
     @field_validator("member_pattern")
     @classmethod
@@ -208,9 +214,9 @@ class DeviceAlias(BaseModel):
     """A name one source uses for a device another lists by model number: a reviewed judgement."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    device: str = Field(description="the device (or family) id it names")
-    why: str = Field(min_length=1, description="what supports the judgement")
+    name: Name
+    device: Name = Field(description="the device (or family) id it names")
+    why: Name = Field(description="what supports the judgement")
 
 
 class DevicesFile(BaseModel):
@@ -250,6 +256,16 @@ def load_gazetteer(folder: str) -> Gazetteer:
                 raise GazetteerError(f"{folder / 'utilities.yaml'}: alias {a!r} names both {utility_alias[a]!r} and {u.id!r}")
             utility_alias[a] = u.id
     dev = _read(folder, "devices.yaml", DevicesFile, empty={})
-    aliases = {a.name.lower(): a.device for a in dev.aliases}
+    seen: set[str] = set()
+    for f in dev.families:
+        if f.id in seen:
+            raise GazetteerError(f"{folder / 'devices.yaml'}: family {f.id!r} is listed twice")
+        seen.add(f.id)
+    aliases: dict[str, str] = {}
+    for a in dev.aliases:
+        if aliases.get(a.name.lower(), a.device) != a.device:
+            raise GazetteerError(f"{folder / 'devices.yaml'}: alias {a.name!r} names both "
+                                 f"{aliases[a.name.lower()]!r} and {a.device!r}")
+        aliases[a.name.lower()] = a.device
     families = [f.model_dump() for f in dev.families]
     return Gazetteer(states, state_aliases, utilities, utility_alias, families, aliases)
