@@ -176,6 +176,9 @@ def test_bad_requests_get_one_clear_error(queue, tmp_path):
         (["review", "accept", tesla["id"], "--set", "colour=red"], "Error: approvals has no column colour; its columns: "),
         (["review", "accept", tesla["id"], "--set", "device_id=nope"],
          "Error: approvals.device_id = 'nope': no devices row has id 'nope' in the database; set another with --set device_id=..."),
+        (["review", "accept", tesla["id"], "--set", "status=yes"],
+         f"Error: approvals row 'xcel-adapters/approvals/review-{tesla['id']}': status must be text, not the yes/no "
+         "value true: write the text in quotes\n"),
         (["review", "accept", tesla["id"], "--set", "status"],
          "Error: --set 'status': expected field=value (or CANDIDATE_ID:field=value for one candidate)"),
         (["review", "accept", tesla["id"], "--set", "c-000000000000:status=pilot"],

@@ -21,6 +21,7 @@ from msakb.errors import UnknownIdError
 from msakb.knowledge.decisions import Decision, ReviewError, load_decisions, save_decisions
 from msakb.knowledge.review_conflicts import conflicts_of, source_series
 from msakb.knowledge.review_files import drop_accepted, write_accepted
+from msakb.knowledge.table_values import row_problem
 from msakb.knowledge.yamlfile import DataFileError, parse_yaml
 
 NOT_TARGETS = {"candidates", "citations", "conflicts", "approval_changes"}
@@ -125,6 +126,9 @@ def check_row(conn: sqlite3.Connection, table: str, values: dict, support: list[
     if missing:
         raise ReviewError(f"a row of {table} needs {', '.join(missing)}: give it with "
                           + " ".join(f"--set {k}=..." for k in missing))
+    problem = row_problem(table, values)  # a value of the wrong kind: the next build would refuse it
+    if problem is not None:
+        raise ReviewError(problem)
     for k, f in fields.items():
         fk = getattr(f, "foreign_key", None)
         v = values.get(k)
