@@ -173,3 +173,14 @@ def test_a_gazetteer_entry_empty_or_listed_twice(seed, file, old, new, expected)
     kb, db = seed
     edit(kb / "gazetteer" / file, old, new)
     assert build_fails(kb, db) == f"Error: {kb / 'gazetteer'}/{expected}"
+
+
+# --- the reference check: a value naming no row ------------------------------------------------
+
+def test_an_annotation_naming_no_row_is_named_with_its_file(seed):
+    kb, db = seed
+    edit(kb / "annotations" / "filings-statements.yaml", "      utility_id: sce\n", "      utility_id: sce-ca\n")
+    assert build_fails(kb, db) == (
+        f"Error: 1 broken reference(s); first: statements row '{STATEMENT_1}' (source {GUIDELINES}, rule "
+        "annotation:filings-statements.yaml#1): its utility_id 'sce-ca' names no utilities row: give the id of one "
+        "that exists")

@@ -31,15 +31,26 @@ def check_database(path: Path, tables=None) -> None:
                     verify_quote("conflicts (other side)", *row, texts)
         bad = conn.execute("PRAGMA foreign_key_check").fetchall()
         if bad:
-            table, rowid, parent, _ = bad[0]
-            key = "code" if table == "states" else "id"
-            rid = conn.execute(f"SELECT [{key}] FROM [{table}] WHERE rowid = ?", (rowid,)).fetchone()
-            raise BuildError(
-                f"{len(bad)} broken reference(s); first: {table} row {rid[0] if rid else rowid!r} "
-                f"points at a missing {parent} row"
-            )
+            raise BuildError(f"{len(bad)} broken reference(s); first: {_broken(conn, *bad[0])}")
     finally:
         conn.close()
+
+
+def _broken(conn: sqlite3.Connection, table: str, rowid: int, parent: str, fkid: int) -> str:
+    """A row whose reference resolves to nothing: its id, what made it (source and rule: the
+    parser or annotation to correct) and the value that names no row."""
+    key = "code" if table == "states" else "id"
+    column = next((r[3] for r in conn.execute(f"PRAGMA foreign_key_list([{table}])") if r[0] == fkid), None)
+    made = ("source_id", "rule") if table in models.FACT_TABLES else ()
+    cols = [key, *made, *([column] if column else [])]
+    row = conn.execute(f"SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{table}] WHERE rowid = ?", (rowid,)).fetchone()
+    if row is None:
+        return f"{table} row {rowid!r} points at a missing {parent} row"
+    got = dict(zip(cols, row))
+    by = f" (source {got['source_id']}, rule {got['rule']})" if made else ""
+    what = (f"its {column} {got[column]!r} names no {parent} row: give the id of one that exists" if column
+            else f"it points at a missing {parent} row")
+    return f"{table} row {got[key]!r}{by}: {what}"
 
 
 def verify_rows(table: str, rows: list[dict], texts: dict[str, str]) -> None:
