@@ -163,3 +163,53 @@ def test_check_uses_current_edition_and_flags_older_citations(two_editions):
     table = CliRunner().invoke(cli, args).output
     assert (f'    Meter Socket Adapter Approved Product List ({OLD}, an older edition: a newer one exists): '
             '"Aggregate generation connected to the MSA on the line side must not exceed 100 Amps"') in table.splitlines()
+
+
+SIGEN_AGAIN = SIGEN_ROW.replace("SigenStor Energy Storage System", "SigenStor Energy Storage System and Sigen Gateway")
+
+
+def _write_edition(kb, source_id: str, text: str) -> None:
+    m = manifest(kb)
+    entry = next(s for s in m["sources"] if s["id"] == source_id)
+    data = text.encode("utf-8")
+    (kb / "sources" / entry["file"]).write_bytes(data)
+    entry["sha256"] = hashlib.sha256(data).hexdigest()
+    write_manifest(kb, m)
+
+
+def test_an_edition_listing_a_device_twice_patched_equals_a_full_build(tmp_path):
+    """An edition may list a device twice: its change quotes the first listing in the text,
+    whatever order the rows are read in. An incremental build writes the rows it resolves
+    again after the others, so a change picked by the rows' order (the last listing read)
+    quoted one listing in a patched database and the other in a full build."""
+    import shutil
+
+    from tests.kbtools import KB
+    from tests.test_bench import _dump
+
+    kb = tmp_path / "kb"
+    shutil.copytree(KB, kb)
+    keep_sources(kb, [OLD])
+    text = second_edition(source_bytes(kb, OLD).decode("utf-8")).replace(SIGEN_ROW, f"{SIGEN_ROW}\n{SIGEN_AGAIN}")
+    (kb / "sources" / "sce-list-2026-09-01.txt").write_bytes(text.encode("utf-8"))
+    m = manifest(kb)
+    entry = dict(next(s for s in m["sources"] if s["id"] == OLD))
+    entry.update(id=NEW, file="sce-list-2026-09-01.txt", as_of="2026-09-01", expect={"approvals": 8})
+    m["sources"].append(entry)
+    write_manifest(kb, m)
+    _write_edition(kb, NEW, text)
+    db, runner = tmp_path / "kb.db", CliRunner()
+    assert runner.invoke(cli, ["build", "--db", str(db), "--kb", str(kb), "-q"]).exit_code == 0
+    # the first listing edited: its approval is resolved again and written after the second's
+    _write_edition(kb, NEW, text.replace(SIGEN_ROW, SIGEN_ROW.replace("System\t", "System (SigenStor)\t"), 1))
+    result = runner.invoke(cli, ["build", "--db", str(db), "--kb", str(kb)])
+    assert result.exit_code == 0, result.output
+    assert "incremental build: patched the previous database (1 changed" in result.output
+    cold = tmp_path / "cold.db"
+    assert runner.invoke(cli, ["build", "--db", str(cold), "--kb", str(kb), "-q"]).exit_code == 0
+    assert _dump(db) == _dump(cold)
+    for path in (db, cold):
+        conn = sqlite3.connect(path)
+        (quote,) = conn.execute("SELECT quote FROM approval_changes WHERE change = 'added'").fetchone()
+        conn.close()
+        assert quote.startswith("Sigenergy\t") and "(SigenStor)" in quote  # the first listing

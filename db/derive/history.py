@@ -27,10 +27,20 @@ def _key(a: dict) -> tuple:
     return a["utility_id"], a["device_id"], a.get("technology")
 
 
+def _listings(rows: list[dict]) -> dict[tuple, dict]:
+    """An edition's approvals by key, in the order of its text: where it lists a device twice,
+    its first listing. Whatever order the rows come in (an incremental build writes the rows
+    it resolves again after the others), the same row stands for the key."""
+    out: dict[tuple, dict] = {}
+    for a in sorted(rows, key=lambda a: (a["char_start"], a["char_end"], a["id"])):
+        out.setdefault(_key(a), a)
+    return out
+
+
 def _pair(old: list[dict], new: list[dict]) -> tuple[list[tuple[dict, dict]], list[dict], list[dict]]:
     """Match approvals of two editions: by (utility, device, technology), then by (utility,
     device) where each side has exactly one left. Returns (pairs, only_old, only_new)."""
-    old_by, new_by = {_key(a): a for a in old}, {_key(a): a for a in new}
+    old_by, new_by = _listings(old), _listings(new)
     pairs = [(old_by.pop(k), new_by.pop(k)) for k in list(old_by) if k in new_by]
     by_dev_old, by_dev_new = defaultdict(list), defaultdict(list)
     for k, a in old_by.items():
