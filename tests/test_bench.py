@@ -76,18 +76,21 @@ def test_generator_is_deterministic(corpus, tmp_path):
 
 
 def _dump(db: Path) -> dict:
-    """Every table's rows, sorted (build_info aside); a full-text index as its vocabulary
-    (term, documents, occurrences): its shadow tables hold rowids, which a patched build
-    (db/pipeline/patch.py) does not keep. So does search_rowid: its value is the row's
-    rowid in every row (asserted here), the rest of the row is what is compared."""
+    """Every table's rows, sorted (build_info aside); the indexes, triggers and views; a
+    full-text index as its instances (term, the key of the row it indexes, column, offset):
+    its shadow tables hold rowids, which a patched build (db/pipeline/patch.py) does not keep,
+    and what a search finds is the rows the instances name. So does search_rowid: its value is
+    the row's rowid in every row (asserted here), the rest of the row is what is compared."""
     conn = sqlite3.connect(db)
-    names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'build_info'")]
-    out = {"views": sorted(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))}
-    for n in names:
-        if n.endswith("_fts"):
-            conn.execute(f"CREATE VIRTUAL TABLE temp.[vocab_{n}] USING fts5vocab(main, [{n}], 'row')")
-            out[n] = sorted(conn.execute(f"SELECT * FROM temp.[vocab_{n}]"))
-        elif not re.search(r"_fts_(data|idx|docsize|config)$", n):
+    out = {"schema": sorted(conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger', 'view')"))}
+    fts = {n: sql for n, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'")}
+    shadows = {f"{n}_{part}" for n in fts for part in ("data", "idx", "docsize", "config", "content")}
+    for n in [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'build_info'")]:
+        if n in fts:
+            out[n] = _instances(conn, n, fts[n])
+        elif n not in shadows:
             cols = [c for (_, c, *_) in conn.execute(f"PRAGMA table_info([{n}])")]
             if SEARCH_ROWID in cols:
                 assert conn.execute(f"SELECT count(*) FROM [{n}] WHERE {SEARCH_ROWID} IS NOT rowid").fetchone() == (0,), n
@@ -95,6 +98,58 @@ def _dump(db: Path) -> dict:
             out[n] = sorted(map(repr, conn.execute(f"SELECT {kept} FROM [{n}]")))
     conn.close()
     return out
+
+
+def _instances(conn: sqlite3.Connection, index: str, sql: str) -> list[tuple]:
+    """A full-text index's instances, each with the key of the row it indexes: a row of its
+    content table, or (contentless: content='') of the table db/derive/summaries.py SEARCH
+    fills it from, by rowid. A rowid that names no row is kept as such: the index is stale."""
+    from msakb.db.derive.summaries import SEARCH
+    from msakb.db.pipeline.patch_writes import key_column
+
+    content = re.search(r"\bcontent\s*=\s*(['\"])(.*?)\1", sql)
+    table = content.group(2) if content and content.group(2) else SEARCH[index][0]
+    keys = dict(conn.execute(f"SELECT rowid, [{key_column(table)}] FROM [{table}]"))
+    conn.execute(f"CREATE VIRTUAL TABLE temp.[instances_{index}] USING fts5vocab(main, [{index}], 'instance')")
+    return sorted((term, str(keys.get(doc, f"no row: rowid {doc}")), col, offset)
+                  for term, doc, col, offset in conn.execute(f"SELECT * FROM temp.[instances_{index}]"))
+
+
+def _copy(db: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copy(db, tmp_path / "copy.db"))
+
+
+def test_dump_sees_which_row_a_full_text_index_finds(built_db, tmp_path):
+    """A device given another rowid, its indexes left as they were: they find no row for its
+    terms, though every term is counted as before. _dump names the rows found."""
+    copy = _copy(built_db, tmp_path)
+    before = _dump(copy)
+    conn = sqlite3.connect(copy)
+    conn.execute(f"UPDATE devices SET rowid = rowid + 100000, {SEARCH_ROWID} = rowid + 100000 "
+                 "WHERE rowid = (SELECT min(rowid) FROM devices)")
+    conn.commit()
+    conn.close()
+    after = _dump(copy)
+    assert {k for k in before if before[k] != after[k]} == {"devices_fts", "devices_names_fts"}
+
+
+def test_dump_compares_a_full_text_index_whatever_the_rowids(built_db, tmp_path):
+    """A panel model written again (another rowid, as an incremental build writes it) and its
+    trigram index made again: the same rows, the same index."""
+    copy = _copy(built_db, tmp_path)
+    before = _dump(copy)
+    conn = sqlite3.connect(copy)
+    first = "rowid = (SELECT min(rowid) FROM panel_models)"
+    conn.execute(f"CREATE TEMP TABLE moved AS SELECT * FROM panel_models WHERE {first}")
+    conn.execute(f"DELETE FROM panel_models WHERE {first}")
+    conn.execute("INSERT INTO panel_models SELECT * FROM temp.moved")
+    conn.execute("INSERT INTO panel_models_trigram (panel_models_trigram) VALUES ('rebuild')")
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM panel_models").fetchone()[0] > 1
+    conn.close()
+    assert _dump(copy) == before
 
 
 def test_cached_rebuild_after_one_change_equals_a_cold_build(corpus, built, tmp_path):

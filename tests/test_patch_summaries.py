@@ -5,6 +5,7 @@ patched file equals a full build's in every case."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -257,3 +258,39 @@ def test_aliases_read_only_the_columns_named(built_db):
         conn.close()
     named = {t: [{c: r[c] for c in cols} for r in whole[t]] for t, cols in aliases.NAMED.items()}
     assert aliases.alias_rows(named, KB) == aliases.alias_rows(whole, KB)
+
+
+def test_a_panel_model_renamed_patched_equals_a_full_build(built_db, kb_copy, tmp_path):
+    """A model in SCE's list of incompatible panels renamed: the panel models are written
+    again (other rowids) and their trigram index made again; the patched file equals a full
+    build's (the index compared by the rows it finds: tests/test_bench.py _dump)."""
+    warm = tmp_path / "warm.db"
+    shutil.copy(built_db, warm)
+    shutil.copytree(built_db.with_name(f"{built_db.name}.cache"), tmp_path / "warm.db.cache")
+    path = kb_copy / "sources" / "manifest.yaml"
+    manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["sources"] if e["id"] == "sce-msa-program-guidelines-2025")
+    src = kb_copy / "sources" / entry["file"]
+    text = src.read_text(encoding="utf-8")
+    assert text.count("- MBE1836B125BS/MBE1836B125BF\n") == 1
+    data = text.replace("- MBE1836B125BS/MBE1836B125BF\n", "- MBE1836B125BS/MBE1836B150BF\n").encode("utf-8")
+    src.write_bytes(data)
+    entry["sha256"] = hashlib.sha256(data).hexdigest()
+    path.write_text(dump_yaml(manifest), encoding="utf-8")
+    calls = []
+    real = summaries.trigram_indexes
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(summaries, "trigram_indexes", lambda conn: (calls.append(1), real(conn))[1])
+        result = CliRunner().invoke(cli, ["build", "--db", str(warm), "--kb", str(kb_copy)])
+    assert result.exit_code == 0, result.output
+    assert "incremental build: patched the previous database (1 changed" in result.output
+    assert calls == [1]
+    cold = tmp_path / "cold.db"
+    assert CliRunner().invoke(cli, ["build", "--db", str(cold), "--kb", str(kb_copy), "-q"]).exit_code == 0
+    conn = sqlite3.connect(warm)
+    try:
+        assert conn.execute("SELECT model FROM panel_models_trigram WHERE model MATCH '36B150'").fetchall() == [
+            ("MBE1836B150BF",)]
+    finally:
+        conn.close()
+    assert _dump(warm) == _dump(cold)
