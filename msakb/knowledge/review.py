@@ -16,17 +16,16 @@ import re
 import sqlite3
 from pathlib import Path
 
-from msakb.db.store.models import ATTRIBUTION, FACT_TABLES, SEARCH_ROWID
+from msakb.db.store.models import ATTRIBUTION, FACT_TABLES
 from msakb.errors import UnknownIdError
 from msakb.knowledge.decisions import Decision, ReviewError, load_decisions, save_decisions
 from msakb.knowledge.review_conflicts import conflicts_of, source_series
 from msakb.knowledge.review_files import drop_accepted, write_accepted
-from msakb.knowledge.table_values import row_problem
+from msakb.knowledge.table_values import BUILD_ONLY, FILLED, row_problem
 from msakb.knowledge.yamlfile import DataFileError, parse_yaml
 
-NOT_TARGETS = {"candidates", "citations", "conflicts", "approval_changes"}
-_PROVENANCE = {"source_id", "quote", "char_start", "char_end", "rule"}
-_FILLED_BY_THE_BUILD = {SEARCH_ROWID}  # a copy of the row's rowid (db/derive/fts.py)
+# the build's own tables, and conflicts: found by rule or written in kb/conflicts/, never an accepted proposal
+NOT_TARGETS = BUILD_ONLY | {"conflicts"}
 # Tables whose rows are things named by their own id (a utility, a device): an accepted
 # proposal keeps that id, so it states a fact of the thing, not a row of its own.
 _NAMED = {"utilities", "devices", "states", "standards", "manufacturers"}
@@ -117,7 +116,7 @@ def check_row(conn: sqlite3.Connection, table: str, values: dict, support: list[
     if model is None or table in NOT_TARGETS:
         raise ReviewError(f"--table {table!r} is not a fact table; choose one of: "
                           f"{', '.join(sorted(set(FACT_TABLES) - NOT_TARGETS))}")
-    fields = {k: f for k, f in model.model_fields.items() if k not in _PROVENANCE | _FILLED_BY_THE_BUILD}
+    fields = {k: f for k, f in model.model_fields.items() if k not in FILLED}
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ReviewError(f"{table} has no column {', '.join(unknown)}; its columns: {', '.join(fields)}")
