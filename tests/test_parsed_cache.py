@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 
 from bench.measure import touch_one_source
 from msakb.cli import cli
+from msakb.db.pipeline import cache as record_cache
 from msakb.db.pipeline.builder import build
 from msakb.db.pipeline.cache import RecordCache
 from msakb.db.pipeline.fingerprints import code_fingerprint
@@ -179,7 +181,8 @@ def test_an_incremental_build_remembers_and_recalls_the_gazetteer_and_only_it_us
 
 
 def test_the_incremental_build_prunes_the_files_as_parsed_it_did_not_read(kb_copy, tmp_path):
-    """A knowledge folder moved: its files as parsed at the old place are read by no build."""
+    """A knowledge folder moved: its files as parsed at the old place are read by no build, and
+    go once no build has written them for PARSED_KEPT."""
     # two sources: one changed of two is patched
     keep_sources(kb_copy, ["sce-approved-products-2026-04-12", "ct-pura-iwg-msa-subgroup-2025-02-06"])
     db = tmp_path / "msakb.db"
@@ -201,6 +204,10 @@ def test_the_incremental_build_prunes_the_files_as_parsed_it_did_not_read(kb_cop
     db.unlink()
     assert at_first <= build_cli(kb_copy, "full")  # a full build reads none: it cannot tell which are stale
     moved = kb_copy.rename(tmp_path / "moved")
+    touch_one_source(moved)
+    assert at_first <= build_cli(moved, "incremental")  # not read, but written within PARSED_KEPT: kept
+    for name in at_first:  # as if no build had written them for longer
+        os.utime(folder / name, (time.time() - record_cache.PARSED_KEPT - 60,) * 2)
     touch_one_source(moved)
     now = build_cli(moved, "incremental")
     assert parsed_store.entry_name(moved / "gazetteer" / "utilities.yaml", False) in now

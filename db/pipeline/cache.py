@@ -43,6 +43,10 @@ FORMAT = b"msakb-records-json-1"
 SUFFIX = ".json"
 _ENTRY = re.compile(r"^[0-9a-f]{64}-\w+\.json$")  # <key>-<name>.json
 _PARSED = re.compile(r"^parsed-[0-9a-f]{64}\.json$")  # a data file as parsed (msakb/knowledge/parsed_store.py)
+# An incremental build reads only the pattern files of the kinds of source it parses: a file
+# as parsed that it did not read is still good for the next one, unless no build wrote it for
+# this long (its file gone, or the knowledge folder moved).
+PARSED_KEPT = 24 * 3600
 _current: "RecordCache | None" = None  # the cache of the build running in this process
 _FLAGS = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
@@ -232,22 +236,24 @@ class RecordCache:
 
     def prune(self, keys: frozenset[str] | set[str] = frozenset(), parsed: bool = False) -> int:
         """Delete the entries this build did not use (but any entry of a source key in `keys`),
-        with `parsed` the data files as parsed it did not read (only a build that reads them
-        knows which are stale), those of an older format, and temporary files of builds killed
-        over an hour ago; returns how many."""
+        with `parsed` the data files as parsed it did not read and no build wrote for PARSED_KEPT
+        seconds (only a build that reads them knows which are stale), those of an older format,
+        and temporary files of builds killed over an hour ago; returns how many."""
         fd = self._open_folder(create=False)
         if fd is None:
             return 0
-        gone, hour_ago = 0, time.time() - 3600
+        now = time.time()
+        gone = 0
         try:
             for n in os.listdir(fd):
-                stale = ((bool(_ENTRY.match(n)) and n[: -len(SUFFIX)] not in self.used and n.split("-")[0] not in keys)
-                         or (parsed and bool(_PARSED.match(n)) and n not in self.used_json))
-                if n.endswith(".tmp"):
+                stale = bool(_ENTRY.match(n)) and n[: -len(SUFFIX)] not in self.used and n.split("-")[0] not in keys
+                unread = parsed and bool(_PARSED.match(n)) and n not in self.used_json
+                if unread or n.endswith(".tmp"):
                     try:
-                        stale = os.stat(n, dir_fd=fd, follow_symlinks=False).st_mtime < hour_ago
+                        written = os.stat(n, dir_fd=fd, follow_symlinks=False).st_mtime
                     except OSError:
                         continue
+                    stale = written < now - (PARSED_KEPT if unread else 3600)
                 if stale or n.endswith(".pickle"):
                     try:
                         os.unlink(n, dir_fd=fd)
